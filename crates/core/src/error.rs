@@ -1,0 +1,65 @@
+//! The error type of the core crate. Every variant has a stable `code` for the UI.
+
+use crate::validate::FieldError;
+
+/// What can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// One or more fields break a rule.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// No record, revision or file with that name.
+    #[error("{0}")]
+    NotFound(String),
+    /// The store was written by a newer version of the app.
+    #[error("this data folder was written by a newer version of Dauria Field (store schema {found}, this version knows up to {known}); install the newer version to open it")]
+    TooNew { found: i64, known: i64 },
+    /// A file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The SQLite store failed.
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// The store's schema could not be brought up to date.
+    #[error("cannot update the store's schema: {0}")]
+    Migration(String),
+    /// A revision received from elsewhere is malformed.
+    #[error("bad revision {rev_id}: {reason}")]
+    BadRevision { rev_id: String, reason: String },
+}
+
+impl Error {
+    /// Stable machine-readable code (`invalid`, `not_found`, `too_new`, `io`, `storage`, `bad_revision`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid",
+            Error::NotFound(_) => "not_found",
+            Error::TooNew { .. } => "too_new",
+            Error::Io { .. } => "io",
+            Error::Storage(_) => "storage",
+            Error::BadRevision { .. } => "bad_revision",
+            Error::Migration(_) => "migration",
+        }
+    }
+
+    /// A single-field validation error.
+    pub fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Error {
+        Error::Invalid(vec![FieldError::new(field, rule, message)])
+    }
+}
+
+impl From<rusqlite_migration::Error> for Error {
+    fn from(e: rusqlite_migration::Error) -> Self {
+        match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => Error::Storage(err),
+            other => Error::Migration(other.to_string()),
+        }
+    }
+}
+
+/// Result with the core error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,357 @@
+//! CSV import and export of observations.
+//!
+//! Import maps header names case-insensitively, reports every bad row with its line, column and
+//! reason, and writes the valid rows in one transaction (or none, when asked).
+
+use crate::coords::parse_position;
+use crate::error::{Error, Result};
+use crate::model::{Body, CountUnit, Observation};
+use crate::store::query::{ObservationFilter, SiteIndex};
+use crate::store::Store;
+use crate::taxa::TaxonIndex;
+use crate::validate::{parse_time, validate, FieldError};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use ts_rs::TS;
+
+/// Columns of the observation CSV, in export order.
+pub const COLUMNS: [&str; 15] = [
+    "id", "taxon", "count", "count_min", "count_max", "unit", "site", "lat", "lon",
+    "uncertainty_m", "observed_at", "observers", "detection_method", "behaviour", "notes",
+];
+
+/// One problem with one row.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RowError {
+    /// 1-based line in the file (the header is line 1).
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportReport {
+    pub rows: u64,
+    pub imported: u64,
+    pub errors: Vec<RowError>,
+    /// True when nothing was written because of `all_or_nothing`.
+    pub rolled_back: bool,
+}
+
+/// Options for [`import_observations`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Write nothing if any row is bad.
+    pub all_or_nothing: bool,
+}
+
+/// Header aliases (lower-case) for each column we understand.
+fn column_for(header: &str) -> Option<&'static str> {
+    let h = header.trim().to_lowercase().replace([' ', '-'], "_");
+    Some(match h.as_str() {
+        "taxon" | "species" | "scientific_name" | "scientificname" | "name" => "taxon",
+        "count" | "individualcount" | "individual_count" | "n" => "count",
+        "count_min" | "min" => "count_min",
+        "count_max" | "max" => "count_max",
+        "unit" | "units" => "unit",
+        "site" | "locality" | "site_name" => "site",
+        "lat" | "latitude" | "decimallatitude" => "lat",
+        "lon" | "lng" | "long" | "longitude" | "decimallongitude" => "lon",
+        "position" | "coordinates" | "coords" => "position",
+        "uncertainty_m" | "uncertainty" | "coordinateuncertaintyinmeters" => "uncertainty_m",
+        "observed_at" | "time" | "date" | "datetime" | "eventdate" | "event_date" => "observed_at",
+        "observers" | "observer" | "recordedby" | "recorded_by" => "observers",
+        "detection_method" | "method" | "detection" => "detection_method",
+        "behaviour" | "behavior" => "behaviour",
+        "notes" | "remarks" | "occurrenceremarks" | "comment" => "notes",
+        "id" => "id",
+        _ => return None,
+    })
+}
+
+struct RowParser<'a> {
+    cols: HashMap<&'static str, usize>,
+    headers: Vec<String>,
+    taxa: &'a TaxonIndex,
+    sites: &'a SiteIndex,
+    taxon_cache: HashMap<String, std::result::Result<String, String>>,
+    site_cache: HashMap<String, std::result::Result<String, String>>,
+}
+
+impl RowParser<'_> {
+    fn get<'r>(&self, row: &'r csv::StringRecord, col: &str) -> Option<&'r str> {
+        self.cols
+            .get(col)
+            .and_then(|i| row.get(*i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    fn header(&self, col: &str) -> String {
+        self.cols.get(col).map_or(col.to_string(), |i| self.headers[*i].clone())
+    }
+
+    fn count(&self, row: &csv::StringRecord, col: &str, errs: &mut Vec<(String, String)>) -> Option<u32> {
+        let v = self.get(row, col)?;
+        match v.parse::<i64>() {
+            Ok(n) if n < 0 => errs.push((self.header(col), format!("count {n} is negative"))),
+            Ok(n) if n > u32::MAX as i64 => errs.push((self.header(col), format!("count {n} is too large"))),
+            Ok(n) => return Some(n as u32),
+            Err(_) => errs.push((self.header(col), format!("'{v}' is not a whole number"))),
+        }
+        None
+    }
+
+    fn parse(&mut self, row: &csv::StringRecord) -> std::result::Result<Observation, Vec<(String, String)>> {
+        let mut errs: Vec<(String, String)> = Vec::new();
+        let mut taxon = None;
+        match self.get(row, "taxon").map(str::to_string) {
+            None => errs.push((self.header("taxon"), "the species is missing".into())),
+            Some(name) => {
+                let col = self.header("taxon");
+                let (taxa, cache) = (self.taxa, &mut self.taxon_cache);
+                let r = cache
+                    .entry(name.clone())
+                    .or_insert_with(|| taxa.resolve(&name).map_err(|e| e.to_string()));
+                match r {
+                    Ok(id) => taxon = Some(id.clone()),
+                    Err(e) => errs.push((col, e.clone())),
+                }
+            }
+        }
+        let mut site = None;
+        if let Some(name) = self.get(row, "site").map(str::to_string) {
+            let sites = self.sites;
+            let col = self.header("site");
+            let r = self
+                .site_cache
+                .entry(name.clone())
+                .or_insert_with(|| sites.resolve(&name).map_err(|e| e.to_string()));
+            match r {
+                Ok(id) => site = Some(id.clone()),
+                Err(e) => errs.push((col, e.clone())),
+            }
+        }
+        let (mut lat, mut lon) = (None, None);
+        if let Some(p) = self.get(row, "position") {
+            match parse_position(p) {
+                Ok(p) => (lat, lon) = (Some(p.lat), Some(p.lon)),
+                Err(e) => errs.push((self.header("position"), e.message)),
+            }
+        } else {
+            for (col, slot) in [("lat", &mut lat), ("lon", &mut lon)] {
+                if let Some(v) = self.get(row, col) {
+                    match v.parse::<f64>() {
+                        Ok(x) => *slot = Some(x),
+                        Err(_) => errs.push((self.header(col), format!("'{v}' is not a number"))),
+                    }
+                }
+            }
+        }
+        let unit = match self.get(row, "unit") {
+            None => CountUnit::Individuals,
+            Some(u) => CountUnit::parse(u).unwrap_or_else(|| {
+                errs.push((
+                    self.header("unit"),
+                    format!("unit '{u}' is not one of individuals, pairs, nests, burrows, colonies"),
+                ));
+                CountUnit::Individuals
+            }),
+        };
+        let observed_at = match self.get(row, "observed_at") {
+            None => {
+                errs.push((self.header("observed_at"), "the time is missing".into()));
+                String::new()
+            }
+            Some(t) => match parse_time("observed_at", t) {
+                Ok(t) => t.to_rfc3339(),
+                Err(e) => {
+                    errs.push((self.header("observed_at"), e.message));
+                    String::new()
+                }
+            },
+        };
+        let uncertainty_m = match self.get(row, "uncertainty_m") {
+            None => None,
+            Some(v) => match v.parse::<f64>() {
+                Ok(x) => Some(x),
+                Err(_) => {
+                    errs.push((self.header("uncertainty_m"), format!("'{v}' is not a number")));
+                    None
+                }
+            },
+        };
+        let o = Observation {
+            visit: None,
+            site,
+            taxon,
+            taxon_name: None,
+            count: self.count(row, "count", &mut errs),
+            count_min: self.count(row, "count_min", &mut errs),
+            count_max: self.count(row, "count_max", &mut errs),
+            unit,
+            sex: None,
+            age: None,
+            behaviour: self.get(row, "behaviour").map(str::to_string),
+            lat,
+            lon,
+            uncertainty_m,
+            observed_at,
+            observers: self
+                .get(row, "observers")
+                .map(|s| s.split(';').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect())
+                .unwrap_or_default(),
+            detection_method: self.get(row, "detection_method").map(str::to_string),
+            notes: self.get(row, "notes").map(str::to_string),
+            photos: Vec::new(),
+        };
+        if errs.is_empty() {
+            if let Err(v) = validate(&Body::Observation(o.clone())) {
+                for FieldError { field, message, .. } in v {
+                    let col = match field.as_str() {
+                        "position" => "lat".to_string(),
+                        f => f.to_string(),
+                    };
+                    errs.push((self.header(&col), message));
+                }
+            }
+        }
+        if errs.is_empty() {
+            Ok(o)
+        } else {
+            Err(errs)
+        }
+    }
+}
+
+/// Imports observations from CSV. `progress` is called with the bytes read so far.
+pub fn import_observations(
+    store: &mut Store,
+    input: impl Read,
+    opts: ImportOptions,
+    mut progress: impl FnMut(u64),
+) -> Result<ImportReport> {
+    let taxa = TaxonIndex::load(store)?;
+    let sites = SiteIndex::load(store)?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::invalid("file", "format", format!("cannot read the CSV header: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut cols = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        if let Some(c) = column_for(h) {
+            cols.entry(c).or_insert(i);
+        }
+    }
+    for needed in ["taxon", "observed_at"] {
+        if !cols.contains_key(needed) {
+            return Err(Error::invalid(
+                "file",
+                "missing_column",
+                format!("the CSV has no '{needed}' column (headers found: {})", headers.join(", ")),
+            ));
+        }
+    }
+    if !cols.contains_key("count") && !cols.contains_key("count_min") {
+        return Err(Error::invalid("file", "missing_column", "the CSV has no 'count' column"));
+    }
+    // Valid rows are written as they are read, in one transaction; it is committed at the end
+    // unless `all_or_nothing` and some row was bad.
+    let mut report = ImportReport { rows: 0, imported: 0, errors: Vec::new(), rolled_back: false };
+    let mut parser = RowParser {
+        cols,
+        headers,
+        taxa: &taxa,
+        sites: &sites,
+        taxon_cache: HashMap::new(),
+        site_cache: HashMap::new(),
+    };
+    let mut batch = store.batch()?;
+    let mut row = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(report.rows + 2, |p| p.line());
+                report.rows += 1;
+                report.errors.push(RowError { line, column: String::new(), reason: e.to_string() });
+                continue;
+            }
+        }
+        report.rows += 1;
+        let line = row.position().map_or(report.rows + 1, |p| p.line());
+        match parser.parse(&row) {
+            Ok(o) => {
+                if !(opts.all_or_nothing && !report.errors.is_empty()) {
+                    batch.create_trusted(&Body::Observation(o))?;
+                    report.imported += 1;
+                }
+            }
+            Err(errs) => report
+                .errors
+                .extend(errs.into_iter().map(|(column, reason)| RowError { line, column, reason })),
+        }
+        if report.rows % 4096 == 0 {
+            progress(row.position().map_or(0, |p| p.byte()));
+        }
+    }
+    if opts.all_or_nothing && !report.errors.is_empty() {
+        drop(batch);
+        report.rolled_back = true;
+        report.imported = 0;
+        return Ok(report);
+    }
+    batch.commit()?;
+    Ok(report)
+}
+
+fn csv_err(e: csv::Error) -> Error {
+    Error::Io { context: "cannot write the CSV".into(), source: std::io::Error::other(e) }
+}
+
+/// Writes observations matching `filter` as CSV (the import format), returning the row count.
+pub fn export_observations(store: &Store, filter: &ObservationFilter, out: impl Write) -> Result<u64> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COLUMNS).map_err(csv_err)?;
+    let mut after: Option<String> = None;
+    let mut n = 0;
+    loop {
+        let page = store.observations(filter, after.as_deref(), 2000)?;
+        for r in &page.rows {
+            let o = &r.observation;
+            let num = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+            let f = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+            w.write_record([
+                r.id.as_str(),
+                r.scientific_name.as_deref().or(o.taxon_name.as_deref()).unwrap_or(""),
+                &num(o.count),
+                &num(o.count_min),
+                &num(o.count_max),
+                o.unit.as_str(),
+                r.site_name.as_deref().unwrap_or(""),
+                &f(o.lat),
+                &f(o.lon),
+                &f(o.uncertainty_m),
+                &o.observed_at,
+                &o.observers.join("; "),
+                o.detection_method.as_deref().unwrap_or(""),
+                o.behaviour.as_deref().unwrap_or(""),
+                o.notes.as_deref().unwrap_or(""),
+            ])
+            .map_err(csv_err)?;
+            n += 1;
+        }
+        match page.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    w.flush().map_err(|source| Error::Io { context: "cannot write the CSV".into(), source })?;
+    Ok(n)
+}

@@ -1,0 +1,19 @@
+//! Dauria Field core: the record model, validation, the local SQLite store with revisions and
+//! an outbox, queries, seed data, and CSV import/export.
+//!
+//! Nothing here knows about windows or the network; every user action is a function a test can
+//! call.
+
+pub mod coords;
+pub mod error;
+pub mod hlc;
+pub mod import;
+pub mod model;
+pub mod seed;
+pub mod store;
+pub mod taxa;
+pub mod text;
+pub mod validate;
+
+pub use error::{Error, Result};
+pub use store::{Current, RevisionInfo, Saved, Store};

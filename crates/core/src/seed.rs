@@ -1,0 +1,202 @@
+//! Seed data shipped with the app: the Dauria checklist and the partner reserves (`data/`).
+//!
+//! Seed records have ids and revisions derived from their content key, identical on every
+//! laptop, and are not put in the outbox: every replica already has them.
+
+use crate::error::Result;
+use crate::model::*;
+use crate::store::Store;
+use dauria_proto::{Revision, SCHEMA_VERSION};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+/// The checklist CSV (scientific_name, taxon_group, rank, en, zh, ru, mn, iucn, source).
+pub const CHECKLIST_CSV: &str = include_str!("../../../data/dauria_checklist.csv");
+/// The reserves CSV (name_en, name_local, country, lat, lon, area_km2, extent_note, source).
+pub const RESERVES_CSV: &str = include_str!("../../../data/dauria_reserves.csv");
+
+/// Device id that authors seed revisions.
+pub const SEED_DEVICE: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The stable id of a seed record.
+pub fn seed_id(key: &str) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("dauria-seed:{key}").as_bytes())
+        .to_string()
+}
+
+/// Whether a name in `locale` is backed by a cited source rather than marked `verify`.
+fn name_verified(source: &str, locale: &str) -> bool {
+    !source.contains("verify")
+        || source.contains(&format!("{locale} '"))
+        || source.contains(&format!("{locale}: "))
+}
+
+/// Scientific synonyms the source mentions (`syn. Grus vipio`, `BirdLife uses Larus relictus`).
+fn synonyms(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for marker in ["syn. ", "uses ", "spells "] {
+        for (i, _) in source.match_indices(marker) {
+            let words: Vec<&str> = source[i + marker.len()..]
+                .split(|c: char| !c.is_alphabetic())
+                .filter(|w| !w.is_empty())
+                .take(2)
+                .collect();
+            if words.len() == 2
+                && words[0].chars().next().is_some_and(char::is_uppercase)
+                && words[1].chars().all(char::is_lowercase)
+            {
+                out.push(format!("{} {}", words[0], words[1]));
+            }
+        }
+    }
+    out
+}
+
+/// Parses the checklist CSV into taxa.
+pub fn checklist_taxa() -> Vec<Taxon> {
+    let mut rdr = csv::Reader::from_reader(CHECKLIST_CSV.as_bytes());
+    let mut out = Vec::new();
+    for row in rdr.records().flatten() {
+        let get = |i: usize| row.get(i).unwrap_or("").trim().to_string();
+        let source = get(8);
+        let Some(group) = TaxonGroup::parse(&get(1)) else { continue };
+        let names = [("en", 3), ("zh", 4), ("ru", 5), ("mn", 6)]
+            .into_iter()
+            .filter(|(_, i)| !get(*i).is_empty())
+            .map(|(locale, i)| TaxonName {
+                locale: locale.to_string(),
+                name: get(i),
+                verified: name_verified(&source, locale),
+            })
+            .collect();
+        out.push(Taxon {
+            scientific_name: get(0),
+            rank: get(2),
+            group,
+            names,
+            synonyms: synonyms(&source),
+            iucn_status: Some(get(7)).filter(|s| !s.is_empty()),
+            source: Some(source),
+        });
+    }
+    out
+}
+
+/// Parses the reserves CSV.
+pub fn reserves() -> Vec<ProtectedArea> {
+    // The reserves file escapes quotes with a backslash (`47°45'50\"`).
+    let mut rdr = csv::ReaderBuilder::new()
+        .escape(Some(b'\\'))
+        .double_quote(false)
+        .from_reader(RESERVES_CSV.as_bytes());
+    let mut out = Vec::new();
+    for row in rdr.records().flatten() {
+        let get = |i: usize| row.get(i).unwrap_or("").trim().to_string();
+        let (Some(country), Ok(lat), Ok(lon)) =
+            (Country::parse(&get(2)), get(3).parse(), get(4).parse())
+        else {
+            continue;
+        };
+        out.push(ProtectedArea {
+            name_en: get(0),
+            name_local: Some(get(1)).filter(|s| !s.is_empty()),
+            country,
+            category: None,
+            lat,
+            lon,
+            area_km2: get(5).parse().ok(),
+            extent_note: Some(get(6)).filter(|s| !s.is_empty()),
+            partnership: PartnershipStatus::Engaged,
+            contact: None,
+            agreement_date: None,
+            source: Some(get(7)).filter(|s| !s.is_empty()),
+        });
+    }
+    out
+}
+
+fn seed_revision(seq: u64, key: &str, body: &Body) -> Revision {
+    let json = body.to_json();
+    Revision {
+        rev_id: seed_id(&format!("rev:{key}")),
+        record_id: seed_id(key),
+        kind: body.kind().as_str().to_string(),
+        parents: Vec::new(),
+        generation: 1,
+        device_id: SEED_DEVICE.to_string(),
+        device_seq: seq,
+        hlc: "000000000000000:00000".to_string(),
+        schema_version: SCHEMA_VERSION,
+        deleted: false,
+        body_sha256: hex::encode(Sha256::digest(json.as_bytes())),
+        body: Some(RawValue::from_string(json).expect("bodies are JSON")),
+    }
+}
+
+/// Seeds a new store with the checklist, per-country checklists, reserves and a site per reserve.
+pub(crate) fn seed(store: &mut Store) -> Result<()> {
+    let mut bodies: Vec<(String, Body)> = Vec::new();
+    let taxa = checklist_taxa();
+    let taxon_ids: Vec<String> = taxa
+        .iter()
+        .map(|t| seed_id(&format!("taxon:{}", t.scientific_name)))
+        .collect();
+    for t in taxa {
+        bodies.push((format!("taxon:{}", t.scientific_name), Body::Taxon(t)));
+    }
+    for c in Country::ALL {
+        let taxa = if c == Country::KZ { Vec::new() } else { taxon_ids.clone() };
+        bodies.push((
+            format!("checklist:{}", c.code()),
+            Body::Checklist(Checklist { country: c, taxa, deadlines: Vec::new() }),
+        ));
+    }
+    for r in reserves() {
+        let pa_key = format!("protected_area:{}", r.name_en);
+        let site = Site {
+            name: r.name_en.clone(),
+            country: r.country,
+            protected_area: Some(seed_id(&pa_key)),
+            lat: r.lat,
+            lon: r.lon,
+            uncertainty_m: None,
+            elevation_m: None,
+            habitat: None,
+        };
+        bodies.push((format!("site:{}", r.name_en), Body::Site(site)));
+        bodies.push((pa_key, Body::ProtectedArea(r)));
+    }
+    let revs: Vec<Revision> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, (key, body))| seed_revision(i as u64 + 1, key, body))
+        .collect();
+    store.apply_remote(&revs, &[("seeded", "1")])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_marks_names_unverified_unless_the_locale_is_cited() {
+        let taxa = checklist_taxa();
+        assert_eq!(taxa.len(), 73);
+        let marmot = taxa.iter().find(|t| t.scientific_name == "Marmota sibirica").unwrap();
+        let v = |l: &str| marmot.names.iter().find(|n| n.locale == l).unwrap().verified;
+        assert!(v("mn"), "mn name is cited from nationalredlist.org");
+        assert!(!v("ru") && !v("en") && !v("zh"));
+        let dzeren = taxa.iter().find(|t| t.scientific_name == "Procapra gutturosa").unwrap();
+        assert!(dzeren.names.iter().all(|n| n.verified));
+    }
+
+    #[test]
+    fn synonyms_are_read_from_the_source_notes() {
+        let taxa = checklist_taxa();
+        let crane = taxa.iter().find(|t| t.scientific_name == "Antigone vipio").unwrap();
+        assert_eq!(crane.synonyms, vec!["Grus vipio".to_string()]);
+        let gull = taxa.iter().find(|t| t.scientific_name == "Ichthyaetus relictus").unwrap();
+        assert_eq!(gull.synonyms, vec!["Larus relictus".to_string()]);
+    }
+}

@@ -1,0 +1,261 @@
+//! Current-state rows: derived from the winning head revision of each record.
+
+use super::Current;
+use crate::error::{Error, Result};
+use crate::model::{Body, Kind, Observation};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// The winning head of a record, as the current-state tables need it.
+pub(crate) struct Winner<'a> {
+    pub rev_id: &'a str,
+    pub deleted: bool,
+    pub body: Option<&'a Body>,
+}
+
+fn bad(id: &str, e: impl std::fmt::Display) -> Error {
+    Error::BadRevision {
+        rev_id: id.to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Loads the current state of a record.
+pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Current>> {
+    let row: Option<(String, String, bool, bool, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT kind, rev_id, deleted, conflict, body FROM record WHERE id = ?1
+             UNION ALL
+             SELECT 'observation', o.rev_id, o.deleted, o.conflict, r.body
+             FROM observation o JOIN revision r ON r.rev_id = o.rev_id WHERE o.id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .optional()?;
+    let Some((kind, rev_id, deleted, conflict, body)) = row else {
+        return Ok(None);
+    };
+    let kind = Kind::parse(&kind).ok_or_else(|| bad(&rev_id, format!("unknown kind {kind}")))?;
+    let body = match body {
+        Some(b) if !deleted => Some(Body::from_json(kind, &b).map_err(|e| bad(&rev_id, e))?),
+        _ => None,
+    };
+    Ok(Some(Current {
+        id: id.to_string(),
+        kind,
+        rev_id,
+        deleted,
+        conflict,
+        body,
+    }))
+}
+
+/// Live records of a kind.
+pub(crate) fn list(conn: &Connection, kind: Kind) -> Result<Vec<Current>> {
+    let mut out = Vec::new();
+    if kind == Kind::Observation {
+        let mut stmt = conn.prepare_cached(
+            "SELECT o.id, o.rev_id, o.conflict, r.body FROM observation o
+             JOIN revision r ON r.rev_id = o.rev_id WHERE o.deleted = 0 ORDER BY o.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+        })?;
+        for row in rows {
+            let (id, rev_id, conflict, body): (String, String, bool, String) = row?;
+            let body = Body::from_json(kind, &body).map_err(|e| bad(&rev_id, e))?;
+            out.push(Current { id, kind, rev_id, deleted: false, conflict, body: Some(body) });
+        }
+        return Ok(out);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, rev_id, conflict, body FROM record WHERE kind = ?1 AND deleted = 0 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([kind.as_str()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+    })?;
+    for row in rows {
+        let (id, rev_id, conflict, body): (String, String, bool, String) = row?;
+        let body = Body::from_json(kind, &body).map_err(|e| bad(&rev_id, e))?;
+        out.push(Current { id, kind, rev_id, deleted: false, conflict, body: Some(body) });
+    }
+    Ok(out)
+}
+
+/// The heads of a record: the provisional winner first, then the others in rev_id order.
+pub(crate) fn heads(conn: &Connection, id: &str) -> Result<Vec<String>> {
+    let winner: Option<String> = conn
+        .prepare_cached(
+            "SELECT rev_id FROM record WHERE id = ?1
+             UNION ALL SELECT rev_id FROM observation WHERE id = ?1",
+        )?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let Some(winner) = winner else {
+        return Ok(Vec::new());
+    };
+    let mut out = vec![winner];
+    let mut stmt =
+        conn.prepare_cached("SELECT rev_id FROM conflict_head WHERE record_id = ?1 ORDER BY rev_id")?;
+    for r in stmt.query_map([id], |r| r.get::<_, String>(0))? {
+        out.push(r?);
+    }
+    Ok(out)
+}
+
+/// Records in conflict.
+pub(crate) fn conflicts(conn: &Connection) -> Result<Vec<(String, Kind)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind FROM record WHERE conflict = 1
+         UNION ALL SELECT id, 'observation' FROM observation WHERE conflict = 1 ORDER BY 1",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, kind) = row?;
+        if let Some(kind) = Kind::parse(&kind) {
+            out.push((id, kind));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the current-state row of a record from its winning head, and its other heads.
+pub(crate) fn write(
+    conn: &Connection,
+    id: &str,
+    kind: Kind,
+    winner: &Winner<'_>,
+    others: &[String],
+    fresh: bool,
+) -> Result<()> {
+    let conflict = !others.is_empty();
+    if !fresh {
+        conn.prepare_cached("DELETE FROM conflict_head WHERE record_id = ?1")?
+            .execute([id])?;
+        let mut ins =
+            conn.prepare_cached("INSERT INTO conflict_head(record_id, rev_id) VALUES (?1, ?2)")?;
+        for h in others {
+            ins.execute([id, h.as_str()])?;
+        }
+    }
+    if kind != Kind::Observation {
+        conn.prepare_cached(
+            "INSERT INTO record(id, kind, rev_id, deleted, conflict, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(id) DO UPDATE SET rev_id = excluded.rev_id, deleted = excluded.deleted,
+               conflict = excluded.conflict, body = excluded.body",
+        )?
+        .execute(params![
+            id,
+            kind.as_str(),
+            winner.rev_id,
+            winner.deleted,
+            conflict,
+            winner.body.filter(|_| !winner.deleted).map(Body::to_json)
+        ])?;
+        return Ok(());
+    }
+    let obs = match winner.body {
+        Some(Body::Observation(o)) => Some(o),
+        _ => None,
+    };
+    let row = obs.map(|o| ObservationRow::from(conn, o)).transpose()?;
+    let sql = if fresh {
+        "INSERT INTO observation(id, rev_id, deleted, conflict, visit_id, site_id, taxon_id,
+           taxon_name, count, count_min, count_max, unit, lat, lon, observed_at, observed_utc,
+           country, search)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+    } else {
+        "INSERT INTO observation(id, rev_id, deleted, conflict, visit_id, site_id, taxon_id,
+           taxon_name, count, count_min, count_max, unit, lat, lon, observed_at, observed_utc,
+           country, search)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         ON CONFLICT(id) DO UPDATE SET rev_id = excluded.rev_id, deleted = excluded.deleted,
+           conflict = excluded.conflict, visit_id = excluded.visit_id, site_id = excluded.site_id,
+           taxon_id = excluded.taxon_id, taxon_name = excluded.taxon_name, count = excluded.count,
+           count_min = excluded.count_min, count_max = excluded.count_max, unit = excluded.unit,
+           lat = excluded.lat, lon = excluded.lon, observed_at = excluded.observed_at,
+           observed_utc = excluded.observed_utc, country = excluded.country, search = excluded.search"
+    };
+    let r = row.unwrap_or_default();
+    conn.prepare_cached(sql)?.execute(params![
+        id,
+        winner.rev_id,
+        winner.deleted || obs.is_none(),
+        conflict,
+        r.visit,
+        r.site,
+        r.taxon,
+        r.taxon_name,
+        r.count,
+        r.count_min,
+        r.count_max,
+        r.unit,
+        r.lat,
+        r.lon,
+        r.observed_at,
+        r.observed_utc,
+        r.country,
+        r.search,
+    ])?;
+    Ok(())
+}
+
+/// The typed columns of an observation row.
+#[derive(Default)]
+struct ObservationRow<'a> {
+    visit: Option<&'a str>,
+    site: Option<&'a str>,
+    taxon: Option<&'a str>,
+    taxon_name: Option<&'a str>,
+    count: Option<u32>,
+    count_min: Option<u32>,
+    count_max: Option<u32>,
+    unit: &'a str,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    observed_at: &'a str,
+    observed_utc: i64,
+    country: Option<String>,
+    search: String,
+}
+
+impl<'a> ObservationRow<'a> {
+    fn from(conn: &Connection, o: &'a Observation) -> Result<Self> {
+        let country = match &o.site {
+            Some(site) => conn
+                .prepare_cached(
+                    "SELECT json_extract(body, '$.country') FROM record WHERE id = ?1 AND kind = 'site'",
+                )?
+                .query_row([site], |r| r.get(0))
+                .optional()?
+                .flatten(),
+            None => None,
+        };
+        let mut search = String::new();
+        for part in [o.notes.as_deref(), o.taxon_name.as_deref()].into_iter().flatten() {
+            search.push_str(&crate::text::fold(part));
+            search.push('\n');
+        }
+        for obs in &o.observers {
+            search.push_str(&crate::text::fold(obs));
+            search.push('\n');
+        }
+        Ok(ObservationRow {
+            visit: o.visit.as_deref(),
+            site: o.site.as_deref(),
+            taxon: o.taxon.as_deref(),
+            taxon_name: o.taxon_name.as_deref(),
+            count: o.count,
+            count_min: o.count_min,
+            count_max: o.count_max,
+            unit: o.unit.as_str(),
+            lat: o.lat,
+            lon: o.lon,
+            observed_at: &o.observed_at,
+            observed_utc: chrono::DateTime::parse_from_rfc3339(&o.observed_at)
+                .map(|t| t.timestamp_millis())
+                .unwrap_or(0),
+            country,
+            search,
+        })
+    }
+}

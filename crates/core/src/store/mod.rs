@@ -1,0 +1,362 @@
+//! The local SQLite store: revisions, current state, outbox.
+//!
+//! One write is one transaction that appends an immutable revision, updates the record's
+//! current-state row and appends an outbox op. See docs/ARCHITECTURE.md for the schema.
+
+mod current;
+pub mod query;
+mod write;
+
+use crate::error::{Error, Result};
+use crate::hlc::Hlc;
+use crate::model::{Body, Kind};
+use dauria_proto::Revision;
+use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use ts_rs::TS;
+
+pub use write::Saved;
+
+/// File name of the database inside the data folder.
+pub const DB_FILE: &str = "dauria.sqlite3";
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../../migrations/001_initial.sql"))])
+}
+
+/// Number of migrations this build knows (the store schema version it writes).
+pub fn schema_version() -> i64 {
+    1
+}
+
+/// The current state of one record.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Current {
+    pub id: String,
+    pub kind: Kind,
+    /// The provisional winner among the heads.
+    pub rev_id: String,
+    pub deleted: bool,
+    /// More than one head: someone must merge.
+    pub conflict: bool,
+    /// Absent for a deleted record.
+    pub body: Option<Body>,
+}
+
+/// A revision as shown in a record's history.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RevisionInfo {
+    pub rev_id: String,
+    pub parents: Vec<String>,
+    pub generation: u32,
+    pub device_id: String,
+    pub device_seq: u64,
+    pub hlc: String,
+    /// Wall-clock time of the writer, from the HLC, RFC 3339 UTC.
+    pub written_at: String,
+    pub deleted: bool,
+    pub body: Option<Body>,
+    /// Whether this revision is currently a head.
+    pub head: bool,
+}
+
+/// A local SQLite store in a data folder.
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+    device_id: String,
+    clock: Hlc,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, migrating it and seeding it on first use.
+    ///
+    /// Refuses a store written by a newer version without touching it.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            context: format!("cannot create the data folder {}", dir.display()),
+            source,
+        })?;
+        let mut conn = Connection::open(dir.join(DB_FILE))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if found > schema_version() {
+            return Err(Error::TooNew {
+                found,
+                known: schema_version(),
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        migrations().to_latest(&mut conn)?;
+        let device_id = match get_meta(&conn, "device_id")? {
+            Some(id) => id,
+            None => {
+                let id = uuid::Uuid::now_v7().to_string();
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('device_id', ?1)",
+                    [&id],
+                )?;
+                id
+            }
+        };
+        let mut store = Store {
+            conn,
+            dir: dir.to_path_buf(),
+            device_id,
+            clock: Hlc::default(),
+        };
+        store.clock = store.load_clock()?;
+        if get_meta(&store.conn, "seeded")?.is_none() {
+            crate::seed::seed(&mut store)?;
+        }
+        Ok(store)
+    }
+
+    /// The data folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// This laptop's device id (UUIDv7, made on first open).
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    /// The underlying connection, for read-only queries in sibling modules and benchmarks.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn load_clock(&self) -> Result<Hlc> {
+        let own: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT r.hlc FROM outbox o JOIN revision r ON r.seq = o.rev_seq
+                 ORDER BY o.device_seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let seen = get_meta(&self.conn, "hlc_seen")?;
+        Ok([own, seen]
+            .into_iter()
+            .flatten()
+            .filter_map(|s| Hlc::parse(&s))
+            .max()
+            .unwrap_or_default())
+    }
+
+    /// Reads a value from the store's key/value metadata.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        get_meta(&self.conn, key)
+    }
+
+    /// Writes a value to the store's key/value metadata.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        set_meta(&self.conn, key, value)
+    }
+
+    /// The current state of a record, if it exists.
+    pub fn get(&self, id: &str) -> Result<Option<Current>> {
+        current::load(&self.conn, id)
+    }
+
+    /// Every live (not deleted) record of a kind, in id order.
+    pub fn list(&self, kind: Kind) -> Result<Vec<Current>> {
+        current::list(&self.conn, kind)
+    }
+
+    /// All revisions of a record, oldest first.
+    pub fn history(&self, id: &str) -> Result<Vec<RevisionInfo>> {
+        let heads = current::heads(&self.conn, id)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rev_id, kind, parents, generation, device_id, device_seq, hlc, deleted, body
+             FROM revision WHERE record_id = ?1 ORDER BY generation, hlc, rev_id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, u64>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, bool>(7)?,
+                r.get::<_, Option<String>>(8)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (rev_id, kind, parents, generation, device_id, device_seq, hlc, deleted, body) =
+                row?;
+            let kind = Kind::parse(&kind).ok_or_else(|| Error::BadRevision {
+                rev_id: rev_id.clone(),
+                reason: format!("unknown kind {kind}"),
+            })?;
+            let body = body
+                .map(|b| Body::from_json(kind, &b))
+                .transpose()
+                .map_err(|e| Error::BadRevision {
+                    rev_id: rev_id.clone(),
+                    reason: e.to_string(),
+                })?;
+            let written_at = Hlc::parse(&hlc)
+                .and_then(|h| chrono::DateTime::from_timestamp_millis(h.ms))
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default();
+            out.push(RevisionInfo {
+                head: heads.contains(&rev_id),
+                rev_id,
+                parents: serde_json::from_str(&parents).unwrap_or_default(),
+                generation,
+                device_id,
+                device_seq,
+                hlc,
+                written_at,
+                deleted,
+                body,
+            });
+        }
+        if out.is_empty() {
+            return Err(Error::NotFound(format!("no record with id {id}")));
+        }
+        Ok(out)
+    }
+
+    /// The heads of a record with their bodies (one unless in conflict); winner first.
+    pub fn heads(&self, id: &str) -> Result<Vec<RevisionInfo>> {
+        let heads = current::heads(&self.conn, id)?;
+        let mut all: Vec<RevisionInfo> = self
+            .history(id)?
+            .into_iter()
+            .filter(|r| r.head)
+            .collect();
+        all.sort_by_key(|r| heads.iter().position(|h| *h == r.rev_id));
+        Ok(all)
+    }
+
+    /// Ids of records in conflict, with their kind.
+    pub fn conflicts(&self) -> Result<Vec<(String, Kind)>> {
+        current::conflicts(&self.conn)
+    }
+
+    /// Number of outbox ops not yet acknowledged by the server.
+    pub fn pending_count(&self) -> Result<u64> {
+        let pushed = self.pushed_seq()?;
+        let n: u64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE device_seq > ?1",
+            [pushed],
+            |r| r.get(0),
+        )?;
+        Ok(n)
+    }
+
+    /// The highest device_seq the server has acknowledged.
+    pub fn pushed_seq(&self) -> Result<u64> {
+        Ok(self
+            .meta("pushed_seq")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Records that everything up to `device_seq` is acknowledged by the server.
+    pub fn mark_pushed(&self, device_seq: u64) -> Result<()> {
+        let current = self.pushed_seq()?;
+        if device_seq > current {
+            self.set_meta("pushed_seq", &device_seq.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Outbox ops after `after_seq`, oldest first, at most `max_ops` and about `max_bytes`
+    /// (always at least one op, so an oversized op is still offered and can be rejected).
+    pub fn outbox_after(
+        &self,
+        after_seq: u64,
+        max_ops: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Revision>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.rev_id, r.record_id, r.kind, r.parents, r.generation, r.device_id,
+                    o.device_seq, r.hlc, r.schema_version, r.deleted, r.body, r.body_sha256
+             FROM outbox o JOIN revision r ON r.seq = o.rev_seq
+             WHERE o.device_seq > ?1 ORDER BY o.device_seq LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![after_seq, max_ops as i64])?;
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        while let Some(r) = rows.next()? {
+            let rev = revision_from_row(r)?;
+            let size = rev.body.as_ref().map_or(0, |b| b.get().len()) + 300;
+            if !out.is_empty() && bytes + size > max_bytes {
+                break;
+            }
+            bytes += size;
+            out.push(rev);
+        }
+        Ok(out)
+    }
+
+    /// Every revision in the store in local arrival order after `after_seq` (for hubs and tests).
+    pub fn revisions_after(&self, after_seq: i64, limit: usize) -> Result<Vec<(i64, Revision)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rev_id, record_id, kind, parents, generation, device_id,
+                    device_seq, hlc, schema_version, deleted, body, body_sha256, seq
+             FROM revision WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![after_seq, limit as i64])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((r.get(12)?, revision_from_row(r)?));
+        }
+        Ok(out)
+    }
+
+    /// Runs `PRAGMA integrity_check` and returns its first line (`ok` when healthy).
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+fn revision_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
+    let body: Option<String> = r.get(10)?;
+    Ok(Revision {
+        rev_id: r.get(0)?,
+        record_id: r.get(1)?,
+        kind: r.get(2)?,
+        parents: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+        generation: r.get(4)?,
+        device_id: r.get(5)?,
+        device_seq: r.get(6)?,
+        hlc: r.get(7)?,
+        schema_version: r.get(8)?,
+        deleted: r.get(9)?,
+        body: body.and_then(|b| serde_json::value::RawValue::from_string(b).ok()),
+        body_sha256: r.get(11)?,
+    })
+}
+
+pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
+}
