@@ -4,7 +4,7 @@
 use crate::validate::FieldError;
 
 /// A WGS84 position in decimal degrees.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct Position {
     pub lat: f64,
     pub lon: f64,
@@ -85,7 +85,7 @@ fn split_halves(s: &str) -> Option<(&str, &str)> {
         return None;
     }
     let tokens: Vec<&str> = s.split_whitespace().collect();
-    if tokens.len() % 2 != 0 || tokens.is_empty() || tokens.len() > 6 {
+    if !tokens.len().is_multiple_of(2) || tokens.is_empty() || tokens.len() > 6 {
         return None;
     }
     // Find the byte offset of the middle token to keep each half as a slice.

@@ -61,5 +61,28 @@ impl From<rusqlite_migration::Error> for Error {
     }
 }
 
+/// An error as it crosses to the UI: a stable code to branch on, the English message, and the
+/// field errors (each with a rule code the UI translates) when the input was invalid.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct ErrorPayload {
+    pub code: String,
+    pub message: String,
+    #[serde(default)]
+    pub fields: Vec<FieldError>,
+}
+
+impl From<&Error> for ErrorPayload {
+    fn from(e: &Error) -> Self {
+        ErrorPayload {
+            code: e.code().to_string(),
+            message: e.to_string(),
+            fields: match e {
+                Error::Invalid(fields) => fields.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
 /// Result with the core error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

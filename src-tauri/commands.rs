@@ -1,0 +1,173 @@
+//! IPC commands. Each is one call into `dauria-core` under the store's lock; errors cross as
+//! [`ErrorPayload`] (`{code, message, fields}`) so the UI can branch on the code and translate.
+
+use crate::AppState;
+use dauria_core::coords::{parse_position as parse, Position};
+use dauria_core::error::ErrorPayload;
+use dauria_core::model::{Body, Country, Kind};
+use dauria_core::store::query::{
+    CountryChecklist, ObservationFilter, ObservationPage, SpeciesSummary, Stats,
+};
+use dauria_core::taxa::{TaxonIndex, TaxonMatch};
+use dauria_core::{Current, Error, RevisionInfo, Saved, Store};
+use tauri::State;
+
+type Reply<T> = Result<T, ErrorPayload>;
+
+/// Runs `f` with the store locked, turning core errors into payloads.
+fn with<T>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Store) -> dauria_core::Result<T>,
+) -> Reply<T> {
+    let mut store = state.store.lock().map_err(|_| ErrorPayload {
+        code: "internal".into(),
+        message: "the store is unavailable after an earlier failure; restart the app".into(),
+        fields: Vec::new(),
+    })?;
+    f(&mut store).map_err(|e| {
+        tracing::warn!(code = e.code(), error = %e, "command failed");
+        ErrorPayload::from(&e)
+    })
+}
+
+/// Settings the UI may keep in the store's local (never synced) metadata.
+fn setting_key(key: &str) -> dauria_core::Result<String> {
+    match key {
+        "language" | "observer" | "observers" | "last_site" => Ok(format!("ui.{key}")),
+        _ => Err(Error::invalid(
+            "key",
+            "unknown_setting",
+            format!("no setting called '{key}'"),
+        )),
+    }
+}
+
+#[tauri::command]
+fn data_dir(state: State<'_, AppState>) -> Reply<String> {
+    with(&state, |s| Ok(s.dir().display().to_string()))
+}
+
+#[tauri::command]
+fn log_dir(state: State<'_, AppState>) -> String {
+    state.log_dir.display().to_string()
+}
+
+#[tauri::command]
+fn stats(state: State<'_, AppState>) -> Reply<Stats> {
+    with(&state, |s| s.stats())
+}
+
+#[tauri::command]
+fn search_taxa(state: State<'_, AppState>, query: String, limit: usize) -> Reply<Vec<TaxonMatch>> {
+    with(&state, |s| Ok(TaxonIndex::load(s)?.search(&query, limit)))
+}
+
+#[tauri::command]
+fn list_records(state: State<'_, AppState>, kind: Kind) -> Reply<Vec<Current>> {
+    with(&state, |s| s.list(kind))
+}
+
+#[tauri::command]
+fn get_record(state: State<'_, AppState>, id: String) -> Reply<Option<Current>> {
+    with(&state, |s| s.get(&id))
+}
+
+#[tauri::command]
+fn create_record(state: State<'_, AppState>, body: Body) -> Reply<Saved> {
+    with(&state, |s| s.create(&body))
+}
+
+#[tauri::command(rename_all = "snake_case")]
+fn update_record(
+    state: State<'_, AppState>,
+    id: String,
+    parent_rev: String,
+    body: Body,
+) -> Reply<Saved> {
+    with(&state, |s| s.update(&id, &parent_rev, &body))
+}
+
+#[tauri::command(rename_all = "snake_case")]
+fn delete_record(state: State<'_, AppState>, id: String, parent_rev: String) -> Reply<Saved> {
+    with(&state, |s| s.delete(&id, &parent_rev))
+}
+
+#[tauri::command]
+fn merge_record(state: State<'_, AppState>, id: String, body: Option<Body>) -> Reply<Saved> {
+    with(&state, |s| s.merge(&id, body.as_ref()))
+}
+
+#[tauri::command]
+fn record_history(state: State<'_, AppState>, id: String) -> Reply<Vec<RevisionInfo>> {
+    with(&state, |s| s.history(&id))
+}
+
+#[tauri::command]
+fn record_heads(state: State<'_, AppState>, id: String) -> Reply<Vec<RevisionInfo>> {
+    with(&state, |s| s.heads(&id))
+}
+
+#[tauri::command]
+fn conflicts(state: State<'_, AppState>) -> Reply<Vec<(String, Kind)>> {
+    with(&state, |s| s.conflicts())
+}
+
+#[tauri::command]
+fn observations(
+    state: State<'_, AppState>,
+    filter: ObservationFilter,
+    after: Option<String>,
+    limit: usize,
+) -> Reply<ObservationPage> {
+    with(&state, |s| s.observations(&filter, after.as_deref(), limit))
+}
+
+#[tauri::command]
+fn species_summary(state: State<'_, AppState>, site: Option<String>) -> Reply<Vec<SpeciesSummary>> {
+    with(&state, |s| s.species_summary(site.as_deref()))
+}
+
+#[tauri::command]
+fn country_checklist(state: State<'_, AppState>, country: Country) -> Reply<CountryChecklist> {
+    with(&state, |s| s.country_checklist(country))
+}
+
+#[tauri::command]
+fn parse_position(text: String) -> Reply<Position> {
+    parse(&text).map_err(|e| ErrorPayload::from(&Error::Invalid(vec![e])))
+}
+
+#[tauri::command]
+fn get_setting(state: State<'_, AppState>, key: String) -> Reply<Option<String>> {
+    with(&state, |s| s.meta(&setting_key(&key)?))
+}
+
+#[tauri::command]
+fn set_setting(state: State<'_, AppState>, key: String, value: String) -> Reply<()> {
+    with(&state, |s| s.set_meta(&setting_key(&key)?, &value))
+}
+
+/// The handler with every command the UI may call.
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        data_dir,
+        log_dir,
+        stats,
+        search_taxa,
+        list_records,
+        get_record,
+        create_record,
+        update_record,
+        delete_record,
+        merge_record,
+        record_history,
+        record_heads,
+        conflicts,
+        observations,
+        species_summary,
+        country_checklist,
+        parse_position,
+        get_setting,
+        set_setting,
+    ]
+}

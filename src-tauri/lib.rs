@@ -1,0 +1,83 @@
+//! The Dauria Field desktop shell: window, app state, logging and the IPC commands.
+//!
+//! Everything a user can do is a function in `dauria-core`; the commands here only take the
+//! store's lock and call it.
+
+mod commands;
+mod logs;
+
+use dauria_core::Store;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tauri::Manager;
+
+/// What the shell keeps for the lifetime of the window.
+pub struct AppState {
+    /// The local store. SQLite writes are serialised anyway; one lock keeps it simple.
+    pub store: Mutex<Store>,
+    /// Folder the log files go to.
+    pub log_dir: PathBuf,
+}
+
+/// `--data-dir DIR` (or `--data-dir=DIR`) from the command line, if given.
+pub fn data_dir_arg(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(v) = a.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(v));
+        }
+    }
+    None
+}
+
+/// Starts the app and blocks until the window closes.
+pub fn run() {
+    tauri::Builder::default()
+        .setup(|app| {
+            let log_dir = app.path().app_log_dir()?;
+            logs::init(&log_dir)?;
+            let data_dir = match data_dir_arg(std::env::args().skip(1)) {
+                Some(d) => d,
+                None => app.path().app_data_dir()?,
+            };
+            tracing::info!(data_dir = %data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting");
+            let store = Store::open(&data_dir).map_err(|e| {
+                tracing::error!(error = %e, "cannot open the store");
+                Box::new(e) as Box<dyn std::error::Error>
+            })?;
+            app.manage(AppState {
+                store: Mutex::new(store),
+                log_dir,
+            });
+            Ok(())
+        })
+        .invoke_handler(commands::handler())
+        .run(tauri::generate_context!())
+        .expect("the window could not be started");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::data_dir_arg;
+    use std::path::PathBuf;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn data_dir_argument_is_read_in_both_spellings() {
+        assert_eq!(
+            data_dir_arg(args(&["--data-dir", "/tmp/x"])),
+            Some(PathBuf::from("/tmp/x"))
+        );
+        assert_eq!(
+            data_dir_arg(args(&["-v", "--data-dir=/tmp/y"])),
+            Some(PathBuf::from("/tmp/y"))
+        );
+        assert_eq!(data_dir_arg(args(&["--other"])), None);
+    }
+}
