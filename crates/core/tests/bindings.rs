@@ -1,0 +1,92 @@
+//! The TypeScript types the UI uses are generated from these Rust types and committed in
+//! `ui/src/lib/bindings/core.ts`. This test fails when the committed file no longer matches;
+//! run it with `UPDATE_BINDINGS=1` to rewrite the file.
+
+use dauria_core::coords::Position;
+use dauria_core::error::ErrorPayload;
+use dauria_core::import::{ImportReport, RowError};
+use dauria_core::model::*;
+use dauria_core::store::query::*;
+use dauria_core::taxa::TaxonMatch;
+use dauria_core::validate::FieldError;
+use dauria_core::{Current, RevisionInfo, Saved};
+use std::path::PathBuf;
+use ts_rs::{Config, TS};
+
+fn decl<T: TS>(cfg: &Config, out: &mut String) {
+    out.push_str("export ");
+    out.push_str(&T::decl(cfg));
+    out.push_str("\n\n");
+}
+
+fn generate() -> String {
+    // serde_json writes u64 as a JSON number, so it is a number on the TypeScript side too.
+    let cfg = Config::new().with_large_int("number");
+    let mut out = String::from(
+        "// Generated from the Rust types of dauria-core by crates/core/tests/bindings.rs.\n\
+         // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p dauria-core --test bindings`.\n\n",
+    );
+    let o = &mut out;
+    decl::<Kind>(&cfg, o);
+    decl::<Country>(&cfg, o);
+    decl::<TaxonGroup>(&cfg, o);
+    decl::<TaxonName>(&cfg, o);
+    decl::<Taxon>(&cfg, o);
+    decl::<Deadline>(&cfg, o);
+    decl::<Checklist>(&cfg, o);
+    decl::<PartnershipStatus>(&cfg, o);
+    decl::<ProtectedArea>(&cfg, o);
+    decl::<Site>(&cfg, o);
+    decl::<Person>(&cfg, o);
+    decl::<SurveyStatus>(&cfg, o);
+    decl::<Survey>(&cfg, o);
+    decl::<Waypoint>(&cfg, o);
+    decl::<Route>(&cfg, o);
+    decl::<Assignment>(&cfg, o);
+    decl::<BudgetLine>(&cfg, o);
+    decl::<Visit>(&cfg, o);
+    decl::<CountUnit>(&cfg, o);
+    decl::<Observation>(&cfg, o);
+    decl::<SampleResult>(&cfg, o);
+    decl::<Sample>(&cfg, o);
+    decl::<ActionStatus>(&cfg, o);
+    decl::<CooperationAction>(&cfg, o);
+    decl::<Body>(&cfg, o);
+    decl::<Current>(&cfg, o);
+    decl::<RevisionInfo>(&cfg, o);
+    decl::<Saved>(&cfg, o);
+    decl::<ObservationFilter>(&cfg, o);
+    decl::<ObservationRow>(&cfg, o);
+    decl::<ObservationPage>(&cfg, o);
+    decl::<SpeciesSummary>(&cfg, o);
+    decl::<CountryChecklist>(&cfg, o);
+    decl::<ChecklistEntry>(&cfg, o);
+    decl::<Stats>(&cfg, o);
+    decl::<TaxonMatch>(&cfg, o);
+    decl::<FieldError>(&cfg, o);
+    decl::<ErrorPayload>(&cfg, o);
+    decl::<Position>(&cfg, o);
+    decl::<RowError>(&cfg, o);
+    decl::<ImportReport>(&cfg, o);
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn committed_typescript_bindings_match_the_rust_types() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings/core.ts");
+    let fresh = generate();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "ui/src/lib/bindings/core.ts is out of date with the Rust types in dauria-core \
+         (a field or type changed). Regenerate it with \
+         `UPDATE_BINDINGS=1 cargo test -p dauria-core --test bindings` and commit the result."
+    );
+}

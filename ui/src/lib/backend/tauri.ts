@@ -1,0 +1,38 @@
+// The Tauri implementation: one invoke per command of src-tauri/commands.rs.
+import { invoke } from '@tauri-apps/api/core';
+import { toBackendError, type Backend } from './types';
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toBackendError(e);
+  }
+}
+
+export const tauriBackend: Backend = {
+  dataDir: () => call('data_dir'),
+  logDir: () => call('log_dir'),
+  stats: () => call('stats'),
+  searchTaxa: (query, limit) => call('search_taxa', { query, limit }),
+  listRecords: (kind) => call('list_records', { kind }),
+  getRecord: (id) => call('get_record', { id }),
+  createRecord: (body) => call('create_record', { body }),
+  updateRecord: (id, parentRev, body) => call('update_record', { id, parent_rev: parentRev, body }),
+  deleteRecord: (id, parentRev) => call('delete_record', { id, parent_rev: parentRev }),
+  mergeRecord: (id, body) => call('merge_record', { id, body }),
+  history: (id) => call('record_history', { id }),
+  heads: (id) => call('record_heads', { id }),
+  conflicts: () => call('conflicts'),
+  observations: (filter, after, limit) => call('observations', { filter, after, limit }),
+  speciesSummary: (site) => call('species_summary', { site }),
+  countryChecklist: (country) => call('country_checklist', { country }),
+  parsePosition: (text) => call('parse_position', { text }),
+  getSetting: (key) => call('get_setting', { key }),
+  setSetting: (key, value) => call('set_setting', { key, value }),
+};
+
+/** Whether the page runs inside the Tauri window. */
+export function inTauri(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}

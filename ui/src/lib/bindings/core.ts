@@ -1,0 +1,208 @@
+// Generated from the Rust types of dauria-core by crates/core/tests/bindings.rs.
+// Do not edit: run `UPDATE_BINDINGS=1 cargo test -p dauria-core --test bindings`.
+
+export type Kind = "taxon" | "checklist" | "protected_area" | "site" | "person" | "survey" | "route" | "assignment" | "budget_line" | "visit" | "observation" | "sample" | "cooperation_action";
+
+export type Country = "CN" | "MN" | "RU" | "KZ";
+
+export type TaxonGroup = "large_mammal" | "bird" | "small_mammal" | "vector" | "pathogen";
+
+export type TaxonName = { 
+/**
+ * Locale: `en`, `zh`, `ru`, `mn`, `kk`.
+ */
+locale: string, name: string, 
+/**
+ * False when the source marks the name as needing verification.
+ */
+verified: boolean, };
+
+export type Taxon = { scientific_name: string, rank: string, group: TaxonGroup, names: Array<TaxonName>, synonyms: Array<string>, iucn_status: string | null, 
+/**
+ * Where the names came from (free text, as given by the compiler of the checklist).
+ */
+source: string | null, };
+
+export type Deadline = { title: string, 
+/**
+ * Calendar date, `YYYY-MM-DD`.
+ */
+due: string, submitted: boolean, };
+
+export type Checklist = { country: Country, taxa: Array<string>, deadlines: Array<Deadline>, };
+
+export type PartnershipStatus = "invited" | "engaged" | "agreement" | "declined";
+
+export type ProtectedArea = { name_en: string, name_local: string | null, country: Country, category: string | null, lat: number, lon: number, area_km2: number | null, extent_note: string | null, partnership: PartnershipStatus, contact: string | null, 
+/**
+ * Calendar date, `YYYY-MM-DD`.
+ */
+agreement_date: string | null, source: string | null, };
+
+export type Site = { name: string, country: Country, protected_area: string | null, lat: number, lon: number, uncertainty_m: number | null, elevation_m: number | null, habitat: string | null, };
+
+export type Person = { name: string, organisation: string | null, country: Country | null, roles: Array<string>, contact: string | null, languages: Array<string>, };
+
+export type SurveyStatus = "draft" | "approved" | "in_field" | "done";
+
+export type Survey = { title: string, region: string | null, target_groups: Array<TaxonGroup>, target_taxa: Array<string>, methods: Array<string>, 
+/**
+ * Calendar dates, `YYYY-MM-DD`.
+ */
+start_date: string | null, end_date: string | null, status: SurveyStatus, lead: string | null, };
+
+export type Waypoint = { name: string | null, lat: number, lon: number, };
+
+export type Route = { survey: string, name: string, waypoints: Array<Waypoint>, planned_date: string | null, transport: string | null, };
+
+export type Assignment = { survey: string, person: string, role: string, from: string | null, to: string | null, };
+
+export type BudgetLine = { survey: string, category: string, description: string | null, quantity: string, unit_cost: string, currency: string, };
+
+export type Visit = { survey: string | null, site: string | null, 
+/**
+ * RFC 3339 with the offset the team was in.
+ */
+start: string, end: string | null, observers: Array<string>, protocol: string | null, effort_value: number | null, effort_unit: string | null, weather: string | null, track: Array<Waypoint>, };
+
+export type CountUnit = "individuals" | "pairs" | "nests" | "burrows" | "colonies";
+
+export type Observation = { visit: string | null, site: string | null, 
+/**
+ * The taxon, when identified against the checklist.
+ */
+taxon: string | null, 
+/**
+ * Free-text name when the taxon is not on the checklist or not identified.
+ */
+taxon_name: string | null, 
+/**
+ * Exact count; or a min/max estimate below.
+ */
+count: number | null, count_min: number | null, count_max: number | null, unit: CountUnit, sex: string | null, age: string | null, behaviour: string | null, lat: number | null, lon: number | null, uncertainty_m: number | null, 
+/**
+ * RFC 3339 with the offset the observer was in.
+ */
+observed_at: string, observers: Array<string>, detection_method: string | null, notes: string | null, 
+/**
+ * SHA-256 of attached photos.
+ */
+photos: Array<string>, };
+
+export type SampleResult = "pending" | "negative" | "positive" | "inconclusive";
+
+export type Sample = { host_observation: string, sample_type: string, barcode: string, collected_at: string, storage: string | null, lab: string | null, test: string | null, pathogen: string | null, result: SampleResult, result_date: string | null, };
+
+export type ActionStatus = "planned" | "in_progress" | "done" | "cancelled";
+
+export type CooperationAction = { title: string, countries: Array<Country>, owner: string | null, due: string | null, status: ActionStatus, notes: string | null, };
+
+export type Body = { "kind": "taxon", "body": Taxon } | { "kind": "checklist", "body": Checklist } | { "kind": "protected_area", "body": ProtectedArea } | { "kind": "site", "body": Site } | { "kind": "person", "body": Person } | { "kind": "survey", "body": Survey } | { "kind": "route", "body": Route } | { "kind": "assignment", "body": Assignment } | { "kind": "budget_line", "body": BudgetLine } | { "kind": "visit", "body": Visit } | { "kind": "observation", "body": Observation } | { "kind": "sample", "body": Sample } | { "kind": "cooperation_action", "body": CooperationAction };
+
+export type Current = { id: string, kind: Kind, 
+/**
+ * The provisional winner among the heads.
+ */
+rev_id: string, deleted: boolean, 
+/**
+ * More than one head: someone must merge.
+ */
+conflict: boolean, 
+/**
+ * Absent for a deleted record.
+ */
+body: Body | null, };
+
+export type RevisionInfo = { rev_id: string, parents: Array<string>, generation: number, device_id: string, device_seq: number, hlc: string, 
+/**
+ * Wall-clock time of the writer, from the HLC, RFC 3339 UTC.
+ */
+written_at: string, deleted: boolean, body: Body | null, 
+/**
+ * Whether this revision is currently a head.
+ */
+head: boolean, };
+
+export type Saved = { id: string, rev_id: string, device_seq: number, };
+
+export type ObservationFilter = { taxon?: string, site?: string, country?: Country, 
+/**
+ * Inclusive lower bound, RFC 3339 or `YYYY-MM-DD` (UTC midnight).
+ */
+from?: string, 
+/**
+ * Exclusive upper bound, RFC 3339 or `YYYY-MM-DD` (the whole day included).
+ */
+to?: string, 
+/**
+ * `[min_lon, min_lat, max_lon, max_lat]`.
+ */
+bbox?: [number, number, number, number], 
+/**
+ * Matches notes, free-text names, observers and any name of the taxon.
+ */
+text?: string, };
+
+export type ObservationRow = { id: string, rev_id: string, conflict: boolean, scientific_name: string | null, site_name: string | null, country: Country | null, observation: Observation, };
+
+export type ObservationPage = { rows: Array<ObservationRow>, 
+/**
+ * Pass back as `after` for the next page; absent on the last page.
+ */
+next: string | null, };
+
+export type SpeciesSummary = { site_id: string | null, site_name: string | null, taxon_id: string | null, scientific_name: string | null, records: number, 
+/**
+ * Sum of exact counts (or minimum estimates) in individuals.
+ */
+individuals: number, first_seen: string, last_seen: string, };
+
+export type CountryChecklist = { id: string, rev_id: string, country: Country, taxa: Array<ChecklistEntry>, deadlines: Array<Deadline>, };
+
+export type ChecklistEntry = { id: string, taxon: Taxon, };
+
+export type Stats = { device_id: string, records: Array<[Kind, number]>, observations: number, revisions: number, pending_ops: number, conflicts: number, size_bytes: number, };
+
+export type TaxonMatch = { id: string, taxon: Taxon, 
+/**
+ * The name that matched, as written.
+ */
+matched: string, 
+/**
+ * Locale of the matched name (`sci` for scientific names and synonyms).
+ */
+locale: string, 
+/**
+ * False when the matched name is marked as needing verification.
+ */
+verified: boolean, };
+
+export type FieldError = { 
+/**
+ * The body field (`lat`, `count`, `observed_at`, ...).
+ */
+field: string, 
+/**
+ * The rule code (`range`, `required`, `negative`, `order`, `format`, `unknown_taxon`, ...).
+ */
+rule: string, 
+/**
+ * English explanation with the offending value.
+ */
+message: string, };
+
+export type ErrorPayload = { code: string, message: string, fields: Array<FieldError>, };
+
+export type Position = { lat: number, lon: number, };
+
+export type RowError = { 
+/**
+ * 1-based line in the file (the header is line 1).
+ */
+line: number, column: string, reason: string, };
+
+export type ImportReport = { rows: number, imported: number, errors: Array<RowError>, 
+/**
+ * True when nothing was written because of `all_or_nothing`.
+ */
+rolled_back: boolean, };

@@ -1,0 +1,48 @@
+// App-wide UI state: the current screen, the taxa and sites cache, the observer, a toast.
+import { backend } from './backend';
+import type { Site, Taxon } from './bindings/core';
+
+export type Screen = 'home' | 'log' | 'observations' | 'map' | 'checklist' | 'settings';
+
+export const nav = $state({
+  screen: 'home' as Screen,
+  /** Observation to open in the editor on the Log screen (null: a new sighting). */
+  editId: null as string | null,
+  /** Observation to select in the list after a save. */
+  selectId: null as string | null,
+});
+
+export function go(screen: Screen, opts: { editId?: string | null; selectId?: string | null } = {}): void {
+  nav.editId = opts.editId ?? null;
+  nav.selectId = opts.selectId ?? null;
+  nav.screen = screen;
+}
+
+export const cache = $state({
+  taxa: new Map<string, Taxon>(),
+  sites: [] as { id: string; site: Site }[],
+  loaded: false,
+});
+
+export async function loadCache(): Promise<void> {
+  const [taxa, sites] = await Promise.all([backend.listRecords('taxon'), backend.listRecords('site')]);
+  const map = new Map<string, Taxon>();
+  for (const c of taxa) if (c.body?.kind === 'taxon') map.set(c.id, c.body.body);
+  cache.taxa = map;
+  cache.sites = sites.flatMap((c) => (c.body?.kind === 'site' ? [{ id: c.id, site: c.body.body }] : []));
+  cache.loaded = true;
+}
+
+export const toast = $state({ text: '', action: null as null | { label: string; run: () => void }, seq: 0 });
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+export function showToast(text: string, action: typeof toast.action = null, ms = 8000): void {
+  toast.text = text;
+  toast.action = action;
+  toast.seq += 1;
+  clearTimeout(timer);
+  timer = setTimeout(() => {
+    toast.text = '';
+    toast.action = null;
+  }, ms);
+}
