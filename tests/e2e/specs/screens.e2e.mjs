@@ -1,0 +1,25 @@
+// A screenshot of every main screen in every language, for people to look at.
+import { appReady, openScreen, screenshot, setLanguage } from './helpers.mjs';
+
+const SCREENS = {
+  home: '#home',
+  log: '#species',
+  observations: '#observation-list',
+  map: '#map .leaflet-overlay-pane path',
+  checklist: '#checklist tbody tr',
+  settings: '#data-dir',
+};
+
+describe('every screen in every language', () => {
+  before(appReady);
+  for (const locale of ['en', 'zh-CN', 'ru', 'mn']) {
+    it(`renders each screen in ${locale}`, async () => {
+      await setLanguage(locale);
+      for (const [screen, marker] of Object.entries(SCREENS)) {
+        await openScreen(screen);
+        await $(marker).waitForExist({ timeoutMsg: `${screen} did not render in ${locale}` });
+        await screenshot(`${locale}-${screen}`);
+      }
+    });
+  }
+});
