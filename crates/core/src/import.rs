@@ -71,6 +71,14 @@ fn column_for(header: &str) -> Option<&'static str> {
     })
 }
 
+/// The reason to show in a row's column: the messages alone, the column already names the field.
+fn reason(e: Error) -> String {
+    match e {
+        Error::Invalid(errs) => errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
+}
+
 struct RowParser<'a> {
     cols: HashMap<&'static str, usize>,
     headers: Vec<String>,
@@ -114,7 +122,7 @@ impl RowParser<'_> {
                 let (taxa, cache) = (self.taxa, &mut self.taxon_cache);
                 let r = cache
                     .entry(name.clone())
-                    .or_insert_with(|| taxa.resolve(&name).map_err(|e| e.to_string()));
+                    .or_insert_with(|| taxa.resolve(&name).map_err(reason));
                 match r {
                     Ok(id) => taxon = Some(id.clone()),
                     Err(e) => errs.push((col, e.clone())),
@@ -128,7 +136,7 @@ impl RowParser<'_> {
             let r = self
                 .site_cache
                 .entry(name.clone())
-                .or_insert_with(|| sites.resolve(&name).map_err(|e| e.to_string()));
+                .or_insert_with(|| sites.resolve(&name).map_err(reason));
             match r {
                 Ok(id) => site = Some(id.clone()),
                 Err(e) => errs.push((col, e.clone())),
@@ -288,7 +296,7 @@ pub fn import_observations(
         let line = row.position().map_or(report.rows + 1, |p| p.line());
         match parser.parse(&row) {
             Ok(o) => {
-                if !(opts.all_or_nothing && !report.errors.is_empty()) {
+                if !opts.all_or_nothing || report.errors.is_empty() {
                     batch.create_trusted(&Body::Observation(o))?;
                     report.imported += 1;
                 }
@@ -297,7 +305,7 @@ pub fn import_observations(
                 .errors
                 .extend(errs.into_iter().map(|(column, reason)| RowError { line, column, reason })),
         }
-        if report.rows % 4096 == 0 {
+        if report.rows.is_multiple_of(4096) {
             progress(row.position().map_or(0, |p| p.byte()));
         }
     }
