@@ -1,1 +1,66 @@
-fn main() {}
+//! `dauria-cli`: headless use of a local Dauria Field store.
+//!
+//! Every command opens the store in the data folder, does one thing through `dauria-core`, and
+//! exits non-zero with a message that says what to fix when it cannot.
+
+mod commands;
+mod data_dir;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Dauria Field on the command line: record, list, import and export observations in a local
+/// store without the desktop app.
+#[derive(Parser)]
+#[command(name = "dauria-cli", version, propagate_version = true)]
+#[command(after_help = data_dir::HELP)]
+struct Cli {
+    /// The data folder holding the store (default: the app's data folder, see below).
+    #[arg(long, global = true, env = "DAURIA_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the store (seeded with the Dauria checklist, reserves and sites) if it is missing.
+    Init,
+    /// Show counts of records, revisions, unsynced changes and conflicts, and the store's size.
+    Stats(commands::stats::Args),
+    /// Record, list, edit, delete observations and show their history.
+    #[command(subcommand)]
+    Obs(commands::obs::ObsCommand),
+    /// Import records from a file.
+    #[command(subcommand)]
+    Import(commands::transfer::ImportCommand),
+    /// Export records to a file.
+    #[command(subcommand)]
+    Export(commands::transfer::ExportCommand),
+    /// Saves observations in a loop, printing each after it is committed (crash-safety tests).
+    #[command(hide = true)]
+    SaveLoop(commands::save_loop::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let dir = match cli.data_dir.map_or_else(data_dir::default_dir, Ok) {
+        Ok(d) => d,
+        Err(e) => return output::fail(&e),
+    };
+    let result = match cli.command {
+        Command::Init => commands::init::run(&dir),
+        Command::Stats(a) => commands::stats::run(&dir, a),
+        Command::Obs(c) => commands::obs::run(&dir, c),
+        Command::Import(c) => commands::transfer::import(&dir, c),
+        Command::Export(c) => commands::transfer::export(&dir, c),
+        Command::SaveLoop(a) => commands::save_loop::run(&dir, a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => output::fail(&e),
+    }
+}

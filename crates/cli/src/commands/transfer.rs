@@ -1,0 +1,152 @@
+//! `dauria-cli import ...` and `dauria-cli export ...`: CSV in and out.
+
+use super::obs::FilterArgs;
+use anyhow::{Context, Result};
+use dauria_core::import::{export_observations, import_observations, ImportOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit code when the valid rows were imported but some rows were rejected.
+pub const SOME_ROWS_REJECTED: u8 = 2;
+
+#[derive(clap::Subcommand)]
+pub enum ImportCommand {
+    /// Import observations from a CSV file.
+    ///
+    /// Header names are matched case-insensitively (taxon/species/scientificName, count,
+    /// count_min, count_max, unit, site, lat/latitude, lon/longitude or position,
+    /// uncertainty_m, observed_at/eventDate, observers (separated by `;`), detection_method,
+    /// behaviour, notes). Every bad row is reported with its line, column and reason. The valid
+    /// rows are written in one transaction; with --all-or-nothing, none are written if any row
+    /// is bad. Exit status: 0 all rows imported, 2 valid rows imported and some rejected,
+    /// 1 nothing imported.
+    #[command(verbatim_doc_comment)]
+    Observations {
+        /// The CSV file.
+        file: PathBuf,
+        /// Import nothing if any row is bad.
+        #[arg(long)]
+        all_or_nothing: bool,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum ExportCommand {
+    /// Export observations to a CSV file in the format `import observations` reads.
+    Observations {
+        /// The CSV file to write (`-` for standard output).
+        file: PathBuf,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+}
+
+/// Runs an `import` subcommand.
+pub fn import(dir: &Path, cmd: ImportCommand) -> Result<ExitCode> {
+    let ImportCommand::Observations {
+        file,
+        all_or_nothing,
+    } = cmd;
+    let mut store = super::open_existing(dir)?;
+    let f = File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(len);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} importing {bytes}/{total_bytes} [{bar:40}] {eta}",
+            )
+            .expect("the template is valid")
+            .progress_chars("=> "),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let report = import_observations(
+        &mut store,
+        BufReader::with_capacity(1 << 16, f),
+        ImportOptions { all_or_nothing },
+        |bytes| {
+            if let Some(b) = &bar {
+                b.set_position(bytes);
+            }
+        },
+    );
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let report = report.with_context(|| format!("cannot import {}", file.display()))?;
+    for e in &report.errors {
+        if e.column.is_empty() {
+            eprintln!("line {}: {}", e.line, e.reason);
+        } else {
+            eprintln!("line {}, column {}: {}", e.line, e.column, e.reason);
+        }
+    }
+    let bad_rows = {
+        let mut lines: Vec<u64> = report.errors.iter().map(|e| e.line).collect();
+        lines.dedup();
+        lines.len()
+    };
+    if report.rolled_back {
+        eprintln!(
+            "imported nothing: {bad_rows} of {} rows have problems (listed above) and \
+             --all-or-nothing was given; fix those rows and import the file again",
+            report.rows
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    println!(
+        "imported {} of {} rows from {}",
+        report.imported,
+        report.rows,
+        file.display()
+    );
+    if bad_rows > 0 {
+        eprintln!(
+            "{bad_rows} rows were not imported (listed above); fix them and import only those rows \
+             again, since the whole file again would duplicate the rows already imported"
+        );
+        return Ok(ExitCode::from(SOME_ROWS_REJECTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs an `export` subcommand.
+pub fn export(dir: &Path, cmd: ExportCommand) -> Result<ExitCode> {
+    let ExportCommand::Observations { file, filter } = cmd;
+    let store = super::open_existing(dir)?;
+    let filter = filter.resolve(&store)?;
+    if file.as_os_str() == "-" {
+        let n = export_observations(&store, &filter, std::io::stdout().lock())?;
+        eprintln!("exported {n} observations");
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Written beside the target and renamed, so a failed export leaves no half file behind.
+    let partial = file.with_extension("csv.partial");
+    let write = || -> Result<u64> {
+        let out = File::create(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        let mut out = BufWriter::new(out);
+        let n = export_observations(&store, &filter, &mut out)?;
+        out.flush()?;
+        out.get_ref().sync_all()?;
+        std::fs::rename(&partial, &file)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        Ok(n)
+    };
+    match write() {
+        Ok(n) => {
+            println!("exported {n} observations to {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
