@@ -40,7 +40,11 @@ pub fn parse_position(input: &str) -> Result<Position, FieldError> {
     let (lat, lon) = match (ha, hb) {
         (Some('E' | 'W'), Some('N' | 'S')) => (vb, va),
         (Some('N' | 'S') | None, Some('E' | 'W') | None) => (va, vb),
-        _ => return Err(bad("the hemisphere letters do not make a latitude and a longitude")),
+        _ => {
+            return Err(bad(
+                "the hemisphere letters do not make a latitude and a longitude",
+            ))
+        }
     };
     check_range(lat, lon)?;
     Ok(Position { lat, lon })
@@ -145,7 +149,9 @@ fn parse_part(part: &str) -> Result<(f64, Option<char>), String> {
     };
     let negative = matches!(hemi, Some('S' | 'W')) || (nums.len() > 1 && nums[0] < 0.0);
     if hemi.is_some() && nums[0] < 0.0 {
-        return Err(format!("'{part}' has both a minus sign and a hemisphere letter"));
+        return Err(format!(
+            "'{part}' has both a minus sign and a hemisphere letter"
+        ));
     }
     Ok((if negative { -value } else { value }, hemi))
 }
@@ -188,7 +194,11 @@ mod tests {
 
     #[test]
     fn degrees_minutes_with_prefix_hemispheres() {
-        close(parse_position("N49 42.000 E115 06.000").unwrap(), 49.7, 115.1);
+        close(
+            parse_position("N49 42.000 E115 06.000").unwrap(),
+            49.7,
+            115.1,
+        );
         close(parse_position("S10 30 W20 15").unwrap(), -10.5, -20.25);
     }
 

@@ -66,9 +66,27 @@ mod tests {
     fn far_future_remote_clock_is_not_followed() {
         let mut c = Hlc::default();
         c.tick(1000);
-        c.observe(Hlc { ms: 1000 + 365 * 24 * 3600 * 1000, counter: 0 }, 1000);
+        c.observe(
+            Hlc {
+                ms: 1000 + 365 * 24 * 3600 * 1000,
+                counter: 0,
+            },
+            1000,
+        );
         assert_eq!(c.ms, 1000);
-        c.observe(Hlc { ms: 5000, counter: 3 }, 1000);
-        assert_eq!(c, Hlc { ms: 5000, counter: 3 });
+        c.observe(
+            Hlc {
+                ms: 5000,
+                counter: 3,
+            },
+            1000,
+        );
+        assert_eq!(
+            c,
+            Hlc {
+                ms: 5000,
+                counter: 3
+            }
+        );
     }
 }

@@ -17,8 +17,21 @@ use ts_rs::TS;
 
 /// Columns of the observation CSV, in export order.
 pub const COLUMNS: [&str; 15] = [
-    "id", "taxon", "count", "count_min", "count_max", "unit", "site", "lat", "lon",
-    "uncertainty_m", "observed_at", "observers", "detection_method", "behaviour", "notes",
+    "id",
+    "taxon",
+    "count",
+    "count_min",
+    "count_max",
+    "unit",
+    "site",
+    "lat",
+    "lon",
+    "uncertainty_m",
+    "observed_at",
+    "observers",
+    "detection_method",
+    "behaviour",
+    "notes",
 ];
 
 /// One problem with one row.
@@ -74,7 +87,11 @@ fn column_for(header: &str) -> Option<&'static str> {
 /// The reason to show in a row's column: the messages alone, the column already names the field.
 fn reason(e: Error) -> String {
     match e {
-        Error::Invalid(errs) => errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "),
+        Error::Invalid(errs) => errs
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join("; "),
         other => other.to_string(),
     }
 }
@@ -98,21 +115,33 @@ impl RowParser<'_> {
     }
 
     fn header(&self, col: &str) -> String {
-        self.cols.get(col).map_or(col.to_string(), |i| self.headers[*i].clone())
+        self.cols
+            .get(col)
+            .map_or(col.to_string(), |i| self.headers[*i].clone())
     }
 
-    fn count(&self, row: &csv::StringRecord, col: &str, errs: &mut Vec<(String, String)>) -> Option<u32> {
+    fn count(
+        &self,
+        row: &csv::StringRecord,
+        col: &str,
+        errs: &mut Vec<(String, String)>,
+    ) -> Option<u32> {
         let v = self.get(row, col)?;
         match v.parse::<i64>() {
             Ok(n) if n < 0 => errs.push((self.header(col), format!("count {n} is negative"))),
-            Ok(n) if n > u32::MAX as i64 => errs.push((self.header(col), format!("count {n} is too large"))),
+            Ok(n) if n > u32::MAX as i64 => {
+                errs.push((self.header(col), format!("count {n} is too large")))
+            }
             Ok(n) => return Some(n as u32),
             Err(_) => errs.push((self.header(col), format!("'{v}' is not a whole number"))),
         }
         None
     }
 
-    fn parse(&mut self, row: &csv::StringRecord) -> std::result::Result<Observation, Vec<(String, String)>> {
+    fn parse(
+        &mut self,
+        row: &csv::StringRecord,
+    ) -> std::result::Result<Observation, Vec<(String, String)>> {
         let mut errs: Vec<(String, String)> = Vec::new();
         let mut taxon = None;
         match self.get(row, "taxon").map(str::to_string) {
@@ -163,7 +192,9 @@ impl RowParser<'_> {
             Some(u) => CountUnit::parse(u).unwrap_or_else(|| {
                 errs.push((
                     self.header("unit"),
-                    format!("unit '{u}' is not one of individuals, pairs, nests, burrows, colonies"),
+                    format!(
+                        "unit '{u}' is not one of individuals, pairs, nests, burrows, colonies"
+                    ),
                 ));
                 CountUnit::Individuals
             }),
@@ -186,7 +217,10 @@ impl RowParser<'_> {
             Some(v) => match v.parse::<f64>() {
                 Ok(x) => Some(x),
                 Err(_) => {
-                    errs.push((self.header("uncertainty_m"), format!("'{v}' is not a number")));
+                    errs.push((
+                        self.header("uncertainty_m"),
+                        format!("'{v}' is not a number"),
+                    ));
                     None
                 }
             },
@@ -209,7 +243,12 @@ impl RowParser<'_> {
             observed_at,
             observers: self
                 .get(row, "observers")
-                .map(|s| s.split(';').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect())
+                .map(|s| {
+                    s.split(';')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
             detection_method: self.get(row, "detection_method").map(str::to_string),
             notes: self.get(row, "notes").map(str::to_string),
@@ -261,16 +300,28 @@ pub fn import_observations(
             return Err(Error::invalid(
                 "file",
                 "missing_column",
-                format!("the CSV has no '{needed}' column (headers found: {})", headers.join(", ")),
+                format!(
+                    "the CSV has no '{needed}' column (headers found: {})",
+                    headers.join(", ")
+                ),
             ));
         }
     }
     if !cols.contains_key("count") && !cols.contains_key("count_min") {
-        return Err(Error::invalid("file", "missing_column", "the CSV has no 'count' column"));
+        return Err(Error::invalid(
+            "file",
+            "missing_column",
+            "the CSV has no 'count' column",
+        ));
     }
     // Valid rows are written as they are read, in one transaction; it is committed at the end
     // unless `all_or_nothing` and some row was bad.
-    let mut report = ImportReport { rows: 0, imported: 0, errors: Vec::new(), rolled_back: false };
+    let mut report = ImportReport {
+        rows: 0,
+        imported: 0,
+        errors: Vec::new(),
+        rolled_back: false,
+    };
     let mut parser = RowParser {
         cols,
         headers,
@@ -288,7 +339,11 @@ pub fn import_observations(
             Err(e) => {
                 let line = e.position().map_or(report.rows + 2, |p| p.line());
                 report.rows += 1;
-                report.errors.push(RowError { line, column: String::new(), reason: e.to_string() });
+                report.errors.push(RowError {
+                    line,
+                    column: String::new(),
+                    reason: e.to_string(),
+                });
                 continue;
             }
         }
@@ -303,7 +358,11 @@ pub fn import_observations(
             }
             Err(errs) => report
                 .errors
-                .extend(errs.into_iter().map(|(column, reason)| RowError { line, column, reason })),
+                .extend(errs.into_iter().map(|(column, reason)| RowError {
+                    line,
+                    column,
+                    reason,
+                })),
         }
         if report.rows.is_multiple_of(4096) {
             progress(row.position().map_or(0, |p| p.byte()));
@@ -320,11 +379,18 @@ pub fn import_observations(
 }
 
 fn csv_err(e: csv::Error) -> Error {
-    Error::Io { context: "cannot write the CSV".into(), source: std::io::Error::other(e) }
+    Error::Io {
+        context: "cannot write the CSV".into(),
+        source: std::io::Error::other(e),
+    }
 }
 
 /// Writes observations matching `filter` as CSV (the import format), returning the row count.
-pub fn export_observations(store: &Store, filter: &ObservationFilter, out: impl Write) -> Result<u64> {
+pub fn export_observations(
+    store: &Store,
+    filter: &ObservationFilter,
+    out: impl Write,
+) -> Result<u64> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS).map_err(csv_err)?;
     let mut after: Option<String> = None;
@@ -337,7 +403,10 @@ pub fn export_observations(store: &Store, filter: &ObservationFilter, out: impl 
             let f = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
             w.write_record([
                 r.id.as_str(),
-                r.scientific_name.as_deref().or(o.taxon_name.as_deref()).unwrap_or(""),
+                r.scientific_name
+                    .as_deref()
+                    .or(o.taxon_name.as_deref())
+                    .unwrap_or(""),
                 &num(o.count),
                 &num(o.count_min),
                 &num(o.count_max),
@@ -360,6 +429,9 @@ pub fn export_observations(store: &Store, filter: &ObservationFilter, out: impl 
             None => break,
         }
     }
-    w.flush().map_err(|source| Error::Io { context: "cannot write the CSV".into(), source })?;
+    w.flush().map_err(|source| Error::Io {
+        context: "cannot write the CSV".into(),
+        source,
+    })?;
     Ok(n)
 }

@@ -20,8 +20,11 @@ pub const SEED_DEVICE: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The stable id of a seed record.
 pub fn seed_id(key: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("dauria-seed:{key}").as_bytes())
-        .to_string()
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("dauria-seed:{key}").as_bytes(),
+    )
+    .to_string()
 }
 
 /// Whether a name in `locale` is backed by a cited source rather than marked `verify`.
@@ -59,7 +62,9 @@ pub fn checklist_taxa() -> Vec<Taxon> {
     for row in rdr.records().flatten() {
         let get = |i: usize| row.get(i).unwrap_or("").trim().to_string();
         let source = get(8);
-        let Some(group) = TaxonGroup::parse(&get(1)) else { continue };
+        let Some(group) = TaxonGroup::parse(&get(1)) else {
+            continue;
+        };
         let names = [("en", 3), ("zh", 4), ("ru", 5), ("mn", 6)]
             .into_iter()
             .filter(|(_, i)| !get(*i).is_empty())
@@ -145,10 +150,18 @@ pub(crate) fn seed(store: &mut Store) -> Result<()> {
         bodies.push((format!("taxon:{}", t.scientific_name), Body::Taxon(t)));
     }
     for c in Country::ALL {
-        let taxa = if c == Country::KZ { Vec::new() } else { taxon_ids.clone() };
+        let taxa = if c == Country::KZ {
+            Vec::new()
+        } else {
+            taxon_ids.clone()
+        };
         bodies.push((
             format!("checklist:{}", c.code()),
-            Body::Checklist(Checklist { country: c, taxa, deadlines: Vec::new() }),
+            Body::Checklist(Checklist {
+                country: c,
+                taxa,
+                deadlines: Vec::new(),
+            }),
         ));
     }
     for r in reserves() {
@@ -183,20 +196,39 @@ mod tests {
     fn verify_marks_names_unverified_unless_the_locale_is_cited() {
         let taxa = checklist_taxa();
         assert_eq!(taxa.len(), 73);
-        let marmot = taxa.iter().find(|t| t.scientific_name == "Marmota sibirica").unwrap();
-        let v = |l: &str| marmot.names.iter().find(|n| n.locale == l).unwrap().verified;
+        let marmot = taxa
+            .iter()
+            .find(|t| t.scientific_name == "Marmota sibirica")
+            .unwrap();
+        let v = |l: &str| {
+            marmot
+                .names
+                .iter()
+                .find(|n| n.locale == l)
+                .unwrap()
+                .verified
+        };
         assert!(v("mn"), "mn name is cited from nationalredlist.org");
         assert!(!v("ru") && !v("en") && !v("zh"));
-        let dzeren = taxa.iter().find(|t| t.scientific_name == "Procapra gutturosa").unwrap();
+        let dzeren = taxa
+            .iter()
+            .find(|t| t.scientific_name == "Procapra gutturosa")
+            .unwrap();
         assert!(dzeren.names.iter().all(|n| n.verified));
     }
 
     #[test]
     fn synonyms_are_read_from_the_source_notes() {
         let taxa = checklist_taxa();
-        let crane = taxa.iter().find(|t| t.scientific_name == "Antigone vipio").unwrap();
+        let crane = taxa
+            .iter()
+            .find(|t| t.scientific_name == "Antigone vipio")
+            .unwrap();
         assert_eq!(crane.synonyms, vec!["Grus vipio".to_string()]);
-        let gull = taxa.iter().find(|t| t.scientific_name == "Ichthyaetus relictus").unwrap();
+        let gull = taxa
+            .iter()
+            .find(|t| t.scientific_name == "Ichthyaetus relictus")
+            .unwrap();
         assert_eq!(gull.synonyms, vec!["Larus relictus".to_string()]);
     }
 }

@@ -133,8 +133,12 @@ impl TaxonIndex {
     /// The one taxon a name means: an exact name in any language, or a unique partial match.
     pub fn resolve(&self, name: &str) -> Result<String> {
         let q = fold(name);
-        let exact: std::collections::BTreeSet<usize> =
-            self.entries.iter().filter(|e| e.folded == q).map(|e| e.taxon).collect();
+        let exact: std::collections::BTreeSet<usize> = self
+            .entries
+            .iter()
+            .filter(|e| e.folded == q)
+            .map(|e| e.taxon)
+            .collect();
         if exact.len() == 1 {
             return Ok(self.taxa[*exact.iter().next().expect("one")].0.clone());
         }

@@ -37,7 +37,9 @@ pub fn parse_time(field: &str, s: &str) -> Result<DateTime<FixedOffset>, FieldEr
         FieldError::new(
             field,
             "format",
-            format!("'{s}' is not a date and time with offset like 2026-06-01T07:30:00+08:00 ({e})"),
+            format!(
+                "'{s}' is not a date and time with offset like 2026-06-01T07:30:00+08:00 ({e})"
+            ),
         )
     })
 }
@@ -60,7 +62,11 @@ fn opt_date(errs: &mut Vec<FieldError>, field: &str, v: &Option<String>) -> Opti
 
 fn required(errs: &mut Vec<FieldError>, field: &str, v: &str) {
     if v.trim().is_empty() {
-        errs.push(FieldError::new(field, "required", format!("{field} is required")));
+        errs.push(FieldError::new(
+            field,
+            "required",
+            format!("{field} is required"),
+        ));
     }
 }
 
@@ -103,7 +109,12 @@ fn decimal(errs: &mut Vec<FieldError>, field: &str, v: &str) {
     }
 }
 
-fn order_dates(errs: &mut Vec<FieldError>, field: &str, a: Option<NaiveDate>, b: Option<NaiveDate>) {
+fn order_dates(
+    errs: &mut Vec<FieldError>,
+    field: &str,
+    a: Option<NaiveDate>,
+    b: Option<NaiveDate>,
+) {
     if let (Some(a), Some(b)) = (a, b) {
         if b < a {
             errs.push(FieldError::new(
@@ -168,7 +179,10 @@ pub fn validate(body: &Body) -> Result<(), Vec<FieldError>> {
                 e.push(FieldError::new(
                     "currency",
                     "unknown_currency",
-                    format!("currency '{}' is not one of CNY, MNT, RUB, KZT, USD", b.currency),
+                    format!(
+                        "currency '{}' is not one of CNY, MNT, RUB, KZT, USD",
+                        b.currency
+                    ),
                 ));
             }
         }
@@ -178,7 +192,11 @@ pub fn validate(body: &Body) -> Result<(), Vec<FieldError>> {
                 if let Ok(end) = parse_time("end", end).map_err(|x| e.push(x.clone())) {
                     if let Some(start) = start {
                         if end < start {
-                            e.push(FieldError::new("end", "order", "the end is before the start"));
+                            e.push(FieldError::new(
+                                "end",
+                                "order",
+                                "the end is before the start",
+                            ));
                         }
                     }
                 }

@@ -8,7 +8,10 @@ use dauria_core::{Error, Store};
 use dauria_proto::Revision;
 
 fn marmot(store: &Store) -> String {
-    TaxonIndex::load(store).unwrap().resolve("тарбаган").unwrap()
+    TaxonIndex::load(store)
+        .unwrap()
+        .resolve("тарбаган")
+        .unwrap()
 }
 
 fn sighting(taxon: &str, count: u32, at: &str) -> Body {
@@ -62,7 +65,10 @@ fn taxon_is_found_by_any_name_in_any_language() {
     }
     assert_eq!(idx.search("旱獭", 5)[0].id, id);
     assert_eq!(idx.search("marmot", 5)[0].id, id);
-    assert_eq!(idx.resolve("Grus vipio").unwrap(), idx.resolve("Antigone vipio").unwrap());
+    assert_eq!(
+        idx.resolve("Grus vipio").unwrap(),
+        idx.resolve("Antigone vipio").unwrap()
+    );
     assert!(matches!(idx.resolve("unicorn"), Err(Error::Invalid(_))));
 }
 
@@ -71,8 +77,16 @@ fn save_edit_delete_keep_every_revision_and_outbox_op() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
     let t = marmot(&store);
-    let a = store.create(&sighting(&t, 3, "2026-06-01T07:30:00+08:00")).unwrap();
-    let b = store.update(&a.id, &a.rev_id, &sighting(&t, 5, "2026-06-01T07:30:00+08:00")).unwrap();
+    let a = store
+        .create(&sighting(&t, 3, "2026-06-01T07:30:00+08:00"))
+        .unwrap();
+    let b = store
+        .update(
+            &a.id,
+            &a.rev_id,
+            &sighting(&t, 5, "2026-06-01T07:30:00+08:00"),
+        )
+        .unwrap();
     assert_eq!(store.pending_count().unwrap(), 2);
     let cur = store.get(&a.id).unwrap().unwrap();
     assert_eq!(cur.rev_id, b.rev_id);
@@ -86,7 +100,9 @@ fn save_edit_delete_keep_every_revision_and_outbox_op() {
     assert!(hist[2].deleted && hist[2].head);
     assert_eq!(hist[1].parents, vec![a.rev_id.clone()]);
     assert_eq!(store.outbox_after(0, 100, 1 << 20).unwrap().len(), 3);
-    let page = store.observations(&ObservationFilter::default(), None, 10).unwrap();
+    let page = store
+        .observations(&ObservationFilter::default(), None, 10)
+        .unwrap();
     assert!(page.rows.is_empty(), "deleted records are not listed");
 }
 
@@ -100,8 +116,13 @@ fn invalid_sightings_are_refused_naming_field_and_rule() {
         o.lat = Some(95.0);
         o.taxon = Some("no-such-taxon".into());
     }
-    let Err(Error::Invalid(errs)) = store.create(&bad) else { panic!("accepted a bad sighting") };
-    let pairs: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.rule.as_str())).collect();
+    let Err(Error::Invalid(errs)) = store.create(&bad) else {
+        panic!("accepted a bad sighting")
+    };
+    let pairs: Vec<(&str, &str)> = errs
+        .iter()
+        .map(|e| (e.field.as_str(), e.rule.as_str()))
+        .collect();
     assert!(pairs.contains(&("lat", "range")), "{pairs:?}");
     assert!(pairs.contains(&("observed_at", "format")), "{pairs:?}");
     assert!(pairs.contains(&("taxon", "unknown_taxon")), "{pairs:?}");
@@ -109,9 +130,7 @@ fn invalid_sightings_are_refused_naming_field_and_rule() {
 }
 
 fn copy_to(from: &Store, to: &mut Store) {
-    let revs: Vec<Revision> = from
-        .outbox_after(0, 10_000, usize::MAX)
-        .unwrap();
+    let revs: Vec<Revision> = from.outbox_after(0, 10_000, usize::MAX).unwrap();
     to.apply_remote(&revs, &[]).unwrap();
 }
 
@@ -121,18 +140,34 @@ fn concurrent_edits_conflict_with_the_same_winner_everywhere_and_merge_resolves(
     let mut a = Store::open(d1.path()).unwrap();
     let mut b = Store::open(d2.path()).unwrap();
     let t = marmot(&a);
-    let s = a.create(&sighting(&t, 1, "2026-06-01T07:30:00+08:00")).unwrap();
+    let s = a
+        .create(&sighting(&t, 1, "2026-06-01T07:30:00+08:00"))
+        .unwrap();
     copy_to(&a, &mut b);
-    a.update(&s.id, &s.rev_id, &sighting(&t, 2, "2026-06-01T07:30:00+08:00")).unwrap();
-    b.update(&s.id, &s.rev_id, &sighting(&t, 7, "2026-06-01T07:30:00+08:00")).unwrap();
+    a.update(
+        &s.id,
+        &s.rev_id,
+        &sighting(&t, 2, "2026-06-01T07:30:00+08:00"),
+    )
+    .unwrap();
+    b.update(
+        &s.id,
+        &s.rev_id,
+        &sighting(&t, 7, "2026-06-01T07:30:00+08:00"),
+    )
+    .unwrap();
     copy_to(&a, &mut b);
     copy_to(&b, &mut a);
-    let (ca, cb) = (a.get(&s.id).unwrap().unwrap(), b.get(&s.id).unwrap().unwrap());
+    let (ca, cb) = (
+        a.get(&s.id).unwrap().unwrap(),
+        b.get(&s.id).unwrap().unwrap(),
+    );
     assert!(ca.conflict && cb.conflict);
     assert_eq!(ca.rev_id, cb.rev_id, "same provisional winner on both");
     assert_eq!(a.heads(&s.id).unwrap().len(), 2);
     assert_eq!(a.conflicts().unwrap().len(), 1);
-    a.merge(&s.id, Some(&sighting(&t, 9, "2026-06-01T07:30:00+08:00"))).unwrap();
+    a.merge(&s.id, Some(&sighting(&t, 9, "2026-06-01T07:30:00+08:00")))
+        .unwrap();
     copy_to(&a, &mut b);
     let cb = b.get(&s.id).unwrap().unwrap();
     assert!(!cb.conflict);
@@ -146,15 +181,25 @@ fn edit_against_delete_keeps_the_edit_visible_as_a_conflict() {
     let mut a = Store::open(d1.path()).unwrap();
     let mut b = Store::open(d2.path()).unwrap();
     let t = marmot(&a);
-    let s = a.create(&sighting(&t, 1, "2026-06-01T07:30:00+08:00")).unwrap();
+    let s = a
+        .create(&sighting(&t, 1, "2026-06-01T07:30:00+08:00"))
+        .unwrap();
     copy_to(&a, &mut b);
     a.delete(&s.id, &s.rev_id).unwrap();
-    b.update(&s.id, &s.rev_id, &sighting(&t, 4, "2026-06-01T07:30:00+08:00")).unwrap();
+    b.update(
+        &s.id,
+        &s.rev_id,
+        &sighting(&t, 4, "2026-06-01T07:30:00+08:00"),
+    )
+    .unwrap();
     copy_to(&a, &mut b);
     copy_to(&b, &mut a);
     for st in [&a, &b] {
         let c = st.get(&s.id).unwrap().unwrap();
-        assert!(c.conflict && !c.deleted, "the edit wins provisionally and the conflict shows");
+        assert!(
+            c.conflict && !c.deleted,
+            "the edit wins provisionally and the conflict shows"
+        );
     }
 }
 
@@ -180,17 +225,26 @@ fn keyset_pages_and_filters() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
     let t = marmot(&store);
-    let wolf = TaxonIndex::load(&store).unwrap().resolve("Canis lupus").unwrap();
+    let wolf = TaxonIndex::load(&store)
+        .unwrap()
+        .resolve("Canis lupus")
+        .unwrap();
     for i in 0..25 {
         let taxon = if i % 5 == 0 { &wolf } else { &t };
         store
-            .create(&sighting(taxon, i + 1, &format!("2026-06-{:02}T07:30:00+08:00", i + 1)))
+            .create(&sighting(
+                taxon,
+                i + 1,
+                &format!("2026-06-{:02}T07:30:00+08:00", i + 1),
+            ))
             .unwrap();
     }
     let mut seen = Vec::new();
     let mut after = None;
     loop {
-        let p = store.observations(&ObservationFilter::default(), after.as_deref(), 10).unwrap();
+        let p = store
+            .observations(&ObservationFilter::default(), after.as_deref(), 10)
+            .unwrap();
         seen.extend(p.rows.iter().map(|r| r.observation.count.unwrap()));
         match p.next {
             Some(n) => after = Some(n),
@@ -198,9 +252,15 @@ fn keyset_pages_and_filters() {
         }
     }
     assert_eq!(seen, (1..=25).rev().collect::<Vec<_>>());
-    let f = ObservationFilter { taxon: Some(wolf.clone()), ..Default::default() };
+    let f = ObservationFilter {
+        taxon: Some(wolf.clone()),
+        ..Default::default()
+    };
     assert_eq!(store.observations(&f, None, 100).unwrap().rows.len(), 5);
-    let f = ObservationFilter { text: Some("волк".into()), ..Default::default() };
+    let f = ObservationFilter {
+        text: Some("волк".into()),
+        ..Default::default()
+    };
     assert_eq!(store.observations(&f, None, 100).unwrap().rows.len(), 5);
     let f = ObservationFilter {
         from: Some("2026-06-10".into()),
@@ -208,12 +268,21 @@ fn keyset_pages_and_filters() {
         ..Default::default()
     };
     assert_eq!(store.observations(&f, None, 100).unwrap().rows.len(), 3);
-    let f = ObservationFilter { bbox: Some([115.0, 49.0, 116.0, 50.0]), ..Default::default() };
+    let f = ObservationFilter {
+        bbox: Some([115.0, 49.0, 116.0, 50.0]),
+        ..Default::default()
+    };
     assert_eq!(store.observations(&f, None, 100).unwrap().rows.len(), 25);
-    let f = ObservationFilter { bbox: Some([100.0, 40.0, 101.0, 41.0]), ..Default::default() };
+    let f = ObservationFilter {
+        bbox: Some([100.0, 40.0, 101.0, 41.0]),
+        ..Default::default()
+    };
     assert!(store.observations(&f, None, 100).unwrap().rows.is_empty());
     let summary = store.species_summary(None).unwrap();
-    let w = summary.iter().find(|s| s.taxon_id.as_deref() == Some(&wolf)).unwrap();
+    let w = summary
+        .iter()
+        .find(|s| s.taxon_id.as_deref() == Some(&wolf))
+        .unwrap();
     assert_eq!((w.records, w.individuals), (5, 1 + 6 + 11 + 16 + 21));
 }
 
@@ -227,15 +296,39 @@ fn csv_import_reports_bad_rows_and_keeps_good_ones() {
                Canis lupus,-2,49.7,115.1,2026-06-01T07:30:00+08:00,\n\
                Canis lupus,2,95,115.1,2026-06-01T07:30:00+08:00,\n\
                Canis lupus,2,,,2026-06-01T08:00:00+08:00,Daursky\n";
-    let r = import_observations(&mut store, csv.as_bytes(), ImportOptions { all_or_nothing: true }, |_| {}).unwrap();
+    let r = import_observations(
+        &mut store,
+        csv.as_bytes(),
+        ImportOptions {
+            all_or_nothing: true,
+        },
+        |_| {},
+    )
+    .unwrap();
     assert!(r.rolled_back);
     assert_eq!(store.stats().unwrap().observations, 0);
-    let r = import_observations(&mut store, csv.as_bytes(), ImportOptions::default(), |_| {}).unwrap();
+    let r =
+        import_observations(&mut store, csv.as_bytes(), ImportOptions::default(), |_| {}).unwrap();
     assert_eq!((r.rows, r.imported), (5, 2));
-    let lines: Vec<(u64, &str)> = r.errors.iter().map(|e| (e.line, e.column.as_str())).collect();
-    assert_eq!(lines, vec![(3, "Species"), (4, "COUNT"), (5, "Latitude")], "{:?}", r.errors);
+    let lines: Vec<(u64, &str)> = r
+        .errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![(3, "Species"), (4, "COUNT"), (5, "Latitude")],
+        "{:?}",
+        r.errors
+    );
     let mut out = Vec::new();
-    assert_eq!(export_observations(&store, &ObservationFilter::default(), &mut out).unwrap(), 2);
+    assert_eq!(
+        export_observations(&store, &ObservationFilter::default(), &mut out).unwrap(),
+        2
+    );
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("Marmota sibirica") && text.contains("Daursky"), "{text}");
+    assert!(
+        text.contains("Marmota sibirica") && text.contains("Daursky"),
+        "{text}"
+    );
 }

@@ -39,3 +39,174 @@ pub struct Revision {
     /// Lower-case hex SHA-256 of the body's bytes (empty string for a tombstone).
     pub body_sha256: String,
 }
+
+/// Roles a device can be enrolled with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Plans surveys and keeps checklists: may write every kind.
+    Lead,
+    /// Logs sightings and samples: may not change checklists, taxa or surveys.
+    Field,
+    /// Reads only: may not push.
+    Viewer,
+}
+
+impl Role {
+    /// Parses `lead`, `field` or `viewer`.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "lead" => Some(Role::Lead),
+            "field" => Some(Role::Field),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Lead => "lead",
+            Role::Field => "field",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// Whether this role may write records of `kind`.
+    pub fn may_write(self, kind: &str) -> bool {
+        match self {
+            Role::Lead => true,
+            Role::Field => !matches!(
+                kind,
+                "checklist" | "survey" | "taxon" | "route" | "assignment" | "budget_line"
+            ),
+            Role::Viewer => false,
+        }
+    }
+}
+
+/// `POST /v1/enroll`: exchanges a one-time code for a device credential.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    /// The laptop's own device id (its store's id), so its revisions stay attributable.
+    pub device_id: String,
+}
+
+/// Reply to an enrollment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: String,
+    pub name: String,
+    pub role: Role,
+    /// Bearer credential; the server keeps only its hash.
+    pub token: String,
+}
+
+/// `GET /v1/config`: limits and versions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncConfig {
+    pub max_ops: usize,
+    pub max_bytes: usize,
+    pub min_schema_version: u32,
+    pub schema_version: u32,
+    /// Changes when the server's data was re-created or restored; cursors from another epoch
+    /// must refetch.
+    pub epoch: String,
+}
+
+/// `POST /v1/push`: a contiguous run of one device's outbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    /// Idempotency key: the same batch sent again gets the stored response.
+    pub batch_id: String,
+    pub device_id: String,
+    pub ops: Vec<Revision>,
+}
+
+/// What happened to one op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpStatus {
+    /// Stored now.
+    Applied,
+    /// Already stored with the same payload.
+    Duplicate,
+    /// Stored, and its record now has more than one head.
+    Conflict,
+    /// Not stored; `reason` says why. It never blocks the ops after it.
+    Rejected,
+}
+
+/// Result for one op of a push.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpResult {
+    pub rev_id: String,
+    pub device_seq: u64,
+    pub status: OpStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The acknowledgement of a push, sent only after the batch is committed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub batch_id: String,
+    pub device_id: String,
+    pub results: Vec<OpResult>,
+    /// The device's highest device_seq the server has, after this batch.
+    pub applied_upto: u64,
+}
+
+/// Body of a 409 answer to a push whose first new op does not follow what the server has.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GapResponse {
+    pub error: String,
+    pub device_id: String,
+    pub applied_upto: u64,
+}
+
+/// One entry of the changefeed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Change {
+    pub server_seq: u64,
+    pub rev: Revision,
+}
+
+/// `GET /v1/pull?cursor=EPOCH:SEQ&limit=N`: a page of the changefeed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    /// Cursor after this page (`epoch:seq`).
+    pub cursor: String,
+    /// More changes follow.
+    pub more: bool,
+    /// The given cursor is from another epoch or too old: start again from `cursor`.
+    #[serde(default)]
+    pub must_refetch: bool,
+}
+
+/// `GET /v1/devices/me`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub device_id: String,
+    pub name: String,
+    pub role: Role,
+    pub revoked: bool,
+    pub applied_upto: u64,
+}
+
+/// Every non-2xx answer carries this body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable code: `bad_request`, `unauthorized`, `revoked`, `forbidden`, `too_large`, `gap`,
+    /// `upgrade_required`, `internal`.
+    pub code: String,
+    pub message: String,
+}
+
+/// Parses a pull cursor `epoch:seq`.
+pub fn parse_cursor(s: &str) -> Option<(&str, u64)> {
+    let (epoch, seq) = s.rsplit_once(':')?;
+    Some((epoch, seq.parse().ok()?))
+}

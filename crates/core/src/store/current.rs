@@ -28,7 +28,9 @@ pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Current>> {
              SELECT 'observation', o.rev_id, o.deleted, o.conflict, r.body
              FROM observation o JOIN revision r ON r.rev_id = o.rev_id WHERE o.id = ?1",
         )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_row([id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?;
     let Some((kind, rev_id, deleted, conflict, body)) = row else {
         return Ok(None);
@@ -57,12 +59,24 @@ pub(crate) fn list(conn: &Connection, kind: Kind) -> Result<Vec<Current>> {
              JOIN revision r ON r.rev_id = o.rev_id WHERE o.deleted = 0 ORDER BY o.id",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, String>(3)?,
+            ))
         })?;
         for row in rows {
             let (id, rev_id, conflict, body): (String, String, bool, String) = row?;
             let body = Body::from_json(kind, &body).map_err(|e| bad(&rev_id, e))?;
-            out.push(Current { id, kind, rev_id, deleted: false, conflict, body: Some(body) });
+            out.push(Current {
+                id,
+                kind,
+                rev_id,
+                deleted: false,
+                conflict,
+                body: Some(body),
+            });
         }
         return Ok(out);
     }
@@ -70,12 +84,24 @@ pub(crate) fn list(conn: &Connection, kind: Kind) -> Result<Vec<Current>> {
         "SELECT id, rev_id, conflict, body FROM record WHERE kind = ?1 AND deleted = 0 ORDER BY id",
     )?;
     let rows = stmt.query_map([kind.as_str()], |r| {
-        Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get::<_, String>(3)?,
+        ))
     })?;
     for row in rows {
         let (id, rev_id, conflict, body): (String, String, bool, String) = row?;
         let body = Body::from_json(kind, &body).map_err(|e| bad(&rev_id, e))?;
-        out.push(Current { id, kind, rev_id, deleted: false, conflict, body: Some(body) });
+        out.push(Current {
+            id,
+            kind,
+            rev_id,
+            deleted: false,
+            conflict,
+            body: Some(body),
+        });
     }
     Ok(out)
 }
@@ -93,8 +119,8 @@ pub(crate) fn heads(conn: &Connection, id: &str) -> Result<Vec<String>> {
         return Ok(Vec::new());
     };
     let mut out = vec![winner];
-    let mut stmt =
-        conn.prepare_cached("SELECT rev_id FROM conflict_head WHERE record_id = ?1 ORDER BY rev_id")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT rev_id FROM conflict_head WHERE record_id = ?1 ORDER BY rev_id")?;
     for r in stmt.query_map([id], |r| r.get::<_, String>(0))? {
         out.push(r?);
     }
@@ -231,7 +257,10 @@ impl<'a> ObservationRow<'a> {
             None => None,
         };
         let mut search = String::new();
-        for part in [o.notes.as_deref(), o.taxon_name.as_deref()].into_iter().flatten() {
+        for part in [o.notes.as_deref(), o.taxon_name.as_deref()]
+            .into_iter()
+            .flatten()
+        {
             search.push_str(&crate::text::fold(part));
             search.push('\n');
         }

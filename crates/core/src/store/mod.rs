@@ -17,13 +17,15 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
 
-pub use write::Saved;
+pub use write::{check_remote, ApplyReport, Saved};
 
 /// File name of the database inside the data folder.
 pub const DB_FILE: &str = "dauria.sqlite3";
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../migrations/001_initial.sql"))])
+    Migrations::new(vec![M::up(include_str!(
+        "../../migrations/001_initial.sql"
+    ))])
 }
 
 /// Number of migrations this build knows (the store schema version it writes).
@@ -68,6 +70,8 @@ pub struct Store {
     dir: PathBuf,
     device_id: String,
     clock: Hlc,
+    /// Added to the wall clock; non-zero only to simulate a laptop whose clock is wrong.
+    clock_offset_ms: i64,
 }
 
 impl Store {
@@ -110,12 +114,19 @@ impl Store {
             dir: dir.to_path_buf(),
             device_id,
             clock: Hlc::default(),
+            clock_offset_ms: 0,
         };
         store.clock = store.load_clock()?;
         if get_meta(&store.conn, "seeded")?.is_none() {
             crate::seed::seed(&mut store)?;
         }
         Ok(store)
+    }
+
+    /// Shifts this store's wall clock, as on a laptop whose clock is set wrong. Revisions carry
+    /// the shifted time in their HLC; nothing is decided by it.
+    pub fn set_clock_offset_ms(&mut self, offset: i64) {
+        self.clock_offset_ms = offset;
     }
 
     /// The data folder.
@@ -233,11 +244,7 @@ impl Store {
     /// The heads of a record with their bodies (one unless in conflict); winner first.
     pub fn heads(&self, id: &str) -> Result<Vec<RevisionInfo>> {
         let heads = current::heads(&self.conn, id)?;
-        let mut all: Vec<RevisionInfo> = self
-            .history(id)?
-            .into_iter()
-            .filter(|r| r.head)
-            .collect();
+        let mut all: Vec<RevisionInfo> = self.history(id)?.into_iter().filter(|r| r.head).collect();
         all.sort_by_key(|r| heads.iter().position(|h| *h == r.rev_id));
         Ok(all)
     }
@@ -273,6 +280,12 @@ impl Store {
             self.set_meta("pushed_seq", &device_seq.to_string())?;
         }
         Ok(())
+    }
+
+    /// Sets the acknowledged watermark, also backwards: when the server answers that it has less
+    /// than we thought (it was restored from a backup), the ops after it are sent again.
+    pub fn set_pushed(&self, device_seq: u64) -> Result<()> {
+        self.set_meta("pushed_seq", &device_seq.to_string())
     }
 
     /// Outbox ops after `after_seq`, oldest first, at most `max_ops` and about `max_bytes`

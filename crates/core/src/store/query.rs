@@ -95,7 +95,10 @@ fn bound(field: &str, s: &str, end: bool) -> Result<i64> {
     }
     let d = crate::validate::parse_date(field, s).map_err(|e| Error::Invalid(vec![e]))?;
     let d = if end { d.succ_opt().unwrap_or(d) } else { d };
-    Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp_millis())
+    Ok(d.and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        .timestamp_millis())
 }
 
 fn parse_cursor(after: &str) -> Result<(i64, i64)> {
@@ -139,10 +142,18 @@ impl Store {
             arg(&mut sql, " AND o.country = ?", c.code().to_string().into());
         }
         if let Some(f) = &filter.from {
-            arg(&mut sql, " AND o.observed_utc >= ?", bound("from", f, false)?.into());
+            arg(
+                &mut sql,
+                " AND o.observed_utc >= ?",
+                bound("from", f, false)?.into(),
+            );
         }
         if let Some(t) = &filter.to {
-            arg(&mut sql, " AND o.observed_utc < ?", bound("to", t, true)?.into());
+            arg(
+                &mut sql,
+                " AND o.observed_utc < ?",
+                bound("to", t, true)?.into(),
+            );
         }
         if let Some([x0, y0, x1, y1]) = filter.bbox {
             arg(&mut sql, " AND o.lon BETWEEN ?", x0.into());
@@ -180,8 +191,8 @@ impl Store {
             }
             let rev_id: String = r.get(1)?;
             let body: String = r.get(6)?;
-            let Body::Observation(observation) =
-                Body::from_json(Kind::Observation, &body).map_err(|e| Error::BadRevision {
+            let Body::Observation(observation) = Body::from_json(Kind::Observation, &body)
+                .map_err(|e| Error::BadRevision {
                     rev_id: rev_id.clone(),
                     reason: e.to_string(),
                 })?
@@ -196,7 +207,9 @@ impl Store {
                 conflict: r.get(2)?,
                 scientific_name: r.get(3)?,
                 site_name: r.get(4)?,
-                country: r.get::<_, Option<String>>(5)?.and_then(|c| Country::parse(&c)),
+                country: r
+                    .get::<_, Option<String>>(5)?
+                    .and_then(|c| Country::parse(&c)),
                 observation,
             });
             next = Some(format!("{utc}:{rowid}"));
@@ -248,7 +261,10 @@ impl Store {
                         .taxa
                         .iter()
                         .filter_map(|id| {
-                            index.get(id).map(|t| ChecklistEntry { id: id.clone(), taxon: t.clone() })
+                            index.get(id).map(|t| ChecklistEntry {
+                                id: id.clone(),
+                                taxon: t.clone(),
+                            })
                         })
                         .collect();
                     return Ok(CountryChecklist {
@@ -261,7 +277,10 @@ impl Store {
                 }
             }
         }
-        Err(Error::NotFound(format!("no checklist for {}", country.code())))
+        Err(Error::NotFound(format!(
+            "no checklist for {}",
+            country.code()
+        )))
     }
 
     /// The id of the site called `name` (see [`SiteIndex::resolve`]).
@@ -275,7 +294,11 @@ impl Store {
         let mut records = Vec::new();
         for k in Kind::ALL {
             let n: u64 = if k == Kind::Observation {
-                c.query_row("SELECT count(*) FROM observation WHERE deleted = 0", [], |r| r.get(0))?
+                c.query_row(
+                    "SELECT count(*) FROM observation WHERE deleted = 0",
+                    [],
+                    |r| r.get(0),
+                )?
             } else {
                 c.query_row(
                     "SELECT count(*) FROM record WHERE kind = ?1 AND deleted = 0",
@@ -285,7 +308,10 @@ impl Store {
             };
             records.push((k, n));
         }
-        let observations = records.iter().find(|(k, _)| *k == Kind::Observation).map_or(0, |r| r.1);
+        let observations = records
+            .iter()
+            .find(|(k, _)| *k == Kind::Observation)
+            .map_or(0, |r| r.1);
         let revisions: u64 = c.query_row("SELECT max(seq) FROM revision", [], |r| {
             r.get::<_, Option<u64>>(0).map(Option::unwrap_or_default)
         })?;

@@ -25,6 +25,8 @@ pub struct Saved {
 pub struct ApplyReport {
     pub applied: usize,
     pub duplicates: usize,
+    /// Revisions that were malformed and not stored: (rev_id, reason).
+    pub rejected: Vec<(String, String)>,
 }
 
 /// A transaction of local writes. Dropped without [`Batch::commit`], nothing is kept.
@@ -32,6 +34,7 @@ pub struct Batch<'s> {
     tx: Transaction<'s>,
     device_id: &'s str,
     clock: &'s mut Hlc,
+    clock_offset_ms: i64,
     next_seq: u64,
 }
 
@@ -69,16 +72,34 @@ impl<'s> Batch<'s> {
             return Err(Error::invalid(
                 "kind",
                 "mismatch",
-                format!("record {id} is a {} , not a {}", kind.as_str(), body.kind().as_str()),
+                format!(
+                    "record {id} is a {} , not a {}",
+                    kind.as_str(),
+                    body.kind().as_str()
+                ),
             ));
         }
-        self.append(id, kind, &[parent_rev.to_string()], generation + 1, Some(body), false)
+        self.append(
+            id,
+            kind,
+            &[parent_rev.to_string()],
+            generation + 1,
+            Some(body),
+            false,
+        )
     }
 
     /// Deletes `id` with a tombstone revision on top of `parent_rev`.
     pub fn delete(&mut self, id: &str, parent_rev: &str) -> Result<Saved> {
         let (kind, generation) = self.parent(id, parent_rev)?;
-        self.append(id, kind, &[parent_rev.to_string()], generation + 1, None, false)
+        self.append(
+            id,
+            kind,
+            &[parent_rev.to_string()],
+            generation + 1,
+            None,
+            false,
+        )
     }
 
     /// Resolves a conflict: a revision whose parents are all current heads. `None` deletes.
@@ -98,7 +119,11 @@ impl<'s> Batch<'s> {
         if let Some(b) = body {
             self.check(b)?;
             if b.kind() != kind {
-                return Err(Error::invalid("kind", "mismatch", "merged body is of another kind"));
+                return Err(Error::invalid(
+                    "kind",
+                    "mismatch",
+                    "merged body is of another kind",
+                ));
             }
         }
         self.append(id, kind, &heads, generation + 1, body, false)
@@ -156,13 +181,17 @@ impl<'s> Batch<'s> {
     fn parent(&self, id: &str, rev: &str) -> Result<(Kind, u32)> {
         let row: Option<(String, u32)> = self
             .tx
-            .prepare_cached("SELECT kind, generation FROM revision WHERE rev_id = ?1 AND record_id = ?2")?
+            .prepare_cached(
+                "SELECT kind, generation FROM revision WHERE rev_id = ?1 AND record_id = ?2",
+            )?
             .query_row([rev, id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        let (kind, generation) = row.ok_or_else(|| {
-            Error::NotFound(format!("record {id} has no revision {rev}"))
-        })?;
-        Ok((Kind::parse(&kind).expect("stored kinds are valid"), generation))
+        let (kind, generation) =
+            row.ok_or_else(|| Error::NotFound(format!("record {id} has no revision {rev}")))?;
+        Ok((
+            Kind::parse(&kind).expect("stored kinds are valid"),
+            generation,
+        ))
     }
 
     fn append(
@@ -176,8 +205,11 @@ impl<'s> Batch<'s> {
     ) -> Result<Saved> {
         let rev_id = uuid::Uuid::now_v7().to_string();
         let json = body.map(Body::to_json);
-        let sha = json.as_deref().map(|j| sha256_hex(j.as_bytes())).unwrap_or_default();
-        let hlc = self.clock.tick(now_ms()).to_string();
+        let sha = json
+            .as_deref()
+            .map(|j| sha256_hex(j.as_bytes()))
+            .unwrap_or_default();
+        let hlc = self.clock.tick(now_ms() + self.clock_offset_ms).to_string();
         let device_seq = self.next_seq;
         let parents_json = serde_json::to_string(parents).expect("strings serialise");
         self.tx
@@ -225,11 +257,17 @@ fn integrate(
     fresh: bool,
 ) -> Result<()> {
     if fresh {
-        let winner = Winner { rev_id, deleted: body.is_none(), body };
+        let winner = Winner {
+            rev_id,
+            deleted: body.is_none(),
+            body,
+        };
         return current::write(tx, id, kind, &winner, &[], true);
     }
     {
-        let mut link = tx.prepare_cached("INSERT OR IGNORE INTO rev_parent(parent_id, rev_id) VALUES (?1, ?2)")?;
+        let mut link = tx.prepare_cached(
+            "INSERT OR IGNORE INTO rev_parent(parent_id, rev_id) VALUES (?1, ?2)",
+        )?;
         for p in parents {
             link.execute([p.as_str(), rev_id])?;
         }
@@ -273,14 +311,20 @@ fn integrate(
     } else {
         None
     };
-    let winner = Winner { rev_id: &winner_id, deleted: !live, body: winner_body };
+    let winner = Winner {
+        rev_id: &winner_id,
+        deleted: !live,
+        body: winner_body,
+    };
     current::write(tx, id, kind, &winner, &others, false)
 }
 
 impl Store {
     /// Starts a transaction of local writes.
     pub fn batch(&mut self) -> Result<Batch<'_>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let next_seq: u64 = tx.query_row(
             "SELECT coalesce(max(device_seq), 0) + 1 FROM outbox",
             [],
@@ -290,6 +334,7 @@ impl Store {
             tx,
             device_id: &self.device_id,
             clock: &mut self.clock,
+            clock_offset_ms: self.clock_offset_ms,
             next_seq,
         })
     }
@@ -327,9 +372,16 @@ impl Store {
     }
 
     /// Applies revisions written elsewhere (a pulled page) and stores `meta` pairs (the page's
-    /// cursor) in the same transaction. Revisions already known are counted as duplicates.
-    pub fn apply_remote(&mut self, revs: &[Revision], meta: &[(&str, &str)]) -> Result<ApplyReport> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    /// cursor) in the same transaction. Revisions already known are counted as duplicates;
+    /// malformed ones are skipped and listed in the report, so one bad op never blocks a page.
+    pub fn apply_remote(
+        &mut self,
+        revs: &[Revision],
+        meta: &[(&str, &str)],
+    ) -> Result<ApplyReport> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut report = ApplyReport::default();
         let mut newest = self.clock;
         for rev in revs {
@@ -342,7 +394,13 @@ impl Store {
                 report.duplicates += 1;
                 continue;
             }
-            let (kind, body) = check_remote(rev)?;
+            let (kind, body) = match check_remote(rev) {
+                Ok(v) => v,
+                Err(e) => {
+                    report.rejected.push((rev.rev_id.clone(), e.to_string()));
+                    continue;
+                }
+            };
             tx.prepare_cached(
                 "INSERT INTO revision(rev_id, record_id, kind, parents, generation, device_id,
                    device_seq, hlc, schema_version, deleted, body, body_sha256)
@@ -363,9 +421,17 @@ impl Store {
                 rev.body_sha256
             ])?;
             let fresh = rev.parents.is_empty() && current::heads(&tx, &rev.record_id)?.is_empty();
-            integrate(&tx, &rev.record_id, kind, &rev.rev_id, &rev.parents, body.as_ref(), fresh)?;
+            integrate(
+                &tx,
+                &rev.record_id,
+                kind,
+                &rev.rev_id,
+                &rev.parents,
+                body.as_ref(),
+                fresh,
+            )?;
             if let Some(h) = Hlc::parse(&rev.hlc) {
-                newest.observe(h, now_ms());
+                newest.observe(h, now_ms() + self.clock_offset_ms);
             }
             report.applied += 1;
         }
@@ -383,10 +449,16 @@ impl Store {
 
 /// Checks a revision from elsewhere: known kind, supported schema, body hash, parseable body.
 pub fn check_remote(rev: &Revision) -> Result<(Kind, Option<Body>)> {
-    let bad = |reason: String| Error::BadRevision { rev_id: rev.rev_id.clone(), reason };
+    let bad = |reason: String| Error::BadRevision {
+        rev_id: rev.rev_id.clone(),
+        reason,
+    };
     let kind = Kind::parse(&rev.kind).ok_or_else(|| bad(format!("unknown kind '{}'", rev.kind)))?;
     if !(MIN_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&rev.schema_version) {
-        return Err(bad(format!("unsupported schema version {}", rev.schema_version)));
+        return Err(bad(format!(
+            "unsupported schema version {}",
+            rev.schema_version
+        )));
     }
     match (&rev.body, rev.deleted) {
         (None, true) => Ok((kind, None)),

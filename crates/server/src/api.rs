@@ -1,0 +1,223 @@
+//! The HTTP API (normative description: docs/SYNC.md).
+
+use crate::error::ServerError;
+use crate::store::{Device, PushOutcome, ServerStore};
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use dauria_proto::{
+    parse_cursor, DeviceInfo, EnrollRequest, PullResponse, PushRequest, SyncConfig,
+    MIN_SCHEMA_VERSION, SCHEMA_VERSION,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Limits the server advertises and enforces.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_ops: usize,
+    pub max_bytes: usize,
+    pub max_pull: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_ops: 2000,
+            max_bytes: 8 << 20,
+            max_pull: 5000,
+        }
+    }
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn ServerStore>,
+    pub limits: Limits,
+}
+
+/// Runs a blocking store call off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ServerError> + Send + 'static,
+) -> Result<T, ServerError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ServerError::Internal(format!("worker failed: {e}")))?
+}
+
+/// Reads a JSON body within the size limit, answering 413 or a 400 that names the problem.
+async fn json_body<T: DeserializeOwned>(req: Request, limit: usize) -> Result<T, ServerError> {
+    let bytes = axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|_| {
+            ServerError::TooLarge(format!("the request body is larger than {limit} bytes"))
+        })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ServerError::BadRequest(format!("malformed JSON body: {e}")))
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device, ServerError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ServerError::Unauthorized("missing device credential".into()))?
+        .trim()
+        .to_string();
+    let store = state.store.clone();
+    let device = blocking(move || store.device_by_token(&token))
+        .await?
+        .ok_or_else(|| ServerError::Unauthorized("unknown device credential".into()))?;
+    if device.revoked {
+        return Err(ServerError::Revoked);
+    }
+    Ok(device)
+}
+
+async fn health(State(state): State<AppState>) -> Result<Response, ServerError> {
+    let store = state.store.clone();
+    let epoch = blocking(move || store.epoch()).await?;
+    Ok(Json(serde_json::json!({ "ok": true, "epoch": epoch })).into_response())
+}
+
+async fn enroll(State(state): State<AppState>, req: Request) -> Result<Response, ServerError> {
+    let body: EnrollRequest = json_body(req, 64 << 10).await?;
+    if uuid::Uuid::parse_str(&body.device_id).is_err() {
+        return Err(ServerError::BadRequest("device_id must be a UUID".into()));
+    }
+    let store = state.store.clone();
+    let resp = blocking(move || store.enroll(&body.code, &body.device_id)).await?;
+    Ok(Json(resp).into_response())
+}
+
+async fn config(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    authenticate(&state, &headers).await?;
+    let store = state.store.clone();
+    let epoch = blocking(move || store.epoch()).await?;
+    Ok(Json(SyncConfig {
+        max_ops: state.limits.max_ops,
+        max_bytes: state.limits.max_bytes,
+        min_schema_version: MIN_SCHEMA_VERSION,
+        schema_version: SCHEMA_VERSION,
+        epoch,
+    })
+    .into_response())
+}
+
+async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ServerError> {
+    let d = authenticate(&state, &headers).await?;
+    Ok(Json(DeviceInfo {
+        device_id: d.device_id,
+        name: d.name,
+        role: d.role,
+        revoked: d.revoked,
+        applied_upto: d.applied_upto,
+    })
+    .into_response())
+}
+
+async fn push(State(state): State<AppState>, req: Request) -> Result<Response, ServerError> {
+    let device = authenticate(&state, req.headers()).await?;
+    if device.role == dauria_proto::Role::Viewer {
+        return Err(ServerError::Forbidden(
+            "this device is enrolled as a viewer and cannot send changes".into(),
+        ));
+    }
+    let body: PushRequest = json_body(req, state.limits.max_bytes).await?;
+    if body.ops.len() > state.limits.max_ops {
+        return Err(ServerError::TooLarge(format!(
+            "the batch has {} ops; the limit is {}",
+            body.ops.len(),
+            state.limits.max_ops
+        )));
+    }
+    if let Some(op) = body.ops.iter().find(|o| o.schema_version > SCHEMA_VERSION) {
+        return Err(ServerError::UpgradeRequired(format!(
+            "op {} uses schema version {}; this server accepts {}..{}; upgrade the server",
+            op.rev_id, op.schema_version, MIN_SCHEMA_VERSION, SCHEMA_VERSION
+        )));
+    }
+    let store = state.store.clone();
+    let outcome = blocking(move || store.push(&device, &body)).await?;
+    Ok(match outcome {
+        PushOutcome::Acked(resp) => Json(resp).into_response(),
+        PushOutcome::Gap(gap) => (StatusCode::CONFLICT, Json(gap)).into_response(),
+    })
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn pull(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<PullQuery>,
+) -> Result<Response, ServerError> {
+    let device = authenticate(&state, &headers).await?;
+    let limit = q
+        .limit
+        .unwrap_or(state.limits.max_pull)
+        .clamp(1, state.limits.max_pull);
+    let store = state.store.clone();
+    let resp = blocking(move || {
+        let epoch = store.epoch()?;
+        let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => 0,
+            Some(c) => {
+                let (e, seq) = parse_cursor(c).ok_or_else(|| {
+                    ServerError::BadRequest(format!("'{c}' is not a cursor (epoch:seq)"))
+                })?;
+                if e != epoch {
+                    return Ok(PullResponse {
+                        changes: Vec::new(),
+                        cursor: format!("{epoch}:0"),
+                        more: true,
+                        must_refetch: true,
+                    });
+                }
+                seq
+            }
+        };
+        let (changes, last) = store.pull(after, limit, &device.device_id)?;
+        let more = last > after && {
+            let (_, next_last) = store.pull(last, 1, "")?;
+            next_last > last
+        };
+        Ok(PullResponse {
+            changes,
+            cursor: format!("{epoch}:{last}"),
+            more,
+            must_refetch: false,
+        })
+    })
+    .await?;
+    Ok(Json(resp).into_response())
+}
+
+async fn not_found() -> ServerError {
+    ServerError::NotFound("no such endpoint".into())
+}
+
+/// The router with every endpoint.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/config", get(config))
+        .route("/v1/devices/me", get(me))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", get(pull))
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(state)
+}

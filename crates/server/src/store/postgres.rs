@@ -1,0 +1,347 @@
+//! The PostgreSQL server store, for deployments where one machine is not enough.
+//!
+//! `server_seq` comes from a counter row updated inside the push transaction: the row lock
+//! makes seqs commit in order, so a reader never skips a change committed late (which a plain
+//! SEQUENCE would allow).
+
+use super::{
+    normalise_code, push_in_tx, random_code, random_hex, secret_hash, Device, PushOutcome, PushTx,
+    ServerStore,
+};
+use crate::error::ServerError;
+use dauria_proto::{Change, EnrollResponse, PushRequest, Revision, Role};
+use postgres::NoTls;
+use r2d2_postgres::PostgresConnectionManager;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counter (id INT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO counter(id, value) VALUES (1, 0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS device (
+    device_id    TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    revoked      BOOLEAN NOT NULL DEFAULT FALSE,
+    applied_upto BIGINT NOT NULL DEFAULT 0,
+    enrolled_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enrollment (
+    code_hash  TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    used_by    TEXT
+);
+CREATE TABLE IF NOT EXISTS change (
+    server_seq     BIGINT PRIMARY KEY,
+    rev_id         TEXT NOT NULL UNIQUE,
+    record_id      TEXT NOT NULL,
+    device_id      TEXT NOT NULL,
+    device_seq     BIGINT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    doc            TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS change_device ON change(device_id, device_seq);
+CREATE TABLE IF NOT EXISTS head (
+    record_id TEXT NOT NULL,
+    rev_id    TEXT NOT NULL,
+    PRIMARY KEY (record_id, rev_id)
+);
+CREATE TABLE IF NOT EXISTS batch (
+    batch_id  TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    response  TEXT NOT NULL
+);
+";
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// PostgreSQL-backed server store.
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+const DEVICE_COLS: &str = "device_id, name, role, revoked, applied_upto, enrolled_at";
+
+fn device_from_row(r: &postgres::Row) -> Device {
+    let role: String = r.get(2);
+    Device {
+        device_id: r.get(0),
+        name: r.get(1),
+        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        revoked: r.get(3),
+        applied_upto: r.get::<_, i64>(4) as u64,
+        enrolled_at: r.get(5),
+    }
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user@host:port/db`) and creates the schema if needed.
+    ///
+    /// Must not be called from an async task (the postgres client blocks).
+    pub fn connect(url: &str) -> Result<PostgresStore, ServerError> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| ServerError::BadRequest(format!("bad PostgreSQL URL: {e}")))?;
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder().max_size(16).build(manager)?;
+        let mut c = pool.get()?;
+        c.batch_execute(SCHEMA)?;
+        c.execute(
+            "INSERT INTO meta(key, value) VALUES ('epoch', $1) ON CONFLICT DO NOTHING",
+            &[&uuid::Uuid::now_v7().to_string()],
+        )?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+struct PgTx<'a>(postgres::Transaction<'a>);
+
+impl PushTx for PgTx<'_> {
+    fn lock_device(&mut self, device_id: &str) -> Result<Option<Device>, ServerError> {
+        let row = self.0.query_opt(
+            &format!("SELECT {DEVICE_COLS} FROM device WHERE device_id = $1 FOR UPDATE"),
+            &[&device_id],
+        )?;
+        Ok(row.as_ref().map(device_from_row))
+    }
+    fn stored_batch(&mut self, batch_id: &str) -> Result<Option<(String, String)>, ServerError> {
+        let row = self.0.query_opt(
+            "SELECT device_id, response FROM batch WHERE batch_id = $1",
+            &[&batch_id],
+        )?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+    fn op_hash(&mut self, rev_id: &str) -> Result<Option<String>, ServerError> {
+        let row = self.0.query_opt(
+            "SELECT payload_sha256 FROM change WHERE rev_id = $1",
+            &[&rev_id],
+        )?;
+        Ok(row.map(|r| r.get(0)))
+    }
+    fn insert_change(&mut self, rev: &Revision, sha: &str, doc: &str) -> Result<u64, ServerError> {
+        let seq: i64 = self
+            .0
+            .query_one(
+                "UPDATE counter SET value = value + 1 WHERE id = 1 RETURNING value",
+                &[],
+            )?
+            .get(0);
+        self.0.execute(
+            "INSERT INTO change(server_seq, rev_id, record_id, device_id, device_seq, payload_sha256, doc)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &seq,
+                &rev.rev_id,
+                &rev.record_id,
+                &rev.device_id,
+                &(rev.device_seq as i64),
+                &sha,
+                &doc,
+            ],
+        )?;
+        Ok(seq as u64)
+    }
+    fn heads(&mut self, record_id: &str) -> Result<Vec<String>, ServerError> {
+        Ok(self
+            .0
+            .query(
+                "SELECT rev_id FROM head WHERE record_id = $1",
+                &[&record_id],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+    fn replace_heads(
+        &mut self,
+        record_id: &str,
+        remove: &[String],
+        add: &str,
+    ) -> Result<(), ServerError> {
+        if !remove.is_empty() {
+            self.0.execute(
+                "DELETE FROM head WHERE record_id = $1 AND rev_id = ANY($2)",
+                &[&record_id, &remove],
+            )?;
+        }
+        self.0.execute(
+            "INSERT INTO head(record_id, rev_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&record_id, &add],
+        )?;
+        Ok(())
+    }
+    fn set_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError> {
+        self.0.execute(
+            "UPDATE device SET applied_upto = $2 WHERE device_id = $1",
+            &[&device_id, &(upto as i64)],
+        )?;
+        Ok(())
+    }
+    fn store_batch(
+        &mut self,
+        batch_id: &str,
+        device_id: &str,
+        resp: &str,
+    ) -> Result<(), ServerError> {
+        self.0.execute(
+            "INSERT INTO batch(batch_id, device_id, response) VALUES ($1, $2, $3)",
+            &[&batch_id, &device_id, &resp],
+        )?;
+        Ok(())
+    }
+}
+
+impl ServerStore for PostgresStore {
+    fn epoch(&self) -> Result<String, ServerError> {
+        Ok(self
+            .pool
+            .get()?
+            .query_one("SELECT value FROM meta WHERE key = 'epoch'", &[])?
+            .get(0))
+    }
+
+    fn create_enrollment(&self, name: &str, role: Role) -> Result<String, ServerError> {
+        let code = random_code();
+        self.pool.get()?.execute(
+            "INSERT INTO enrollment(code_hash, name, role, created_at) VALUES ($1, $2, $3, $4)",
+            &[&secret_hash(&code), &name, &role.as_str(), &now()],
+        )?;
+        Ok(code)
+    }
+
+    fn enroll(&self, code: &str, device_id: &str) -> Result<EnrollResponse, ServerError> {
+        let mut c = self.pool.get()?;
+        let mut tx = c.transaction()?;
+        let code_hash = secret_hash(&normalise_code(code));
+        let row = tx.query_opt(
+            "SELECT name, role, used_by FROM enrollment WHERE code_hash = $1 FOR UPDATE",
+            &[&code_hash],
+        )?;
+        let row = row.ok_or_else(|| {
+            ServerError::Unauthorized(
+                "this enrollment code is not known; check it with the survey lead".into(),
+            )
+        })?;
+        if row.get::<_, Option<String>>(2).is_some() {
+            return Err(ServerError::Unauthorized(
+                "this enrollment code was already used; ask the survey lead for a new one".into(),
+            ));
+        }
+        let name: String = row.get(0);
+        let role = Role::parse(row.get(1)).unwrap_or(Role::Viewer);
+        let token = random_hex(32);
+        tx.execute(
+            "INSERT INTO device(device_id, name, role, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT(device_id) DO UPDATE SET name = excluded.name, role = excluded.role,
+               token_hash = excluded.token_hash, revoked = FALSE",
+            &[&device_id, &name, &role.as_str(), &secret_hash(&token), &now()],
+        )?;
+        tx.execute(
+            "UPDATE enrollment SET used_by = $2 WHERE code_hash = $1",
+            &[&code_hash, &device_id],
+        )?;
+        tx.commit()?;
+        Ok(EnrollResponse {
+            device_id: device_id.to_string(),
+            name,
+            role,
+            token,
+        })
+    }
+
+    fn device_by_token(&self, token: &str) -> Result<Option<Device>, ServerError> {
+        let row = self.pool.get()?.query_opt(
+            &format!("SELECT {DEVICE_COLS} FROM device WHERE token_hash = $1"),
+            &[&secret_hash(token)],
+        )?;
+        Ok(row.as_ref().map(device_from_row))
+    }
+
+    fn devices(&self) -> Result<Vec<Device>, ServerError> {
+        Ok(self
+            .pool
+            .get()?
+            .query(
+                &format!("SELECT {DEVICE_COLS} FROM device ORDER BY enrolled_at"),
+                &[],
+            )?
+            .iter()
+            .map(device_from_row)
+            .collect())
+    }
+
+    fn revoke(&self, device_id: &str) -> Result<bool, ServerError> {
+        Ok(self.pool.get()?.execute(
+            "UPDATE device SET revoked = TRUE WHERE device_id = $1",
+            &[&device_id],
+        )? > 0)
+    }
+
+    fn push(&self, device: &Device, req: &PushRequest) -> Result<PushOutcome, ServerError> {
+        let mut c = self.pool.get()?;
+        let mut tx = PgTx(c.transaction()?);
+        let out = push_in_tx(&mut tx, device, req)?;
+        if matches!(out, PushOutcome::Acked(_)) {
+            super::failpoint("push_before_commit");
+            tx.0.commit()?;
+            super::failpoint("push_after_commit");
+        }
+        Ok(out)
+    }
+
+    fn pull(
+        &self,
+        after: u64,
+        limit: usize,
+        exclude_device: &str,
+    ) -> Result<(Vec<Change>, u64), ServerError> {
+        let rows = self.pool.get()?.query(
+            "SELECT server_seq, device_id, doc FROM change WHERE server_seq > $1
+             ORDER BY server_seq LIMIT $2",
+            &[&(after as i64), &(limit as i64)],
+        )?;
+        let mut out = Vec::new();
+        let mut last = after;
+        for r in rows {
+            let seq = r.get::<_, i64>(0) as u64;
+            last = seq;
+            if r.get::<_, &str>(1) == exclude_device {
+                continue;
+            }
+            let rev: Revision = serde_json::from_str(r.get(2))
+                .map_err(|e| ServerError::Internal(format!("stored change {seq}: {e}")))?;
+            out.push(Change {
+                server_seq: seq,
+                rev,
+            });
+        }
+        Ok((out, last))
+    }
+
+    fn revision_count(&self) -> Result<u64, ServerError> {
+        Ok(self
+            .pool
+            .get()?
+            .query_one("SELECT count(*) FROM change", &[])?
+            .get::<_, i64>(0) as u64)
+    }
+
+    fn rev_ids_of(&self, device_id: &str) -> Result<Vec<String>, ServerError> {
+        Ok(self
+            .pool
+            .get()?
+            .query(
+                "SELECT rev_id FROM change WHERE device_id = $1 ORDER BY device_seq",
+                &[&device_id],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+}

@@ -1,0 +1,557 @@
+//! Dauria Field sync client (protocol: docs/SYNC.md).
+//!
+//! Pushes the oldest contiguous outbox prefix in batches (one in flight, its id kept on disk so
+//! a retry after a crash is the same batch), then pulls the changefeed page by page, applying
+//! each page and its cursor in one local transaction. Anything that is not a well-formed
+//! acknowledgement for the batch sent is not an acknowledgement.
+
+pub mod transport;
+
+use dauria_core::Store;
+use dauria_proto::{
+    EnrollRequest, EnrollResponse, ErrorBody, GapResponse, OpStatus, PullResponse, PushRequest,
+    PushResponse, SyncConfig,
+};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+pub use transport::{HttpResponse, HttpTransport, Transport, TransportError};
+
+const K_SERVER: &str = "sync.server";
+const K_TOKEN: &str = "sync.token";
+const K_ROLE: &str = "sync.role";
+const K_NAME: &str = "sync.name";
+const K_INFLIGHT: &str = "sync.inflight";
+const K_CURSOR: &str = "sync.cursor";
+const K_LAST_OK: &str = "sync.last_success";
+const K_LAST_ERR: &str = "sync.last_error";
+const K_REJECTED: &str = "sync.rejected";
+
+/// Why a sync stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("this laptop is not enrolled with a sync server; enroll it with a code from the survey lead")]
+    NotEnrolled,
+    #[error("{0}")]
+    Revoked(String),
+    #[error("the server refused: {0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    UpgradeRequired(String),
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("{0}")]
+    NotAnAck(String),
+    #[error("the server answered {status}: {message}")]
+    Server { status: u16, message: String },
+    #[error("change {0} is larger than the server accepts in one request")]
+    OpTooLarge(String),
+    #[error(transparent)]
+    Store(#[from] dauria_core::Error),
+}
+
+impl SyncError {
+    /// Stable code for the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::NotEnrolled => "not_enrolled",
+            SyncError::Revoked(_) => "revoked",
+            SyncError::Forbidden(_) => "forbidden",
+            SyncError::UpgradeRequired(_) => "upgrade_required",
+            SyncError::Unreachable(_) => "unreachable",
+            SyncError::NotAnAck(_) => "not_an_ack",
+            SyncError::Server { .. } => "server",
+            SyncError::OpTooLarge(_) => "op_too_large",
+            SyncError::Store(_) => "store",
+        }
+    }
+}
+
+/// An op the server rejected: kept for a person to look at; it never blocks the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedOp {
+    pub rev_id: String,
+    pub device_seq: u64,
+    pub reason: String,
+}
+
+/// What the user sees about sync.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub server: Option<String>,
+    pub device_name: Option<String>,
+    pub role: Option<String>,
+    pub pending_ops: u64,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub conflicts: u64,
+    pub needs_attention: Vec<RejectedOp>,
+}
+
+/// Totals of one sync.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SyncSummary {
+    pub pushed: u64,
+    pub duplicates: u64,
+    pub conflicts: u64,
+    pub rejected: u64,
+    pub pulled: u64,
+    pub batches: u64,
+    pub retries: u64,
+}
+
+/// Progress reports while syncing.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress {
+    /// `done` of `total` pending ops acknowledged.
+    Push { done: u64, total: u64 },
+    /// `received` changes applied so far.
+    Pull { received: u64 },
+}
+
+/// Retry and size settings.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Attempts per request before giving up for this sync.
+    pub max_attempts: u32,
+    /// First backoff; doubled per attempt with jitter, capped at `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Changes per pull page.
+    pub pull_limit: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            max_attempts: 8,
+            base_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(30),
+            pull_limit: 2000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Inflight {
+    batch_id: String,
+    from_seq: u64,
+    count: usize,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn error_message(r: &HttpResponse) -> String {
+    serde_json::from_slice::<ErrorBody>(&r.body)
+        .map(|e| e.message)
+        .unwrap_or_else(|_| String::from_utf8_lossy(&r.body).chars().take(200).collect())
+}
+
+fn is_json(r: &HttpResponse) -> bool {
+    r.content_type
+        .as_deref()
+        .is_some_and(|c| c.starts_with("application/json"))
+}
+
+/// Enrolls this laptop with a one-time code and keeps the credential in the store.
+pub fn enroll(
+    store: &Store,
+    transport: &dyn Transport,
+    server: &str,
+    code: &str,
+) -> Result<EnrollResponse, SyncError> {
+    let body = serde_json::to_vec(&EnrollRequest {
+        code: code.trim().to_string(),
+        device_id: store.device_id().to_string(),
+    })
+    .expect("requests serialise");
+    let r = transport
+        .send("POST", "/v1/enroll", None, Some(body))
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    if r.status != 200 {
+        return Err(match r.status {
+            401 => SyncError::Forbidden(error_message(&r)),
+            s => SyncError::Server {
+                status: s,
+                message: error_message(&r),
+            },
+        });
+    }
+    let resp: EnrollResponse = serde_json::from_slice(&r.body).map_err(|_| {
+        SyncError::NotAnAck(format!(
+            "the address {server} did not answer like a Dauria sync server"
+        ))
+    })?;
+    store.set_meta(K_SERVER, server)?;
+    store.set_meta(K_TOKEN, &resp.token)?;
+    store.set_meta(K_ROLE, resp.role.as_str())?;
+    store.set_meta(K_NAME, &resp.name)?;
+    // A new server means a new changefeed.
+    store.set_meta(K_CURSOR, "")?;
+    store.set_meta(K_LAST_ERR, "")?;
+    Ok(resp)
+}
+
+/// The server address this laptop is enrolled with.
+pub fn server_of(store: &Store) -> Result<Option<String>, SyncError> {
+    Ok(store.meta(K_SERVER)?.filter(|s| !s.is_empty()))
+}
+
+/// The sync status shown to people.
+pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
+    let non_empty = |k| -> Result<Option<String>, SyncError> {
+        Ok(store.meta(k)?.filter(|s: &String| !s.is_empty()))
+    };
+    Ok(SyncStatus {
+        server: non_empty(K_SERVER)?,
+        device_name: non_empty(K_NAME)?,
+        role: non_empty(K_ROLE)?,
+        pending_ops: store.pending_count()?,
+        last_success: non_empty(K_LAST_OK)?,
+        last_error: non_empty(K_LAST_ERR)?,
+        conflicts: store.conflicts()?.len() as u64,
+        needs_attention: rejected(store)?,
+    })
+}
+
+fn rejected(store: &Store) -> Result<Vec<RejectedOp>, SyncError> {
+    Ok(store
+        .meta(K_REJECTED)?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default())
+}
+
+/// The sync engine over one transport.
+pub struct SyncClient<'t> {
+    transport: &'t dyn Transport,
+    opts: SyncOptions,
+}
+
+enum Attempt<T> {
+    Done(T),
+    Retry(String),
+}
+
+impl<'t> SyncClient<'t> {
+    /// An engine over `transport`.
+    pub fn new(transport: &'t dyn Transport, opts: SyncOptions) -> SyncClient<'t> {
+        SyncClient { transport, opts }
+    }
+
+    fn backoff(&self, attempt: u32) {
+        let base = self.opts.base_backoff.as_millis() as u64;
+        let cap = self.opts.max_backoff.as_millis() as u64;
+        let exp = base.saturating_mul(1 << attempt.min(16)).min(cap);
+        let mut r = [0u8; 8];
+        getrandom::fill(&mut r).expect("the OS provides randomness");
+        // Full jitter: anywhere between half and all of the exponential delay.
+        let jitter = u64::from_le_bytes(r) % (exp / 2 + 1);
+        std::thread::sleep(Duration::from_millis(exp / 2 + jitter));
+    }
+
+    /// Sends a request, retrying transport failures, 5xx and non-JSON answers with backoff;
+    /// `accept` turns a response into a result or asks for a retry.
+    fn exchange<T>(
+        &self,
+        store: &Store,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        summary: &mut SyncSummary,
+        mut accept: impl FnMut(&HttpResponse) -> Result<Attempt<T>, SyncError>,
+    ) -> Result<T, SyncError> {
+        let mut refreshed = false;
+        let mut last = String::new();
+        for attempt in 0..self.opts.max_attempts {
+            if attempt > 0 {
+                summary.retries += 1;
+                self.backoff(attempt);
+            }
+            let token = store
+                .meta(K_TOKEN)?
+                .filter(|t| !t.is_empty())
+                .ok_or(SyncError::NotEnrolled)?;
+            let r = match self
+                .transport
+                .send(method, path, Some(&token), body.map(<[u8]>::to_vec))
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    last = e.to_string();
+                    tracing::info!(error = %e, "sync request failed; retrying");
+                    continue;
+                }
+            };
+            match r.status {
+                401 if !refreshed => {
+                    // The credential may have been replaced by a re-enrollment meanwhile.
+                    refreshed = true;
+                    last = error_message(&r);
+                    continue;
+                }
+                401 => {
+                    return Err(SyncError::Forbidden(format!(
+                        "the server does not accept this laptop's credential ({}); enroll again",
+                        error_message(&r)
+                    )))
+                }
+                403 => {
+                    let body: Option<ErrorBody> = serde_json::from_slice(&r.body).ok();
+                    return Err(match body {
+                        Some(b) if b.code == "revoked" => SyncError::Revoked(b.message),
+                        Some(b) => SyncError::Forbidden(b.message),
+                        None => SyncError::Forbidden(error_message(&r)),
+                    });
+                }
+                426 => return Err(SyncError::UpgradeRequired(error_message(&r))),
+                s if s >= 500 => {
+                    last = format!("the server answered {s}: {}", error_message(&r));
+                    continue;
+                }
+                _ => {}
+            }
+            match accept(&r)? {
+                Attempt::Done(v) => return Ok(v),
+                Attempt::Retry(why) => last = why,
+            }
+        }
+        Err(SyncError::Unreachable(format!(
+            "gave up after {} attempts: {last}",
+            self.opts.max_attempts
+        )))
+    }
+
+    fn config(&self, store: &Store, summary: &mut SyncSummary) -> Result<SyncConfig, SyncError> {
+        self.exchange(store, "GET", "/v1/config", None, summary, |r| {
+            if r.status == 200 && is_json(r) {
+                if let Ok(c) = serde_json::from_slice::<SyncConfig>(&r.body) {
+                    return Ok(Attempt::Done(c));
+                }
+            }
+            Ok(Attempt::Retry(not_sync_server(r)))
+        })
+    }
+
+    /// Pushes every pending op. Stops with an error when the server cannot be reached; what
+    /// was acknowledged stays acknowledged and the rest stays pending.
+    pub fn push(
+        &self,
+        store: &mut Store,
+        progress: &mut dyn FnMut(Progress),
+        summary: &mut SyncSummary,
+    ) -> Result<(), SyncError> {
+        let config = self.config(store, summary)?;
+        let mut max_ops = config.max_ops.max(1);
+        let total = store.pending_count()?;
+        let mut done = 0u64;
+        progress(Progress::Push { done, total });
+        loop {
+            let inflight: Option<Inflight> = store
+                .meta(K_INFLIGHT)?
+                .and_then(|s| serde_json::from_str(&s).ok());
+            let (batch_id, ops) = match inflight {
+                Some(inf) => {
+                    let ops = store.outbox_after(inf.from_seq - 1, inf.count, usize::MAX)?;
+                    (inf.batch_id, ops)
+                }
+                None => {
+                    let ops = store.outbox_after(store.pushed_seq()?, max_ops, config.max_bytes)?;
+                    if ops.is_empty() {
+                        return Ok(());
+                    }
+                    let inf = Inflight {
+                        batch_id: uuid::Uuid::now_v7().to_string(),
+                        from_seq: ops[0].device_seq,
+                        count: ops.len(),
+                    };
+                    // Durable before sending: after a crash the same batch goes again.
+                    store.set_meta(
+                        K_INFLIGHT,
+                        &serde_json::to_string(&inf).expect("serialises"),
+                    )?;
+                    (inf.batch_id, ops)
+                }
+            };
+            if ops.is_empty() {
+                store.set_meta(K_INFLIGHT, "")?;
+                continue;
+            }
+            let last_seq = ops.last().map_or(0, |o| o.device_seq);
+            let req = PushRequest {
+                batch_id: batch_id.clone(),
+                device_id: store.device_id().to_string(),
+                ops,
+            };
+            let body = serde_json::to_vec(&req).expect("requests serialise");
+            let device_id = store.device_id().to_string();
+            enum Answer {
+                Ack(PushResponse),
+                Gap(u64),
+                TooLarge,
+            }
+            let answer = self.exchange(
+                store,
+                "POST",
+                "/v1/push",
+                Some(&body),
+                summary,
+                |r| match r.status {
+                    200 if is_json(r) => match serde_json::from_slice::<PushResponse>(&r.body) {
+                        Ok(a) if a.batch_id == batch_id && a.device_id == device_id => {
+                            Ok(Attempt::Done(Answer::Ack(a)))
+                        }
+                        Ok(_) => Ok(Attempt::Retry(
+                            "the acknowledgement was for another batch".into(),
+                        )),
+                        Err(_) => Ok(Attempt::Retry(not_sync_server(r))),
+                    },
+                    409 => match serde_json::from_slice::<GapResponse>(&r.body) {
+                        Ok(g) if g.device_id == device_id => {
+                            Ok(Attempt::Done(Answer::Gap(g.applied_upto)))
+                        }
+                        _ => Ok(Attempt::Retry(not_sync_server(r))),
+                    },
+                    413 => Ok(Attempt::Done(Answer::TooLarge)),
+                    400 => Err(SyncError::Server {
+                        status: 400,
+                        message: error_message(r),
+                    }),
+                    _ => Ok(Attempt::Retry(not_sync_server(r))),
+                },
+            )?;
+            match answer {
+                Answer::Ack(a) => {
+                    let mut rejected_now = Vec::new();
+                    for res in &a.results {
+                        match res.status {
+                            OpStatus::Applied => summary.pushed += 1,
+                            OpStatus::Conflict => {
+                                summary.pushed += 1;
+                                summary.conflicts += 1;
+                            }
+                            OpStatus::Duplicate => summary.duplicates += 1,
+                            OpStatus::Rejected => {
+                                summary.rejected += 1;
+                                rejected_now.push(RejectedOp {
+                                    rev_id: res.rev_id.clone(),
+                                    device_seq: res.device_seq,
+                                    reason: res.reason.clone().unwrap_or_default(),
+                                });
+                            }
+                        }
+                    }
+                    if !rejected_now.is_empty() {
+                        let mut all = rejected(store)?;
+                        for r in rejected_now {
+                            if !all.iter().any(|x| x.rev_id == r.rev_id) {
+                                all.push(r);
+                            }
+                        }
+                        store.set_meta(
+                            K_REJECTED,
+                            &serde_json::to_string(&all).expect("serialises"),
+                        )?;
+                    }
+                    store.mark_pushed(a.applied_upto.min(last_seq))?;
+                    store.set_meta(K_INFLIGHT, "")?;
+                    summary.batches += 1;
+                    done += a.results.len() as u64;
+                    progress(Progress::Push {
+                        done: done.min(total),
+                        total,
+                    });
+                }
+                Answer::Gap(upto) => {
+                    tracing::warn!(
+                        upto,
+                        "server has a different idea of what was pushed; resending from there"
+                    );
+                    store.set_pushed(upto)?;
+                    store.set_meta(K_INFLIGHT, "")?;
+                }
+                Answer::TooLarge => {
+                    if req.ops.len() == 1 {
+                        return Err(SyncError::OpTooLarge(req.ops[0].rev_id.clone()));
+                    }
+                    max_ops = (req.ops.len() / 2).max(1);
+                    store.set_meta(K_INFLIGHT, "")?;
+                }
+            }
+        }
+    }
+
+    /// Pulls the changefeed until it is exhausted, one local transaction per page.
+    pub fn pull(
+        &self,
+        store: &mut Store,
+        progress: &mut dyn FnMut(Progress),
+        summary: &mut SyncSummary,
+    ) -> Result<(), SyncError> {
+        loop {
+            let cursor = store.meta(K_CURSOR)?.unwrap_or_default();
+            let path = format!("/v1/pull?cursor={cursor}&limit={}", self.opts.pull_limit);
+            let page: PullResponse = self.exchange(store, "GET", &path, None, summary, |r| {
+                if r.status == 200 && is_json(r) {
+                    if let Ok(p) = serde_json::from_slice::<PullResponse>(&r.body) {
+                        return Ok(Attempt::Done(p));
+                    }
+                }
+                if r.status == 400 {
+                    return Err(SyncError::Server {
+                        status: 400,
+                        message: error_message(r),
+                    });
+                }
+                Ok(Attempt::Retry(not_sync_server(r)))
+            })?;
+            if page.must_refetch {
+                tracing::warn!("the server's changefeed was reset; fetching everything again");
+                store.set_meta(K_CURSOR, &page.cursor)?;
+                continue;
+            }
+            let revs: Vec<_> = page.changes.into_iter().map(|c| c.rev).collect();
+            let report = store.apply_remote(&revs, &[(K_CURSOR, &page.cursor)])?;
+            summary.pulled += report.applied as u64;
+            for (rev_id, reason) in report.rejected {
+                tracing::warn!(%rev_id, %reason, "skipped a malformed change from the server");
+            }
+            progress(Progress::Pull {
+                received: summary.pulled,
+            });
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Push then pull; records the outcome for [`status`].
+    pub fn sync(
+        &self,
+        store: &mut Store,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncSummary, SyncError> {
+        let mut summary = SyncSummary::default();
+        let result = self
+            .push(store, progress, &mut summary)
+            .and_then(|()| self.pull(store, progress, &mut summary));
+        match &result {
+            Ok(()) => {
+                store.set_meta(K_LAST_OK, &now())?;
+                store.set_meta(K_LAST_ERR, "")?;
+            }
+            Err(e) => {
+                store.set_meta(K_LAST_ERR, &e.to_string())?;
+            }
+        }
+        result.map(|()| summary)
+    }
+}
+
+fn not_sync_server(r: &HttpResponse) -> String {
+    format!(
+        "the answer ({} {}) is not from the Dauria sync server — a captive portal or proxy may be in the way",
+        r.status,
+        r.content_type.as_deref().unwrap_or("no content type")
+    )
+}

@@ -1,0 +1,100 @@
+//! The HTTP exchange the sync engine needs, behind a trait so tests and hubs can swap it.
+
+use std::time::Duration;
+
+/// An HTTP answer, whatever its status.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// The request never got a complete answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TransportError {
+    #[error("the server did not answer in time")]
+    Timeout,
+    #[error("cannot reach the server: {0}")]
+    Connect(String),
+    #[error("the connection broke: {0}")]
+    Broken(String),
+}
+
+/// Sends one request to the sync server.
+pub trait Transport: Send + Sync {
+    /// `path` includes the query string; `token` becomes a bearer credential; `body` is JSON.
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpResponse, TransportError>;
+}
+
+/// The production transport: reqwest with rustls.
+pub struct HttpTransport {
+    base: String,
+    client: reqwest::blocking::Client,
+}
+
+impl HttpTransport {
+    /// A transport to `base` (`https://host:port`), with a per-request timeout.
+    pub fn new(base: &str, timeout: Duration) -> Result<HttpTransport, TransportError> {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(5).min(timeout))
+            .user_agent(concat!("dauria-sync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| TransportError::Connect(e.to_string()))?;
+        Ok(HttpTransport {
+            base: base.trim_end_matches('/').to_string(),
+            client,
+        })
+    }
+}
+
+impl Transport for HttpTransport {
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpResponse, TransportError> {
+        let url = format!("{}{}", self.base, path);
+        let mut req = match method {
+            "POST" => self.client.post(&url),
+            _ => self.client.get(&url),
+        };
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let classify = |e: reqwest::Error| {
+            if e.is_timeout() {
+                TransportError::Timeout
+            } else if e.is_connect() {
+                TransportError::Connect(e.to_string())
+            } else {
+                TransportError::Broken(e.to_string())
+            }
+        };
+        let resp = req.send().map_err(classify)?;
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = resp.bytes().map_err(classify)?.to_vec();
+        Ok(HttpResponse {
+            status,
+            content_type,
+            body,
+        })
+    }
+}
