@@ -42,6 +42,18 @@ fn setting_key(key: &str) -> dauria_core::Result<String> {
     }
 }
 
+/// The UI calls this once its first screen is interactive. The start-up time goes to the log;
+/// with `DAURIA_EXIT_WHEN_READY` set (the start-up benchmark) it is printed and the app exits.
+#[tauri::command]
+fn ui_ready(app: tauri::AppHandle) {
+    let ms = crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis());
+    tracing::info!(startup_ms = ms as u64, "window interactive");
+    if std::env::var_os("DAURIA_EXIT_WHEN_READY").is_some() {
+        println!("ready_ms={ms}");
+        app.exit(0);
+    }
+}
+
 #[tauri::command]
 fn data_dir(state: State<'_, AppState>) -> Reply<String> {
     with(&state, |s| Ok(s.dir().display().to_string()))
@@ -150,6 +162,7 @@ fn set_setting(state: State<'_, AppState>, key: String, value: String) -> Reply<
 /// The handler with every command the UI may call.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
+        ui_ready,
         data_dir,
         log_dir,
         stats,

@@ -8,8 +8,12 @@ mod logs;
 
 use dauria_core::Store;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use tauri::Manager;
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+
+/// When the process started, for the start-up time the UI reports when it is interactive.
+pub static STARTED: OnceLock<Instant> = OnceLock::new();
 
 /// What the shell keeps for the lifetime of the window.
 pub struct AppState {
@@ -35,6 +39,7 @@ pub fn data_dir_arg(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
 
 /// Starts the app and blocks until the window closes.
 pub fn run() {
+    STARTED.get_or_init(Instant::now);
     tauri::Builder::default()
         .setup(|app| {
             let log_dir = app.path().app_log_dir()?;
@@ -52,6 +57,13 @@ pub fn run() {
                 store: Mutex::new(store),
                 log_dir,
             });
+            // The window is made here rather than from the config alone so that the benchmark
+            // can open the same window on an empty page (DAURIA_BASELINE=1) as its baseline.
+            let mut window = app.config().app.windows[0].clone();
+            if std::env::var_os("DAURIA_BASELINE").is_some() {
+                window.url = WebviewUrl::App("baseline.html".into());
+            }
+            WebviewWindowBuilder::from_config(app.handle(), &window)?.build()?;
             Ok(())
         })
         .invoke_handler(commands::handler())

@@ -180,6 +180,7 @@ export function createMockBackend(): MockBackend {
   }
 
   const api: MockBackend = {
+    uiReady: async () => {},
     dataDir: async () => '/tmp/dauria-mock',
     logDir: async () => '/tmp/dauria-mock/logs',
     stats: async () => {
@@ -267,7 +268,9 @@ export function createMockBackend(): MockBackend {
     },
     injectConflict(id, body) {
       const r = need(id);
-      const base = r.revs.find((v) => v.parents.length === 0)!;
+      const base = winner(r);
+      // This laptop edits too (the same body again), so both edits share the parent `base`.
+      append(r, [base.rev_id], base.body);
       seq += 1;
       r.revs.push({ rev_id: newId(), parents: [base.rev_id], generation: base.generation + 1, deleted: false, body, seq });
     },

@@ -11,6 +11,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 }
 
 export const tauriBackend: Backend = {
+  uiReady: () => call('ui_ready'),
   dataDir: () => call('data_dir'),
   logDir: () => call('log_dir'),
   stats: () => call('stats'),

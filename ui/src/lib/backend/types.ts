@@ -20,6 +20,8 @@ import type {
 export type SettingKey = 'language' | 'observer' | 'observers' | 'last_site';
 
 export interface Backend {
+  /** Tells the shell the first screen is interactive (start-up timing). */
+  uiReady(): Promise<void>;
   dataDir(): Promise<string>;
   logDir(): Promise<string>;
   stats(): Promise<Stats>;
