@@ -74,6 +74,21 @@ CREATE INDEX observation_time ON observation(observed_utc);
 CREATE INDEX observation_taxon ON observation(taxon_id, observed_utc);
 CREATE INDEX observation_site ON observation(site_id, observed_utc);
 
+-- Per site and taxon: live observations, individuals, first and last seen. Kept up to date by the
+-- write path with each current-row change, so the species summary reads a few hundred rows
+-- instead of every observation. '' stands for no site / no checklist taxon.
+CREATE TABLE species_tally (
+    site_key    TEXT NOT NULL,
+    taxon_key   TEXT NOT NULL,
+    records     INTEGER NOT NULL,
+    individuals INTEGER NOT NULL,
+    first_utc   INTEGER NOT NULL,
+    first_at    TEXT NOT NULL,
+    last_utc    INTEGER NOT NULL,
+    last_at     TEXT NOT NULL,
+    PRIMARY KEY (site_key, taxon_key)
+) WITHOUT ROWID;
+
 -- Heads other than the provisional winner, for records in conflict.
 CREATE TABLE conflict_head (
     record_id TEXT NOT NULL,

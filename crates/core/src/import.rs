@@ -330,6 +330,24 @@ pub fn import_observations(
         taxon_cache: HashMap::new(),
         site_cache: HashMap::new(),
     };
+    // A bulk import touches index pages all over the store; a larger page cache for the length
+    // of the import keeps them from being spilled and re-read. Restored afterwards.
+    let cache: i64 = store.connection().pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    store.connection().pragma_update(None, "cache_size", cache.min(-262_144))?;
+    let result = import_rows(store, &mut rdr, &mut parser, opts, &mut report, &mut progress);
+    store.connection().pragma_update(None, "cache_size", cache)?;
+    result?;
+    Ok(report)
+}
+
+fn import_rows(
+    store: &mut Store,
+    rdr: &mut csv::Reader<impl Read>,
+    parser: &mut RowParser<'_>,
+    opts: ImportOptions,
+    report: &mut ImportReport,
+    progress: &mut impl FnMut(u64),
+) -> Result<()> {
     let mut batch = store.batch()?;
     let mut row = csv::StringRecord::new();
     loop {
@@ -372,10 +390,9 @@ pub fn import_observations(
         drop(batch);
         report.rolled_back = true;
         report.imported = 0;
-        return Ok(report);
+        return Ok(());
     }
-    batch.commit()?;
-    Ok(report)
+    batch.commit()
 }
 
 fn csv_err(e: csv::Error) -> Error {

@@ -183,6 +183,7 @@ pub(crate) fn write(
         Some(Body::Observation(o)) => Some(o),
         _ => None,
     };
+    let before = if fresh { None } else { tally::live_entry(conn, id)? };
     let row = obs.map(|o| ObservationRow::from(conn, o)).transpose()?;
     let sql = if fresh {
         "INSERT INTO observation(id, rev_id, deleted, conflict, visit_id, site_id, taxon_id,
@@ -222,7 +223,129 @@ pub(crate) fn write(
         r.country,
         r.search,
     ])?;
+    if let Some(old) = before {
+        tally::remove(conn, &old)?;
+    }
+    if !(winner.deleted || obs.is_none()) {
+        tally::add(conn, &tally::Entry::from(&r))?;
+    }
     Ok(())
+}
+
+/// The species tally: per (site, taxon) counts kept in step with the observation rows.
+mod tally {
+    use super::ObservationRow;
+    use crate::error::Result;
+    use rusqlite::{params, Connection, OptionalExtension};
+
+    /// What one live observation contributes to its (site, taxon) group.
+    pub(super) struct Entry {
+        site: String,
+        taxon: String,
+        individuals: i64,
+        utc: i64,
+        at: String,
+    }
+
+    impl From<&ObservationRow<'_>> for Entry {
+        fn from(r: &ObservationRow<'_>) -> Entry {
+            Entry {
+                site: r.site.unwrap_or("").to_string(),
+                taxon: r.taxon.unwrap_or("").to_string(),
+                individuals: individuals(r.unit, r.count.or(r.count_min)),
+                utc: r.observed_utc,
+                at: r.observed_at.to_string(),
+            }
+        }
+    }
+
+    fn individuals(unit: &str, n: Option<u32>) -> i64 {
+        if unit == "individuals" {
+            n.map_or(0, i64::from)
+        } else {
+            0
+        }
+    }
+
+    /// The current row of `id` as the tally counts it, if it is live.
+    pub(super) fn live_entry(conn: &Connection, id: &str) -> Result<Option<Entry>> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT site_id, taxon_id, unit, coalesce(count, count_min), observed_utc, observed_at
+                 FROM observation WHERE id = ?1 AND deleted = 0",
+            )?
+            .query_row([id], |r| {
+                Ok(Entry {
+                    site: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                    taxon: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    individuals: individuals(&r.get::<_, String>(2)?, r.get(3)?),
+                    utc: r.get(4)?,
+                    at: r.get(5)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub(super) fn add(conn: &Connection, e: &Entry) -> Result<()> {
+        // SET expressions see the row as it was before this update.
+        conn.prepare_cached(
+            "INSERT INTO species_tally VALUES (?1, ?2, 1, ?3, ?4, ?5, ?4, ?5)
+             ON CONFLICT(site_key, taxon_key) DO UPDATE SET
+               records = records + 1,
+               individuals = individuals + excluded.individuals,
+               first_at = CASE WHEN excluded.first_utc < first_utc THEN excluded.first_at ELSE first_at END,
+               first_utc = min(first_utc, excluded.first_utc),
+               last_at = CASE WHEN excluded.last_utc > last_utc THEN excluded.last_at ELSE last_at END,
+               last_utc = max(last_utc, excluded.last_utc)",
+        )?
+        .execute(params![e.site, e.taxon, e.individuals, e.utc, e.at])?;
+        Ok(())
+    }
+
+    /// Takes a replaced or deleted row out of its group. Must run after the observation row
+    /// was rewritten, so a recomputed first/last sees the table as it now is.
+    pub(super) fn remove(conn: &Connection, e: &Entry) -> Result<()> {
+        let left: Option<(i64, i64, i64)> = conn
+            .prepare_cached(
+                "UPDATE species_tally SET records = records - 1, individuals = individuals - ?3
+                 WHERE site_key = ?1 AND taxon_key = ?2 RETURNING records, first_utc, last_utc",
+            )?
+            .query_row(params![e.site, e.taxon, e.individuals], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        let Some((records, first, last)) = left else {
+            return Ok(());
+        };
+        if records <= 0 {
+            conn.prepare_cached("DELETE FROM species_tally WHERE site_key = ?1 AND taxon_key = ?2")?
+                .execute([&e.site, &e.taxon])?;
+            return Ok(());
+        }
+        if e.utc != first && e.utc != last {
+            return Ok(());
+        }
+        // The removed row was the first or last sighting: find the new ones (an index range).
+        let site = Some(e.site.as_str()).filter(|s| !s.is_empty());
+        let taxon = Some(e.taxon.as_str()).filter(|s| !s.is_empty());
+        let bound = |order: &str| -> Result<(i64, String)> {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT observed_utc, observed_at FROM observation
+                     WHERE taxon_id IS ?1 AND site_id IS ?2 AND deleted = 0
+                     ORDER BY observed_utc {order} LIMIT 1"
+                ))?
+                .query_row(params![taxon, site], |r| Ok((r.get(0)?, r.get(1)?)))?)
+        };
+        let (first_utc, first_at) = bound("ASC")?;
+        let (last_utc, last_at) = bound("DESC")?;
+        conn.prepare_cached(
+            "UPDATE species_tally SET first_utc = ?3, first_at = ?4, last_utc = ?5, last_at = ?6
+             WHERE site_key = ?1 AND taxon_key = ?2",
+        )?
+        .execute(params![e.site, e.taxon, first_utc, first_at, last_utc, last_at])?;
+        Ok(())
+    }
 }
 
 /// The typed columns of an observation row.

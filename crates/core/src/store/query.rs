@@ -223,17 +223,16 @@ impl Store {
     /// Per site and taxon: number of records, sum of individuals, first and last seen.
     pub fn species_summary(&self, site: Option<&str>) -> Result<Vec<SpeciesSummary>> {
         let mut stmt = self.connection().prepare_cached(
-            "SELECT g.site_id, json_extract(s.body, '$.name'), g.taxon_id,
-                    coalesce(json_extract(t.body, '$.scientific_name'), g.taxon_name),
-                    g.n, g.ind, g.first, g.last
-             FROM (SELECT site_id, taxon_id, min(taxon_name) AS taxon_name, count(*) AS n,
-                          sum(CASE WHEN unit = 'individuals' THEN coalesce(count, count_min, 0) ELSE 0 END) AS ind,
-                          min(observed_utc) AS fu, max(observed_utc) AS lu,
-                          min(observed_at) AS first, max(observed_at) AS last
-                   FROM observation WHERE deleted = 0 AND (?1 IS NULL OR site_id = ?1)
-                   GROUP BY site_id, taxon_id) g
-             LEFT JOIN record s ON s.id = g.site_id
-             LEFT JOIN record t ON t.id = g.taxon_id
+            "SELECT nullif(g.site_key, ''), json_extract(s.body, '$.name'), nullif(g.taxon_key, ''),
+                    coalesce(json_extract(t.body, '$.scientific_name'),
+                             (SELECT min(o.taxon_name) FROM observation o
+                              WHERE o.taxon_id IS NULL AND o.deleted = 0
+                                AND o.site_id IS nullif(g.site_key, ''))),
+                    g.records, g.individuals, g.first_at, g.last_at
+             FROM species_tally g
+             LEFT JOIN record s ON s.id = g.site_key
+             LEFT JOIN record t ON t.id = g.taxon_key
+             WHERE ?1 IS NULL OR g.site_key = ?1
              ORDER BY 2, 4",
         )?;
         let rows = stmt.query_map([site], |r| {
