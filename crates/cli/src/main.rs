@@ -40,6 +40,18 @@ enum Command {
     /// Export records to a file.
     #[command(subcommand)]
     Export(commands::transfer::ExportCommand),
+    /// Exchange a one-time enrollment code for this laptop's sync credential.
+    Enroll {
+        /// The sync server's address (https://host:port).
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The code printed by `dauria-server enroll`.
+        code: String,
+    },
+    /// Send unsent changes to the server, then receive everyone else's.
+    Sync(commands::sync::SyncArgs),
+    /// List records in conflict, with each version.
+    Conflicts,
     /// Saves observations in a loop, printing each after it is committed (crash-safety tests).
     #[command(hide = true)]
     SaveLoop(commands::save_loop::Args),
@@ -57,6 +69,9 @@ fn main() -> ExitCode {
         Command::Obs(c) => commands::obs::run(&dir, c),
         Command::Import(c) => commands::transfer::import(&dir, c),
         Command::Export(c) => commands::transfer::export(&dir, c),
+        Command::Enroll { server, code } => commands::sync::enroll(&dir, &server, &code),
+        Command::Sync(a) => commands::sync::sync(&dir, a),
+        Command::Conflicts => commands::sync::conflicts(&dir),
         Command::SaveLoop(a) => commands::save_loop::run(&dir, a),
     };
     match result {

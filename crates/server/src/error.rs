@@ -49,7 +49,12 @@ impl From<rusqlite::Error> for ServerError {
 
 impl From<postgres::Error> for ServerError {
     fn from(e: postgres::Error) -> Self {
-        ServerError::Internal(format!("postgres: {e}"))
+        match e.as_db_error() {
+            Some(db) => {
+                ServerError::Internal(format!("postgres: {}: {}", db.code().code(), db.message()))
+            }
+            None => ServerError::Internal(format!("postgres: {e}")),
+        }
     }
 }
 

@@ -40,7 +40,7 @@ pub enum Mode {
     Always(Fault),
     /// Faults on a share of connections, drawn from a seeded generator.
     Random {
-        rng: StdRng,
+        rng: Box<StdRng>,
         rate: f64,
     },
 }
@@ -101,7 +101,7 @@ impl FaultProxy {
     /// Random faults on `rate` of the connections, reproducible from `seed`.
     pub fn random(&self, seed: u64, rate: f64) {
         self.set_mode(Mode::Random {
-            rng: StdRng::seed_from_u64(seed),
+            rng: Box::new(StdRng::seed_from_u64(seed)),
             rate,
         });
     }

@@ -476,3 +476,38 @@ fn laptop_with_a_clock_a_year_off_syncs_and_conflicts_are_not_decided_by_time() 
     assert_all_on_server_once(&server, &[&a, &b]);
     assert_converged(&[&a, &b]);
 }
+
+#[test]
+fn postgres_server_survives_faults_and_kills() {
+    let Ok(url) = std::env::var("DAURIA_TEST_PG_URL") else {
+        assert!(
+            std::env::var("DAURIA_REQUIRE_PG").is_err(),
+            "DAURIA_REQUIRE_PG is set but DAURIA_TEST_PG_URL is not"
+        );
+        eprintln!("DAURIA_TEST_PG_URL not set: this runs in `make pg-test`");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(dir.path(), Some(&url), Some("push_after_commit"), &[]);
+    let mut a = Laptop::new("a");
+    let mut b = Laptop::new("b");
+    a.enroll(&server, "lead");
+    b.enroll(&server, "field");
+    for i in 0..20 {
+        a.log("Grus japonensis", i + 1);
+    }
+    assert!(a.sync_via(&server.url(), quick_options()).is_err());
+    server.wait_exit();
+    server.restart(None);
+    let proxy = FaultProxy::start(server.addr);
+    proxy.random(11, 0.5);
+    for i in 0..60 {
+        let l = if i % 2 == 0 { &mut a } else { &mut b };
+        l.log("Otis tarda", i + 1);
+        let _ = l.sync_via(&proxy.url(), quick_options());
+        assert_acked_on_server(&server, l);
+    }
+    settle(&server, &mut [&mut a, &mut b]);
+    assert_all_on_server_once(&server, &[&a, &b]);
+    assert_converged(&[&a, &b]);
+}

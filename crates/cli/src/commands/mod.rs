@@ -7,6 +7,7 @@ pub mod init;
 pub mod obs;
 pub mod save_loop;
 pub mod stats;
+pub mod sync;
 pub mod transfer;
 
 use anyhow::{bail, Context, Result};

@@ -33,6 +33,17 @@ pub enum ObsCommand {
         /// The observation's id.
         id: String,
     },
+    /// Resolve a conflict: keep one version (--take REV_ID) or delete (--delete).
+    Merge {
+        /// The observation's id.
+        id: String,
+        /// The revision whose content to keep (see `dauria-cli conflicts`).
+        #[arg(long, value_name = "REV_ID", conflicts_with = "delete")]
+        take: Option<String>,
+        /// Resolve by deleting the observation.
+        #[arg(long)]
+        delete: bool,
+    },
     /// Show every revision of an observation, oldest first.
     History {
         /// The observation's id.
@@ -179,6 +190,9 @@ pub fn run(dir: &Path, cmd: ObsCommand) -> Result<ExitCode> {
         ObsCommand::Edit { id, fields } => edit(&mut store, &id, fields),
         ObsCommand::Delete { id } => delete(&mut store, &id),
         ObsCommand::History { id, format } => history(&store, &id, format),
+        ObsCommand::Merge { id, take, delete } => {
+            super::sync::merge(&mut store, &id, take.as_deref(), delete)
+        }
     }?;
     Ok(ExitCode::SUCCESS)
 }

@@ -91,7 +91,11 @@ impl PostgresStore {
         let manager = PostgresConnectionManager::new(config, NoTls);
         let pool = r2d2::Pool::builder().max_size(16).build(manager)?;
         let mut c = pool.get()?;
-        c.batch_execute(SCHEMA)?;
+        // Concurrent `CREATE TABLE IF NOT EXISTS` can collide in PostgreSQL; serialise setup.
+        let mut tx = c.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock(7274251)", &[])?;
+        tx.batch_execute(SCHEMA)?;
+        tx.commit()?;
         c.execute(
             "INSERT INTO meta(key, value) VALUES ('epoch', $1) ON CONFLICT DO NOTHING",
             &[&uuid::Uuid::now_v7().to_string()],

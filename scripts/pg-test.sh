@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Starts a throwaway PostgreSQL on a free port in a temp folder, runs the server-store
+# conformance suite and the PostgreSQL sync system test against it, and stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$PG_BIN" ]; then
+  echo "PostgreSQL is not installed; run scripts/setup.sh test" >&2
+  exit 1
+fi
+source scripts/pg-lib.sh
+pg_start
+trap pg_stop EXIT
+export DAURIA_TEST_PG_URL DAURIA_REQUIRE_PG=1
+cargo nextest run -p dauria-server -p dauria-system-tests --no-fail-fast -E 'test(postgres)'
