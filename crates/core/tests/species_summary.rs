@@ -32,13 +32,16 @@ fn sighting(taxon: &str, site: Option<&str>, count: u32, unit: CountUnit, at: &s
 }
 
 type Group = (u64, u64, String, String);
+type Key = (Option<String>, Option<String>);
+/// Records, individuals, and the (instant, as written) of the first and last sighting.
+type Tally = (u64, u64, (i64, String), (i64, String));
 
 /// (site, taxon) -> (records, individuals, first seen, last seen), counted from the live rows.
 fn from_scratch(
     store: &Store,
     site: Option<&str>,
 ) -> BTreeMap<(Option<String>, Option<String>), Group> {
-    let mut out: BTreeMap<_, (u64, u64, (i64, String), (i64, String))> = BTreeMap::new();
+    let mut out: BTreeMap<Key, Tally> = BTreeMap::new();
     let page = store
         .observations(&ObservationFilter::default(), None, 10_000)
         .unwrap();
