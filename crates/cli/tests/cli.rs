@@ -138,7 +138,10 @@ fn default_data_dir_is_the_apps_data_folder() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", describe(&["init"], &out));
-    assert!(home.path().join("data/org.cmrc.dauria/dauria.sqlite3").exists());
+    assert!(home
+        .path()
+        .join("data/org.cmrc.dauria/dauria.sqlite3")
+        .exists());
 }
 
 #[test]

@@ -332,10 +332,23 @@ pub fn import_observations(
     };
     // A bulk import touches index pages all over the store; a larger page cache for the length
     // of the import keeps them from being spilled and re-read. Restored afterwards.
-    let cache: i64 = store.connection().pragma_query_value(None, "cache_size", |r| r.get(0))?;
-    store.connection().pragma_update(None, "cache_size", cache.min(-262_144))?;
-    let result = import_rows(store, &mut rdr, &mut parser, opts, &mut report, &mut progress);
-    store.connection().pragma_update(None, "cache_size", cache)?;
+    let cache: i64 = store
+        .connection()
+        .pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    store
+        .connection()
+        .pragma_update(None, "cache_size", cache.min(-262_144))?;
+    let result = import_rows(
+        store,
+        &mut rdr,
+        &mut parser,
+        opts,
+        &mut report,
+        &mut progress,
+    );
+    store
+        .connection()
+        .pragma_update(None, "cache_size", cache)?;
     result?;
     Ok(report)
 }

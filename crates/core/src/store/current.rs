@@ -183,7 +183,11 @@ pub(crate) fn write(
         Some(Body::Observation(o)) => Some(o),
         _ => None,
     };
-    let before = if fresh { None } else { tally::live_entry(conn, id)? };
+    let before = if fresh {
+        None
+    } else {
+        tally::live_entry(conn, id)?
+    };
     let row = obs.map(|o| ObservationRow::from(conn, o)).transpose()?;
     let sql = if fresh {
         "INSERT INTO observation(id, rev_id, deleted, conflict, visit_id, site_id, taxon_id,
@@ -318,8 +322,10 @@ mod tally {
             return Ok(());
         };
         if records <= 0 {
-            conn.prepare_cached("DELETE FROM species_tally WHERE site_key = ?1 AND taxon_key = ?2")?
-                .execute([&e.site, &e.taxon])?;
+            conn.prepare_cached(
+                "DELETE FROM species_tally WHERE site_key = ?1 AND taxon_key = ?2",
+            )?
+            .execute([&e.site, &e.taxon])?;
             return Ok(());
         }
         if e.utc != first && e.utc != last {
@@ -343,7 +349,9 @@ mod tally {
             "UPDATE species_tally SET first_utc = ?3, first_at = ?4, last_utc = ?5, last_at = ?6
              WHERE site_key = ?1 AND taxon_key = ?2",
         )?
-        .execute(params![e.site, e.taxon, first_utc, first_at, last_utc, last_at])?;
+        .execute(params![
+            e.site, e.taxon, first_utc, first_at, last_utc, last_at
+        ])?;
         Ok(())
     }
 }
