@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end tests of the real app: builds the UI and the debug app, then runs WebdriverIO
 # against it through tauri-driver and WebKitWebDriver under Xvfb with a D-Bus session.
+# The sync spec starts a dauria-server and uses dauria-cli as a second laptop.
 # Screenshots go to target/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm --prefix ui run build
-cargo build -p dauria
+cargo build -p dauria -p dauria-server -p dauria-cli
 if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install tauri-driver --version "^2" --locked
 fi

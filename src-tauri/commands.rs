@@ -1,6 +1,7 @@
 //! IPC commands. Each is one call into `dauria-core` under the store's lock; errors cross as
 //! [`ErrorPayload`] (`{code, message, fields}`) so the UI can branch on the code and translate.
 
+use crate::sync::{self, SyncView};
 use crate::AppState;
 use dauria_core::coords::{parse_position as parse, Position};
 use dauria_core::error::ErrorPayload;
@@ -10,7 +11,9 @@ use dauria_core::store::query::{
 };
 use dauria_core::taxa::{TaxonIndex, TaxonMatch};
 use dauria_core::{Current, Error, RevisionInfo, Saved, Store};
-use tauri::State;
+use dauria_sync::{HttpTransport, SyncError};
+use std::time::Duration;
+use tauri::{Manager, State};
 
 type Reply<T> = Result<T, ErrorPayload>;
 
@@ -159,6 +162,55 @@ fn set_setting(state: State<'_, AppState>, key: String, value: String) -> Reply<
     with(&state, |s| s.set_meta(&setting_key(&key)?, &value))
 }
 
+#[tauri::command]
+fn sync_status(state: State<'_, AppState>) -> Reply<SyncView> {
+    let running = state.sync.running();
+    with_sync(&state, |s| {
+        dauria_sync::status(s).map(|st| sync::view(st, running))
+    })
+}
+
+#[tauri::command]
+fn sync_now(state: State<'_, AppState>) {
+    state.sync.now();
+}
+
+/// Enrolls with a one-time code (one request, off the main thread), then syncs at once.
+#[tauri::command]
+async fn sync_enroll(app: tauri::AppHandle, server: String, code: String) -> Reply<SyncView> {
+    let server = server.trim().trim_end_matches('/').to_string();
+    let view = tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let transport = HttpTransport::new(&server, Duration::from_secs(20))
+            .map_err(|e| sync::payload(&SyncError::Unreachable(e.to_string())))?;
+        with_sync(&state, |s| {
+            dauria_sync::enroll(s, &transport, &server, &code)?;
+            dauria_sync::status(s).map(|st| sync::view(st, false))
+        })
+        .inspect(|_| state.sync.now())
+    })
+    .await
+    .map_err(|e| ErrorPayload {
+        code: "internal".into(),
+        message: e.to_string(),
+        fields: Vec::new(),
+    })??;
+    Ok(view)
+}
+
+/// Like [`with`] for the sync crate's calls.
+fn with_sync<T>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&mut Store) -> Result<T, SyncError>,
+) -> Reply<T> {
+    with(state, |s| Ok(f(s))).and_then(|r| {
+        r.map_err(|e| {
+            tracing::warn!(code = e.code(), error = %e, "sync command failed");
+            sync::payload(&e)
+        })
+    })
+}
+
 /// The handler with every command the UI may call.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -182,5 +234,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         parse_position,
         get_setting,
         set_setting,
+        sync_status,
+        sync_now,
+        sync_enroll,
     ]
 }

@@ -3,8 +3,11 @@
 //! Everything a user can do is a function in `dauria-core`; the commands here only take the
 //! store's lock and call it.
 
+#[cfg(test)]
+mod bindings;
 mod commands;
 mod logs;
+pub mod sync;
 
 use dauria_core::Store;
 use std::path::PathBuf;
@@ -21,6 +24,8 @@ pub struct AppState {
     pub store: Mutex<Store>,
     /// Folder the log files go to.
     pub log_dir: PathBuf,
+    /// The background sync task.
+    pub sync: sync::SyncTask,
 }
 
 /// `--data-dir DIR` (or `--data-dir=DIR`) from the command line, if given.
@@ -53,9 +58,11 @@ pub fn run() {
                 tracing::error!(error = %e, "cannot open the store");
                 Box::new(e) as Box<dyn std::error::Error>
             })?;
+            let sync = sync::start(app.handle().clone(), data_dir);
             app.manage(AppState {
                 store: Mutex::new(store),
                 log_dir,
+                sync,
             });
             // The window is made here rather than from the config alone so that the benchmark
             // can open the same window on an empty page (DAURIA_BASELINE=1) as its baseline.

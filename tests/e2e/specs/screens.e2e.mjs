@@ -7,6 +7,7 @@ const SCREENS = {
   observations: '#observation-list',
   map: '#map .leaflet-overlay-pane path',
   checklist: '#checklist tbody tr',
+  sync: '#sync',
   settings: '#data-dir',
 };
 

@@ -2,7 +2,7 @@
 import { backend } from './backend';
 import type { Site, Taxon } from './bindings/core';
 
-export type Screen = 'home' | 'log' | 'observations' | 'map' | 'checklist' | 'settings';
+export type Screen = 'home' | 'log' | 'observations' | 'map' | 'checklist' | 'sync' | 'settings';
 
 export const nav = $state({
   screen: 'home' as Screen,

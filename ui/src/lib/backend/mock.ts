@@ -266,6 +266,25 @@ export function createMockBackend(): MockBackend {
     setSetting: async (key: SettingKey, value: string) => {
       settings.set(key, value);
     },
+    syncStatus: async () => ({
+      server: settings.get('sync.server') ?? null,
+      device_name: settings.get('sync.server') ? 'mock laptop' : null,
+      role: settings.get('sync.server') ? 'field' : null,
+      pending_ops: seq,
+      last_success: null,
+      last_error: null,
+      conflicts: [...records.values()].filter((r) => head(r).length > 1).length,
+      needs_attention: [],
+      running: false,
+    }),
+    syncNow: async () => {},
+    syncEnroll: async (server, code) => {
+      if (!/^[A-Z0-9-]{4,}$/i.test(code.trim()))
+        throw new BackendError({ code: 'sync.forbidden', message: 'the server refused: unknown code', fields: [] });
+      settings.set('sync.server', server);
+      return api.syncStatus();
+    },
+    onSync: async () => () => {},
     injectConflict(id, body) {
       const r = need(id);
       const base = winner(r);

@@ -1,5 +1,7 @@
 // The Tauri implementation: one invoke per command of src-tauri/commands.rs.
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type { SyncEvent } from '../bindings/app';
 import { toBackendError, type Backend } from './types';
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
@@ -31,6 +33,10 @@ export const tauriBackend: Backend = {
   parsePosition: (text) => call('parse_position', { text }),
   getSetting: (key) => call('get_setting', { key }),
   setSetting: (key, value) => call('set_setting', { key, value }),
+  syncStatus: () => call('sync_status'),
+  syncNow: () => call('sync_now'),
+  syncEnroll: (server, code) => call('sync_enroll', { server, code }),
+  onSync: (cb) => listen<SyncEvent>('sync', (e) => cb(e.payload)),
 };
 
 /** Whether the page runs inside the Tauri window. */

@@ -16,6 +16,7 @@ import type {
   Stats,
   TaxonMatch,
 } from '../bindings/core';
+import type { SyncEvent, SyncView } from '../bindings/app';
 
 export type SettingKey = 'language' | 'observer' | 'observers' | 'last_site';
 
@@ -41,6 +42,11 @@ export interface Backend {
   parsePosition(text: string): Promise<Position>;
   getSetting(key: SettingKey): Promise<string | null>;
   setSetting(key: SettingKey, value: string): Promise<void>;
+  syncStatus(): Promise<SyncView>;
+  syncNow(): Promise<void>;
+  syncEnroll(server: string, code: string): Promise<SyncView>;
+  /** Calls `cb` for every event of the background sync task; returns the unsubscribe. */
+  onSync(cb: (e: SyncEvent) => void): Promise<() => void>;
 }
 
 /** An error from the backend, with the `{code, message, fields}` payload it carried. */

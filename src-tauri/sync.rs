@@ -1,0 +1,217 @@
+//! The background sync task: syncs by itself every little while when the laptop is enrolled
+//! and the server answers, or at once when asked, and tells the UI by `sync` events.
+//!
+//! It keeps its own connection to the store so that a slow network never holds the lock the
+//! UI's commands take; SQLite serialises the writes of the two connections.
+
+use dauria_core::error::ErrorPayload;
+use dauria_core::Store;
+use dauria_sync::{HttpTransport, SyncClient, SyncError, SyncOptions, SyncStatus, SyncSummary};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tauri::{AppHandle, Emitter};
+use ts_rs::TS;
+
+/// How often the task tries on its own.
+const EVERY: Duration = Duration::from_secs(30);
+/// Per-request timeout.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// An op the server rejected, as the UI shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RejectedView {
+    pub rev_id: String,
+    pub device_seq: u64,
+    pub reason: String,
+}
+
+/// What the Sync screen shows.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncView {
+    pub server: Option<String>,
+    pub device_name: Option<String>,
+    pub role: Option<String>,
+    pub pending_ops: u64,
+    /// RFC 3339 UTC.
+    pub last_success: Option<String>,
+    /// In words, as the sync engine put it.
+    pub last_error: Option<String>,
+    pub conflicts: u64,
+    pub needs_attention: Vec<RejectedView>,
+    /// A sync is running now.
+    pub running: bool,
+}
+
+/// Totals of one finished sync.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncTotals {
+    pub pushed: u64,
+    pub pulled: u64,
+    pub conflicts: u64,
+    pub rejected: u64,
+}
+
+/// The payload of a `sync` event.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum SyncEvent {
+    Started,
+    Finished {
+        totals: SyncTotals,
+        status: SyncView,
+    },
+    Failed {
+        error: ErrorPayload,
+        status: SyncView,
+    },
+}
+
+/// The handle the commands use to reach the task.
+pub struct SyncTask {
+    trigger: Mutex<Sender<()>>,
+    running: Arc<AtomicBool>,
+}
+
+impl SyncTask {
+    /// Asks for a sync now (no-op if one is queued already).
+    pub fn now(&self) {
+        if let Ok(t) = self.trigger.lock() {
+            let _ = t.send(());
+        }
+    }
+
+    /// Whether a sync is running.
+    pub fn running(&self) -> bool {
+        self.running.load(Ordering::SeqCst)
+    }
+}
+
+/// A sync error as the UI gets it.
+pub fn payload(e: &SyncError) -> ErrorPayload {
+    match e {
+        SyncError::Store(inner) => ErrorPayload::from(inner),
+        other => ErrorPayload {
+            code: format!("sync.{}", other.code()),
+            message: other.to_string(),
+            fields: Vec::new(),
+        },
+    }
+}
+
+/// The status for the UI.
+pub fn view(status: SyncStatus, running: bool) -> SyncView {
+    SyncView {
+        server: status.server,
+        device_name: status.device_name,
+        role: status.role,
+        pending_ops: status.pending_ops,
+        last_success: status.last_success,
+        last_error: status.last_error,
+        conflicts: status.conflicts,
+        needs_attention: status
+            .needs_attention
+            .into_iter()
+            .map(|r| RejectedView {
+                rev_id: r.rev_id,
+                device_seq: r.device_seq,
+                reason: r.reason,
+            })
+            .collect(),
+        running,
+    }
+}
+
+fn totals(s: &SyncSummary) -> SyncTotals {
+    SyncTotals {
+        pushed: s.pushed,
+        pulled: s.pulled,
+        conflicts: s.conflicts,
+        rejected: s.rejected,
+    }
+}
+
+/// Starts the task on its own thread.
+pub fn start(app: AppHandle, data_dir: PathBuf) -> SyncTask {
+    let (tx, rx) = channel::<()>();
+    let running = Arc::new(AtomicBool::new(false));
+    let task = SyncTask {
+        trigger: Mutex::new(tx),
+        running: running.clone(),
+    };
+    std::thread::Builder::new()
+        .name("sync".into())
+        .spawn(move || {
+            let mut store = match Store::open(&data_dir) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "the sync task cannot open the store");
+                    return;
+                }
+            };
+            loop {
+                if let Ok(Some(server)) = dauria_sync::server_of(&store) {
+                    run_once(&app, &mut store, &server, &running);
+                }
+                match rx.recv_timeout(EVERY) {
+                    Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+        })
+        .expect("the sync thread starts");
+    task
+}
+
+fn run_once(app: &AppHandle, store: &mut Store, server: &str, running: &AtomicBool) {
+    running.store(true, Ordering::SeqCst);
+    let _ = app.emit("sync", SyncEvent::Started);
+    let result = HttpTransport::new(server, TIMEOUT)
+        .map_err(|e| SyncError::Unreachable(e.to_string()))
+        .and_then(|t| {
+            // Few attempts: the task tries again on its own soon, and "Sync now" is not kept
+            // waiting behind a long backoff.
+            let opts = SyncOptions {
+                max_attempts: 3,
+                ..SyncOptions::default()
+            };
+            SyncClient::new(&t, opts).sync(store, &mut |_| {})
+        });
+    running.store(false, Ordering::SeqCst);
+    let status = dauria_sync::status(store)
+        .map(|s| view(s, false))
+        .unwrap_or_else(|_| view(empty_status(), false));
+    let event = match result {
+        Ok(summary) => {
+            tracing::info!(pushed = summary.pushed, pulled = summary.pulled, "synced");
+            SyncEvent::Finished {
+                totals: totals(&summary),
+                status,
+            }
+        }
+        Err(e) => {
+            tracing::warn!(code = e.code(), error = %e, "sync failed");
+            SyncEvent::Failed {
+                error: payload(&e),
+                status,
+            }
+        }
+    };
+    let _ = app.emit("sync", event);
+}
+
+fn empty_status() -> SyncStatus {
+    SyncStatus {
+        server: None,
+        device_name: None,
+        role: None,
+        pending_ops: 0,
+        last_success: None,
+        last_error: None,
+        conflicts: 0,
+        needs_attention: Vec::new(),
+    }
+}
