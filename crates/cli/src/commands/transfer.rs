@@ -94,8 +94,9 @@ pub fn import(dir: &Path, cmd: ImportCommand) -> Result<ExitCode> {
     };
     if report.rolled_back {
         eprintln!(
-            "imported nothing: {bad_rows} of {} rows have problems (listed above) and \
-             --all-or-nothing was given; fix those rows and import the file again",
+            "imported nothing: {} of {} have problems (listed above) and --all-or-nothing was \
+             given; fix those rows and import the file again",
+            rows(bad_rows as u64),
             report.rows
         );
         return Ok(ExitCode::FAILURE);
@@ -108,12 +109,22 @@ pub fn import(dir: &Path, cmd: ImportCommand) -> Result<ExitCode> {
     );
     if bad_rows > 0 {
         eprintln!(
-            "{bad_rows} rows were not imported (listed above); fix them and import only those rows \
-             again, since the whole file again would duplicate the rows already imported"
+            "{} not imported (listed above); fix and import only those rows again, since \
+             importing the whole file again would duplicate the rows already imported",
+            rows(bad_rows as u64)
         );
         return Ok(ExitCode::from(SOME_ROWS_REJECTED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "1 row" or "N rows".
+fn rows(n: u64) -> String {
+    if n == 1 {
+        "1 row".to_string()
+    } else {
+        format!("{n} rows")
+    }
 }
 
 /// Runs an `export` subcommand.
