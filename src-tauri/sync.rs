@@ -62,11 +62,11 @@ pub enum SyncEvent {
     Started,
     Finished {
         totals: SyncTotals,
-        status: SyncView,
+        status: Box<SyncView>,
     },
     Failed {
         error: ErrorPayload,
-        status: SyncView,
+        status: Box<SyncView>,
     },
 }
 
@@ -181,9 +181,11 @@ fn run_once(app: &AppHandle, store: &mut Store, server: &str, running: &AtomicBo
             SyncClient::new(&t, opts).sync(store, &mut |_| {})
         });
     running.store(false, Ordering::SeqCst);
-    let status = dauria_sync::status(store)
-        .map(|s| view(s, false))
-        .unwrap_or_else(|_| view(empty_status(), false));
+    let status = Box::new(
+        dauria_sync::status(store)
+            .map(|s| view(s, false))
+            .unwrap_or_else(|_| view(empty_status(), false)),
+    );
     let event = match result {
         Ok(summary) => {
             tracing::info!(pushed = summary.pushed, pulled = summary.pulled, "synced");

@@ -200,6 +200,9 @@ const en = {
   'rule.observed_at.format': 'Give a date and a time.',
 
   'nav.sync': 'Sync',
+  'role.lead': 'Survey lead',
+  'role.field': 'Field team',
+  'role.viewer': 'Viewer',
   'sync.title': 'Sync',
   'sync.server': 'Server address',
   'sync.code': 'Enrollment code',

@@ -202,6 +202,9 @@ const mn: Messages = {
   'rule.observed_at.format': 'Огноо, цагаа өгнө үү.',
 
   'nav.sync': 'Синк',
+  'role.lead': 'ахлагч',
+  'role.field': 'хээрийн баг',
+  'role.viewer': 'зөвхөн харах',
   'sync.title': 'Өгөгдөл синк хийх',
   'sync.server': 'Серверийн хаяг',
   'sync.code': 'Бүртгэлийн код',

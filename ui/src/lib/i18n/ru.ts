@@ -202,6 +202,9 @@ const ru: Messages = {
   'rule.observed_at.format': 'Укажите дату и время.',
 
   'nav.sync': 'Синхронизация',
+  'role.lead': 'руководитель',
+  'role.field': 'полевая группа',
+  'role.viewer': 'только просмотр',
   'sync.title': 'Синхронизация',
   'sync.server': 'Адрес сервера',
   'sync.code': 'Код регистрации',

@@ -202,6 +202,9 @@ const zh: Messages = {
   'rule.observed_at.format': '请填写日期和时间。',
 
   'nav.sync': '同步',
+  'role.lead': '调查负责人',
+  'role.field': '野外队员',
+  'role.viewer': '只读',
   'sync.title': '同步',
   'sync.server': '服务器地址',
   'sync.code': '注册码',
