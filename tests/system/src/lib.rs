@@ -18,17 +18,18 @@ use std::time::Duration;
 /// `cargo test --workspace` / `cargo nextest run --workspace` build every package's binaries
 /// before running tests, so normally this only finds the file.
 pub fn cargo_bin(package: &str, name: &str) -> PathBuf {
-    // target/debug/deps/<test> → target/debug/<name>
+    // target/debug/deps/<test> or target/debug/<bin> → target/debug/<name>
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .to_path_buf();
+    let mut dir = exe.parent().expect("target dir").to_path_buf();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
     let path = dir.join(name);
     if !path.exists() {
+        let release = dir.ends_with("release");
         let status = Command::new(env!("CARGO"))
             .args(["build", "-q", "-p", package, "--bin", name])
+            .args(release.then_some("--release"))
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building {name} failed");

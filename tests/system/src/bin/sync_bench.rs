@@ -1,0 +1,232 @@
+//! Sync benchmarks (`make bench`): push and pull of 100,000 observations against a loopback
+//! `dauria-server` (SQLite, and PostgreSQL when `DAURIA_TEST_PG_URL` is set), each against the
+//! server database's raw insert rate measured in the same run; and 50 laptops pushing 2,000
+//! observations each at once.
+
+use dauria_core::Store;
+use dauria_sync::{HttpTransport, SyncClient, SyncOptions};
+use dauria_system_tests::{sighting, Laptop, ServerProcess};
+use std::time::{Duration, Instant};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn laptop_with(n: u32) -> Laptop {
+    let mut l = Laptop::new("bench");
+    let taxon = dauria_core::taxa::TaxonIndex::load(&l.store)
+        .unwrap()
+        .resolve("Procapra gutturosa")
+        .unwrap();
+    let mut b = l.store.batch().unwrap();
+    for i in 0..n {
+        b.create(&sighting(&taxon, i % 100 + 1)).unwrap();
+    }
+    b.commit().unwrap();
+    l
+}
+
+fn opts() -> SyncOptions {
+    SyncOptions {
+        pull_limit: 5000,
+        ..SyncOptions::default()
+    }
+}
+
+/// Inserts the same documents into a bare table with one prepared statement in one transaction.
+fn raw_sqlite(docs: &[String]) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = rusqlite::Connection::open(dir.path().join("raw.sqlite3")).unwrap();
+    c.pragma_update(None, "journal_mode", "WAL").unwrap();
+    c.pragma_update(None, "synchronous", "FULL").unwrap();
+    c.execute_batch("CREATE TABLE raw(seq INTEGER PRIMARY KEY, doc TEXT NOT NULL)")
+        .unwrap();
+    let t = Instant::now();
+    let tx = c.transaction().unwrap();
+    {
+        let mut st = tx.prepare("INSERT INTO raw(doc) VALUES (?1)").unwrap();
+        for d in docs {
+            st.execute([d]).unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    docs.len() as f64 / t.elapsed().as_secs_f64()
+}
+
+fn raw_postgres(url: &str, docs: &[String]) -> f64 {
+    let mut c = postgres_client(url);
+    c.batch_execute("DROP TABLE IF EXISTS raw_bench; CREATE TABLE raw_bench(seq BIGSERIAL PRIMARY KEY, doc TEXT NOT NULL)").unwrap();
+    let t = Instant::now();
+    let mut tx = c.transaction().unwrap();
+    let st = tx
+        .prepare("INSERT INTO raw_bench(doc) VALUES ($1)")
+        .unwrap();
+    for d in docs {
+        tx.execute(&st, &[d]).unwrap();
+    }
+    tx.commit().unwrap();
+    let rate = docs.len() as f64 / t.elapsed().as_secs_f64();
+    c.batch_execute("DROP TABLE raw_bench").unwrap();
+    rate
+}
+
+fn postgres_client(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).unwrap()
+}
+
+/// A fresh database for each PostgreSQL run.
+fn fresh_pg(url: &str, run: usize) -> String {
+    let name = format!("dauria_bench_{run}");
+    let mut c = postgres_client(url);
+    c.batch_execute(&format!(
+        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
+    ))
+    .unwrap();
+    match url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => url.to_string(),
+    }
+}
+
+struct Row {
+    what: String,
+    value: String,
+    baseline: String,
+    ratio: String,
+    goal: String,
+}
+
+fn main() {
+    let n: u32 = std::env::var("DAURIA_BENCH_SYNC_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let runs: usize = std::env::var("DAURIA_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let pg = std::env::var("DAURIA_TEST_PG_URL").ok();
+    eprintln!(
+        "sync bench: {n} observations, {runs} runs each, PostgreSQL: {}",
+        pg.is_some()
+    );
+    let source = laptop_with(n);
+    let docs: Vec<String> = source
+        .store
+        .outbox_after(0, n as usize, usize::MAX)
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect();
+    let mut rows = Vec::new();
+    let backends: Vec<(&str, Option<String>)> = std::iter::once(("SQLite", None))
+        .chain(pg.iter().map(|u| ("PostgreSQL", Some(u.clone()))))
+        .collect();
+    for (name, url) in &backends {
+        let (mut push, mut pull, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+        for run in 0..runs {
+            let sdir = tempfile::tempdir().unwrap();
+            let db = url.as_ref().map(|u| fresh_pg(u, run));
+            let server = ServerProcess::start(sdir.path(), db.as_deref(), None, &[]);
+            let mut l = Laptop {
+                store: Store::open(source.dir.path()).unwrap(),
+                dir: tempfile::tempdir().unwrap(),
+                name: "source".into(),
+            };
+            // Each run pushes everything again to a fresh server.
+            l.store.set_pushed(0).unwrap();
+            l.store.set_meta("sync.inflight", "").unwrap();
+            l.enroll(&server, "lead");
+            let t = HttpTransport::new(&server.url(), Duration::from_secs(120)).unwrap();
+            let c = SyncClient::new(&t, opts());
+            let mut summary = Default::default();
+            let start = Instant::now();
+            c.push(&mut l.store, &mut |_| {}, &mut summary).unwrap();
+            push.push(n as f64 / start.elapsed().as_secs_f64());
+            assert_eq!(summary.pushed, n as u64, "every op applied");
+            let mut fresh = Laptop::new("fresh");
+            fresh.enroll(&server, "viewer");
+            let t2 = HttpTransport::new(&server.url(), Duration::from_secs(120)).unwrap();
+            let c2 = SyncClient::new(&t2, opts());
+            let mut s2 = Default::default();
+            let start = Instant::now();
+            c2.pull(&mut fresh.store, &mut |_| {}, &mut s2).unwrap();
+            pull.push(n as f64 / start.elapsed().as_secs_f64());
+            assert_eq!(s2.pulled, n as u64, "every op pulled");
+            raw.push(match url {
+                None => raw_sqlite(&docs),
+                Some(u) => raw_postgres(u, &docs),
+            });
+        }
+        let (p, r, q) = (median(push), median(raw), median(pull));
+        rows.push(Row {
+            what: format!("push {n} obs → {name} server"),
+            value: format!("{p:.0} obs/s"),
+            baseline: format!("raw insert {r:.0} rows/s"),
+            ratio: format!("{:.2}×", p / r),
+            goal: if *name == "SQLite" {
+                "≥ 50,000 obs/s".into()
+            } else {
+                "≥ 20,000 obs/s".into()
+            },
+        });
+        rows.push(Row {
+            what: format!("pull {n} obs ← {name} server (fresh laptop)"),
+            value: format!("{q:.0} obs/s"),
+            baseline: format!("raw insert {r:.0} rows/s"),
+            ratio: format!("{:.2}×", q / r),
+            goal: "≥ 50,000 obs/s".into(),
+        });
+    }
+    // 50 laptops × 2,000 at once, SQLite server.
+    let sdir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(sdir.path(), None, None, &[]);
+    let laptops: Vec<Laptop> = (0..50)
+        .map(|_| {
+            let l = laptop_with(2000);
+            l.enroll(&server, "field");
+            l
+        })
+        .collect();
+    let start = Instant::now();
+    let errors: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = laptops
+            .into_iter()
+            .map(|mut l| {
+                let url = server.url();
+                s.spawn(move || {
+                    let t = HttpTransport::new(&url, Duration::from_secs(300)).unwrap();
+                    let mut summary = Default::default();
+                    SyncClient::new(&t, opts())
+                        .push(&mut l.store, &mut |_| {}, &mut summary)
+                        .map(|_| summary.pushed)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .filter(|r| !matches!(r, Ok(2000)))
+            .count()
+    });
+    let total = start.elapsed();
+    let stored = server.store().revision_count().unwrap();
+    rows.push(Row {
+        what: "50 laptops × 2,000 obs at once → SQLite server".into(),
+        value: format!("{:.2} s, {errors} errors", total.as_secs_f64()),
+        baseline: format!("{stored} stored"),
+        ratio: format!("{:.0} obs/s", 100_000.0 / total.as_secs_f64()),
+        goal: "zero errors".into(),
+    });
+    println!(
+        "\n{:<48} {:>18} {:>24} {:>10}  goal",
+        "sync benchmark", "median", "baseline (same run)", "ratio"
+    );
+    for r in rows {
+        println!(
+            "{:<48} {:>18} {:>24} {:>10}  {}",
+            r.what, r.value, r.baseline, r.ratio, r.goal
+        );
+    }
+}
