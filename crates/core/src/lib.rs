@@ -8,6 +8,7 @@ pub mod coords;
 pub mod error;
 pub mod hlc;
 pub mod import;
+pub mod media;
 pub mod model;
 pub mod seed;
 pub mod store;
