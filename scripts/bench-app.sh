@@ -4,15 +4,19 @@
 # after scrolling a list of ROWS observations, and the size of the release .deb.
 # Each figure comes with a baseline measured in the same run: the same release binary opening
 # an empty page (start-up, memory) and a bare IPC round trip (save-to-list).
+# Usage: scripts/bench-app.sh   (RUNS=5 ROWS=1000000 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 ROWS=${ROWS:-1000000}
 APP=$PWD/target/release/dauria
 
-npm --prefix ui run build
-npx --prefix ui tauri build --bundles deb
-cargo build --release -p dauria-cli
+# BENCH_SKIP_BUILD=1 measures the binaries already in target/release.
+if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+  npm --prefix ui run build
+  npx --prefix ui tauri build --bundles deb
+  cargo build --release -p dauria-cli
+fi
 if ! command -v tauri-driver >/dev/null 2>&1; then cargo install tauri-driver --version "^2" --locked; fi
 if [ ! -d tests/e2e/node_modules ]; then (cd tests/e2e && npm ci --no-audit --no-fund); fi
 

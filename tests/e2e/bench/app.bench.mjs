@@ -30,7 +30,7 @@ function tree(pid) {
 
 /** PSS of the app process and everything it started (the WebKit web and network processes). */
 function appPssMiB() {
-  const pids = execFileSync('pgrep', ['-f', `--data-dir ${process.env.DAURIA_BENCH_DATA}$`], { encoding: 'utf8' })
+  const pids = execFileSync('pgrep', ['-f', '--', `--data-dir ${process.env.DAURIA_BENCH_DATA}$`], { encoding: 'utf8' })
     .split(/\s+/)
     .filter(Boolean);
   const app = pids.find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith(process.env.DAURIA_APP));
@@ -43,6 +43,7 @@ const results = {};
 
 describe('app benchmark', () => {
   before(async () => {
+    await browser.setTimeout({ script: 600000 });
     await $('.shell[data-ready="true"]').waitForExist({ timeout: 60000 });
   });
 
@@ -108,7 +109,7 @@ describe('app benchmark', () => {
         requestAnimationFrame(settle);
       };
       step();
-    }, Number(process.env.BENCH_SCROLL_STEPS ?? 250));
+    }, Number(process.env.BENCH_SCROLL_STEPS ?? 150));
     results.scroll = scrolled;
     results.total_rows = Number((await $('#obs-total').getText()).replace(/\D/g, ''));
     const pss = appPssMiB();

@@ -43,21 +43,39 @@ export type Site = { name: string, country: Country, protected_area: string | nu
 
 export type Person = { name: string, organisation: string | null, country: Country | null, roles: Array<string>, contact: string | null, languages: Array<string>, };
 
+export type ExchangeRate = { currency: string, per_usd: string, };
+
 export type SurveyStatus = "draft" | "approved" | "in_field" | "done";
 
 export type Survey = { title: string, region: string | null, target_groups: Array<TaxonGroup>, target_taxa: Array<string>, methods: Array<string>, 
 /**
  * Calendar dates, `YYYY-MM-DD`.
  */
-start_date: string | null, end_date: string | null, status: SurveyStatus, lead: string | null, };
+start_date: string | null, end_date: string | null, status: SurveyStatus, lead: string | null, 
+/**
+ * Exchange rates for totalling this survey's budget in one reporting currency.
+ */
+exchange_rates?: Array<ExchangeRate>, };
 
-export type Waypoint = { name: string | null, lat: number, lon: number, };
+export type Waypoint = { name: string | null, lat: number, lon: number, 
+/**
+ * When a GPS unit recorded the point (RFC 3339); absent on drawn routes.
+ */
+time?: string | null, 
+/**
+ * Elevation in metres, when the GPS unit gave one.
+ */
+ele?: number | null, };
 
 export type Route = { survey: string, name: string, waypoints: Array<Waypoint>, planned_date: string | null, transport: string | null, };
 
 export type Assignment = { survey: string, person: string, role: string, from: string | null, to: string | null, };
 
-export type BudgetLine = { survey: string, category: string, description: string | null, quantity: string, unit_cost: string, currency: string, };
+export type BudgetLine = { survey: string, category: string, description: string | null, quantity: string, unit_cost: string, currency: string, 
+/**
+ * What was actually spent on this line, in its currency, entered after the field season.
+ */
+actual?: string | null, };
 
 export type Visit = { survey: string | null, site: string | null, 
 /**
