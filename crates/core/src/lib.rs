@@ -10,6 +10,7 @@ pub mod hlc;
 pub mod import;
 pub mod media;
 pub mod model;
+pub mod planning;
 pub mod seed;
 pub mod store;
 pub mod taxa;

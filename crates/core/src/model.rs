@@ -244,6 +244,16 @@ pub struct Survey {
     pub end_date: Option<String>,
     pub status: SurveyStatus,
     pub lead: Option<RecordId>,
+    /// Exchange rates for totalling this survey's budget in one reporting currency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchange_rates: Vec<ExchangeRate>,
+}
+
+/// How many units of a currency buy one US dollar, as a decimal string (`"3450"` for MNT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ExchangeRate {
+    pub currency: String,
+    pub per_usd: String,
 }
 
 /// One point of a route.
@@ -252,6 +262,12 @@ pub struct Waypoint {
     pub name: Option<String>,
     pub lat: f64,
     pub lon: f64,
+    /// When a GPS unit recorded the point (RFC 3339); absent on drawn routes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// Elevation in metres, when the GPS unit gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ele: Option<f64>,
 }
 
 /// A planned route of a survey.
@@ -283,6 +299,9 @@ pub struct BudgetLine {
     pub quantity: String,
     pub unit_cost: String,
     pub currency: String,
+    /// What was actually spent on this line, in its currency, entered after the field season.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
 }
 
 /// A sampling event.

@@ -38,6 +38,7 @@ fn generate() -> String {
     decl::<ProtectedArea>(&cfg, o);
     decl::<Site>(&cfg, o);
     decl::<Person>(&cfg, o);
+    decl::<ExchangeRate>(&cfg, o);
     decl::<SurveyStatus>(&cfg, o);
     decl::<Survey>(&cfg, o);
     decl::<Waypoint>(&cfg, o);
