@@ -5,6 +5,7 @@
 //! call.
 
 pub mod coords;
+pub mod dwca;
 pub mod error;
 pub mod hlc;
 pub mod import;

@@ -1,0 +1,1306 @@
+//! Darwin Core Archive export and import, and GeoJSON export of observations.
+//!
+//! The exported archive has an **Event core** (`event.txt`) with these extensions, all joined on
+//! `eventID`:
+//!
+//! - `occurrence.txt`: one row per sighting, plus one row per tested sample with a negative or
+//!   positive result, the pathogen as an occurrence (`absent` or `present`, basisOfRecord
+//!   `MaterialSample`) so a result is a record a biodiversity database can count;
+//! - `humboldt.txt`: Humboldt Extension terms (`eco:`) of each event: who sampled, effort,
+//!   target taxonomic scope;
+//! - `measurementorfact.txt`: extended MeasurementOrFact, one row per sample with a lab result
+//!   (pending ones included), tied to the host occurrence;
+//! - `resourcerelationship.txt`: each pathogen occurrence is "pathogen of" its host occurrence.
+//!
+//! Sightings recorded without a visit still need an event: each gets a **synthetic event per
+//! (site, local calendar day)** (`eventID` `incidental:<site id or "nosite">:<day>`, protocol
+//! "incidental observation"), so every occurrence sits under an event with a place and a date
+//! and the core stays a true list of sampling events. Text files are UTF-8, tab-separated, with
+//! no quoting (tabs and line breaks inside values become spaces).
+
+use crate::error::{Error, Result};
+use crate::model::{Body, CountUnit, Kind, Observation, Sample, SampleResult, Site, Survey, Visit};
+use crate::store::query::ObservationFilter;
+use crate::store::Store;
+use crate::taxa::TaxonIndex;
+use crate::text::fold;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::{Read, Seek, Write};
+use ts_rs::TS;
+use zip::write::SimpleFileOptions;
+
+const DWC: &str = "http://rs.tdwg.org/dwc/terms/";
+const ECO: &str = "http://rs.tdwg.org/eco/terms/";
+const EMOF_ROW: &str = "http://rs.iobis.org/obis/terms/ExtendedMeasurementOrFact";
+
+const EVENT_TERMS: [&str; 16] = [
+    "eventID",
+    "parentEventID",
+    "eventType",
+    "samplingProtocol",
+    "sampleSizeValue",
+    "sampleSizeUnit",
+    "samplingEffort",
+    "eventDate",
+    "eventRemarks",
+    "locationID",
+    "locality",
+    "countryCode",
+    "decimalLatitude",
+    "decimalLongitude",
+    "geodeticDatum",
+    "coordinateUncertaintyInMeters",
+];
+
+const OCCURRENCE_TERMS: [&str; 25] = [
+    "eventID",
+    "occurrenceID",
+    "basisOfRecord",
+    "scientificName",
+    "taxonRank",
+    "occurrenceStatus",
+    "individualCount",
+    "organismQuantity",
+    "organismQuantityType",
+    "sex",
+    "lifeStage",
+    "behavior",
+    "eventDate",
+    "decimalLatitude",
+    "decimalLongitude",
+    "geodeticDatum",
+    "coordinateUncertaintyInMeters",
+    "locationID",
+    "locality",
+    "countryCode",
+    "recordedBy",
+    "identificationVerificationStatus",
+    "materialSampleID",
+    "associatedMedia",
+    "occurrenceRemarks",
+];
+
+const HUMBOLDT_TERMS: [&str; 5] = [
+    "eventID",
+    "samplingPerformedBy",
+    "samplingEffortValue",
+    "samplingEffortUnit",
+    "targetTaxonomicScope",
+];
+
+const EMOF_TERMS: [&str; 9] = [
+    "eventID",
+    "occurrenceID",
+    "measurementID",
+    "measurementType",
+    "measurementValue",
+    "measurementMethod",
+    "measurementDeterminedDate",
+    "measurementDeterminedBy",
+    "measurementRemarks",
+];
+
+const RELATIONSHIP_TERMS: [&str; 6] = [
+    "eventID",
+    "resourceRelationshipID",
+    "resourceID",
+    "relatedResourceID",
+    "relationshipOfResource",
+    "relationshipRemarks",
+];
+
+/// What an export wrote.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+pub struct DwcaExportReport {
+    pub events: u64,
+    /// Events made for sightings recorded without a visit.
+    pub synthetic_events: u64,
+    pub occurrences: u64,
+    /// Pathogen occurrences derived from sample results (included in `occurrences`).
+    pub pathogen_occurrences: u64,
+    pub measurements: u64,
+    pub relationships: u64,
+}
+
+fn zip_err(e: zip::result::ZipError) -> Error {
+    Error::Io {
+        context: "cannot write the archive".into(),
+        source: std::io::Error::other(e),
+    }
+}
+
+fn io_err(e: std::io::Error) -> Error {
+    Error::Io {
+        context: "cannot write the archive".into(),
+        source: e,
+    }
+}
+
+/// A value cleaned for a tab-separated, unquoted file.
+fn clean(s: &str) -> String {
+    s.replace(['\t', '\r', '\n'], " ")
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// A tab-separated row writer over any output.
+struct Tsv<W: Write> {
+    out: W,
+    line: String,
+}
+
+impl<W: Write> Tsv<W> {
+    fn new(out: W, terms: &[&str]) -> Result<Tsv<W>> {
+        let mut t = Tsv {
+            out,
+            line: String::new(),
+        };
+        t.row(terms.iter().map(|s| s.to_string()).collect())?;
+        Ok(t)
+    }
+
+    fn row(&mut self, values: Vec<String>) -> Result<()> {
+        self.line.clear();
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.line.push('\t');
+            }
+            self.line.push_str(&clean(v));
+        }
+        self.line.push('\n');
+        self.out.write_all(self.line.as_bytes()).map_err(io_err)
+    }
+}
+
+struct Context {
+    sites: HashMap<String, Site>,
+    taxa: TaxonIndex,
+    samples: HashMap<String, Vec<(String, Sample)>>,
+}
+
+impl Context {
+    fn site(&self, id: Option<&String>) -> Option<&Site> {
+        id.and_then(|id| self.sites.get(id))
+    }
+}
+
+/// The local calendar day of an RFC 3339 time (the date the observer wrote down).
+fn local_day(t: &str) -> String {
+    t.get(0..10).unwrap_or(t).to_string()
+}
+
+fn event_date(start: &str, end: Option<&str>) -> String {
+    match end {
+        Some(e) if !e.is_empty() && e != start => format!("{start}/{e}"),
+        _ => start.to_string(),
+    }
+}
+
+fn body_of<T>(c: &crate::store::Current, f: impl Fn(&Body) -> Option<&T>) -> Option<T>
+where
+    T: Clone,
+{
+    c.body.as_ref().and_then(f).cloned()
+}
+
+/// Writes a Darwin Core Archive of the store (or of one survey: its visits and their
+/// sightings) to `out`.
+pub fn export_dwca<W: Write + Seek>(
+    store: &Store,
+    survey: Option<&str>,
+    out: W,
+) -> Result<DwcaExportReport> {
+    let survey_body = match survey {
+        None => None,
+        Some(id) => match store.get(id)?.and_then(|c| c.body) {
+            Some(Body::Survey(s)) => Some((id.to_string(), s)),
+            _ => return Err(Error::NotFound(format!("no survey with id {id}"))),
+        },
+    };
+    let sites: HashMap<String, Site> = store
+        .list(Kind::Site)?
+        .into_iter()
+        .filter_map(|c| {
+            let s = body_of(&c, |b| match b {
+                Body::Site(s) => Some(s),
+                _ => None,
+            })?;
+            Some((c.id, s))
+        })
+        .collect();
+    let mut visits: BTreeMap<String, Visit> = BTreeMap::new();
+    for c in store.list(Kind::Visit)? {
+        if let Some(Body::Visit(v)) = c.body {
+            if survey.is_none() || v.survey.as_deref() == survey {
+                visits.insert(c.id, v);
+            }
+        }
+    }
+    let mut samples: HashMap<String, Vec<(String, Sample)>> = HashMap::new();
+    for c in store.list(Kind::Sample)? {
+        if let Some(Body::Sample(s)) = c.body {
+            samples
+                .entry(s.host_observation.clone())
+                .or_default()
+                .push((c.id, s));
+        }
+    }
+    let surveys: HashMap<String, Survey> = store
+        .list(Kind::Survey)?
+        .into_iter()
+        .filter_map(|c| match c.body {
+            Some(Body::Survey(s)) => Some((c.id, s)),
+            _ => None,
+        })
+        .collect();
+    let ctx = Context {
+        sites,
+        taxa: TaxonIndex::load(store)?,
+        samples,
+    };
+
+    let mut zip = zip::ZipWriter::new(out);
+    let opts = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    let mut report = DwcaExportReport::default();
+    let mut measurements: Vec<Vec<String>> = Vec::new();
+    let mut relationships: Vec<Vec<String>> = Vec::new();
+    // Synthetic events: eventID -> (site id, day).
+    let mut synthetic: BTreeMap<String, (Option<String>, String)> = BTreeMap::new();
+
+    zip.start_file("occurrence.txt", opts).map_err(zip_err)?;
+    {
+        let mut occ = Tsv::new(std::io::BufWriter::new(&mut zip), &OCCURRENCE_TERMS)?;
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.observations(&ObservationFilter::default(), after.as_deref(), 2000)?;
+            for r in &page.rows {
+                let o = &r.observation;
+                let event_id = match &o.visit {
+                    Some(v) if visits.contains_key(v) => v.clone(),
+                    Some(_) => continue,
+                    None if survey.is_some() => continue,
+                    None => {
+                        let day = local_day(&o.observed_at);
+                        let id =
+                            format!("incidental:{}:{day}", o.site.as_deref().unwrap_or("nosite"));
+                        synthetic
+                            .entry(id.clone())
+                            .or_insert_with(|| (o.site.clone(), day));
+                        id
+                    }
+                };
+                occ.row(occurrence_row(
+                    &ctx,
+                    &event_id,
+                    &r.id,
+                    r.scientific_name.as_deref(),
+                    o,
+                ))?;
+                report.occurrences += 1;
+                for (sample_id, s) in ctx.samples.get(&r.id).into_iter().flatten() {
+                    sample_rows(
+                        &ctx,
+                        &event_id,
+                        &r.id,
+                        o,
+                        sample_id,
+                        s,
+                        &mut occ,
+                        &mut measurements,
+                        &mut relationships,
+                        &mut report,
+                    )?;
+                }
+            }
+            match page.next {
+                Some(c) => after = Some(c),
+                None => break,
+            }
+        }
+        occ.out.flush().map_err(io_err)?;
+    }
+
+    zip.start_file("event.txt", opts).map_err(zip_err)?;
+    let mut humboldt: Vec<Vec<String>> = Vec::new();
+    {
+        let mut ev = Tsv::new(std::io::BufWriter::new(&mut zip), &EVENT_TERMS)?;
+        for (id, v) in &visits {
+            let site = ctx.site(v.site.as_ref());
+            let (effort_value, effort_unit) = (v.effort_value, v.effort_unit.clone());
+            let effort = match (effort_value, &effort_unit) {
+                (Some(x), Some(u)) => format!("{x} {u}"),
+                (Some(x), None) => x.to_string(),
+                _ => String::new(),
+            };
+            ev.row(vec![
+                id.clone(),
+                String::new(),
+                "Survey".into(),
+                v.protocol.clone().unwrap_or_default(),
+                num(effort_value),
+                effort_unit.clone().unwrap_or_default(),
+                effort,
+                event_date(&v.start, v.end.as_deref()),
+                v.weather
+                    .clone()
+                    .map(|w| format!("weather: {w}"))
+                    .unwrap_or_default(),
+                v.site.clone().unwrap_or_default(),
+                site.map(|s| s.name.clone()).unwrap_or_default(),
+                site.map(|s| s.country.code().to_string())
+                    .unwrap_or_default(),
+                num(site.map(|s| s.lat)),
+                num(site.map(|s| s.lon)),
+                if site.is_some() {
+                    "WGS84".into()
+                } else {
+                    String::new()
+                },
+                num(site.and_then(|s| s.uncertainty_m)),
+            ])?;
+            report.events += 1;
+            let scope = v
+                .survey
+                .as_ref()
+                .and_then(|s| surveys.get(s))
+                .map(|s| {
+                    let mut scope: Vec<String> = s
+                        .target_taxa
+                        .iter()
+                        .filter_map(|t| ctx.taxa.get(t).map(|t| t.scientific_name.clone()))
+                        .collect();
+                    scope.extend(s.target_groups.iter().map(|g| {
+                        serde_json::to_value(g)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    }));
+                    scope.join(" | ")
+                })
+                .unwrap_or_default();
+            humboldt.push(vec![
+                id.clone(),
+                v.observers.join(" | "),
+                num(effort_value),
+                effort_unit.unwrap_or_default(),
+                scope,
+            ]);
+        }
+        for (id, (site_id, day)) in &synthetic {
+            let site = ctx.site(site_id.as_ref());
+            ev.row(vec![
+                id.clone(),
+                String::new(),
+                "Incidental".into(),
+                "incidental observation".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                day.clone(),
+                "made for sightings recorded without a visit".into(),
+                site_id.clone().unwrap_or_default(),
+                site.map(|s| s.name.clone()).unwrap_or_default(),
+                site.map(|s| s.country.code().to_string())
+                    .unwrap_or_default(),
+                num(site.map(|s| s.lat)),
+                num(site.map(|s| s.lon)),
+                if site.is_some() {
+                    "WGS84".into()
+                } else {
+                    String::new()
+                },
+                num(site.and_then(|s| s.uncertainty_m)),
+            ])?;
+            report.events += 1;
+            report.synthetic_events += 1;
+        }
+        ev.out.flush().map_err(io_err)?;
+    }
+
+    for (name, terms, rows) in [
+        ("humboldt.txt", &HUMBOLDT_TERMS[..], &humboldt),
+        ("measurementorfact.txt", &EMOF_TERMS[..], &measurements),
+        (
+            "resourcerelationship.txt",
+            &RELATIONSHIP_TERMS[..],
+            &relationships,
+        ),
+    ] {
+        zip.start_file(name, opts).map_err(zip_err)?;
+        let mut t = Tsv::new(std::io::BufWriter::new(&mut zip), terms)?;
+        for r in rows {
+            t.row(r.clone())?;
+        }
+        t.out.flush().map_err(io_err)?;
+    }
+    report.measurements = measurements.len() as u64;
+    report.relationships = relationships.len() as u64;
+
+    zip.start_file("meta.xml", opts).map_err(zip_err)?;
+    zip.write_all(&meta_xml().map_err(io_err)?)
+        .map_err(io_err)?;
+    zip.start_file("eml.xml", opts).map_err(zip_err)?;
+    let eml = eml_xml(store, survey_body.as_ref(), &visits).map_err(io_err)?;
+    zip.write_all(&eml).map_err(io_err)?;
+    zip.finish().map_err(zip_err)?;
+    Ok(report)
+}
+
+fn occurrence_row(
+    ctx: &Context,
+    event_id: &str,
+    id: &str,
+    scientific_name: Option<&str>,
+    o: &Observation,
+) -> Vec<String> {
+    let site = ctx.site(o.site.as_ref());
+    let (lat, lon, unc) = match (o.lat, o.lon) {
+        (Some(la), Some(lo)) => (Some(la), Some(lo), o.uncertainty_m),
+        _ => (
+            site.map(|s| s.lat),
+            site.map(|s| s.lon),
+            site.and_then(|s| s.uncertainty_m),
+        ),
+    };
+    let rank = o
+        .taxon
+        .as_ref()
+        .and_then(|t| ctx.taxa.get(t))
+        .map(|t| t.rank.clone())
+        .unwrap_or_default();
+    // An exact count of individuals is individualCount; other units and min/max estimates go
+    // to organismQuantity with its type (an estimate reports its minimum; the range is kept in
+    // the remarks).
+    let (individual_count, quantity, quantity_type) = match (o.count, o.unit) {
+        (Some(n), CountUnit::Individuals) => (n.to_string(), String::new(), String::new()),
+        (Some(n), u) => (String::new(), n.to_string(), u.as_str().to_string()),
+        (None, u) => (
+            String::new(),
+            o.count_min
+                .or(o.count_max)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            format!("{} (minimum estimate)", u.as_str()),
+        ),
+    };
+    let mut remarks: Vec<String> = Vec::new();
+    if o.count.is_none() {
+        remarks.push(format!(
+            "estimate {}–{} {}",
+            o.count_min.map(|n| n.to_string()).unwrap_or_default(),
+            o.count_max.map(|n| n.to_string()).unwrap_or_default(),
+            o.unit.as_str()
+        ));
+    }
+    if let Some(m) = &o.detection_method {
+        remarks.push(format!("detection: {m}"));
+    }
+    if let Some(n) = &o.notes {
+        remarks.push(n.clone());
+    }
+    vec![
+        event_id.to_string(),
+        id.to_string(),
+        "HumanObservation".into(),
+        scientific_name
+            .or(o.taxon_name.as_deref())
+            .unwrap_or_default()
+            .to_string(),
+        rank,
+        "present".into(),
+        individual_count,
+        quantity,
+        quantity_type,
+        o.sex.clone().unwrap_or_default(),
+        o.age.clone().unwrap_or_default(),
+        o.behaviour.clone().unwrap_or_default(),
+        o.observed_at.clone(),
+        num(lat),
+        num(lon),
+        if lat.is_some() {
+            "WGS84".into()
+        } else {
+            String::new()
+        },
+        num(unc),
+        o.site.clone().unwrap_or_default(),
+        site.map(|s| s.name.clone()).unwrap_or_default(),
+        site.map(|s| s.country.code().to_string())
+            .unwrap_or_default(),
+        o.observers.join(" | "),
+        if o.taxon.is_some() {
+            "verified against the project checklist".into()
+        } else {
+            "unverified: name not on the checklist".into()
+        },
+        String::new(),
+        o.photos
+            .iter()
+            .map(|h| format!("sha256:{h}"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        remarks.join("; "),
+    ]
+}
+
+fn result_word(r: SampleResult) -> &'static str {
+    match r {
+        SampleResult::Pending => "pending",
+        SampleResult::Negative => "negative",
+        SampleResult::Positive => "positive",
+        SampleResult::Inconclusive => "inconclusive",
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sample_rows<W: Write>(
+    ctx: &Context,
+    event_id: &str,
+    host_id: &str,
+    host: &Observation,
+    sample_id: &str,
+    s: &Sample,
+    occ: &mut Tsv<W>,
+    measurements: &mut Vec<Vec<String>>,
+    relationships: &mut Vec<Vec<String>>,
+    report: &mut DwcaExportReport,
+) -> Result<()> {
+    let pathogen = s.pathogen.clone().unwrap_or_default();
+    measurements.push(vec![
+        event_id.to_string(),
+        host_id.to_string(),
+        format!("{sample_id}:result"),
+        if pathogen.is_empty() {
+            "pathogen test result".into()
+        } else {
+            format!("{pathogen} test result")
+        },
+        result_word(s.result).into(),
+        s.test.clone().unwrap_or_default(),
+        s.result_date.clone().unwrap_or_default(),
+        s.lab.clone().unwrap_or_default(),
+        format!("{} sample {}", s.sample_type, s.barcode),
+    ]);
+    let status = match s.result {
+        SampleResult::Positive => "present",
+        SampleResult::Negative => "absent",
+        _ => return Ok(()),
+    };
+    if pathogen.is_empty() {
+        return Ok(());
+    }
+    let pathogen_occ = format!("{sample_id}:pathogen");
+    let mut row = occurrence_row(ctx, event_id, &pathogen_occ, Some(&pathogen), host);
+    // Same event, place and time as the host; the rest describes the lab finding.
+    row[2] = "MaterialSample".into();
+    row[4] = String::new();
+    row[5] = status.into();
+    for i in [6, 7, 8, 9, 10, 11, 23] {
+        row[i] = String::new();
+    }
+    row[21] = String::new();
+    row[22] = s.barcode.clone();
+    row[24] = format!(
+        "{} of {} sample {}{}",
+        s.test.as_deref().unwrap_or("test"),
+        s.sample_type,
+        s.barcode,
+        s.lab
+            .as_deref()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default()
+    );
+    occ.row(row)?;
+    report.occurrences += 1;
+    report.pathogen_occurrences += 1;
+    relationships.push(vec![
+        event_id.to_string(),
+        format!("{sample_id}:host"),
+        pathogen_occ,
+        host_id.to_string(),
+        "pathogen of".into(),
+        format!("{} result of sample {}", result_word(s.result), s.barcode),
+    ]);
+    Ok(())
+}
+
+fn meta_xml() -> std::io::Result<Vec<u8>> {
+    let mut w = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let files: [(&str, &str, &str, &[&str], &str); 5] = [
+        (
+            "core",
+            "event.txt",
+            "http://rs.tdwg.org/dwc/terms/Event",
+            &EVENT_TERMS,
+            "id",
+        ),
+        (
+            "extension",
+            "occurrence.txt",
+            "http://rs.tdwg.org/dwc/terms/Occurrence",
+            &OCCURRENCE_TERMS,
+            "coreid",
+        ),
+        (
+            "extension",
+            "humboldt.txt",
+            "http://rs.tdwg.org/eco/terms/Event",
+            &HUMBOLDT_TERMS,
+            "coreid",
+        ),
+        (
+            "extension",
+            "measurementorfact.txt",
+            EMOF_ROW,
+            &EMOF_TERMS,
+            "coreid",
+        ),
+        (
+            "extension",
+            "resourcerelationship.txt",
+            "http://rs.tdwg.org/dwc/terms/ResourceRelationship",
+            &RELATIONSHIP_TERMS,
+            "coreid",
+        ),
+    ];
+    w.create_element("archive")
+        .with_attribute(("xmlns", "http://rs.tdwg.org/dwc/text/"))
+        .with_attribute(("metadata", "eml.xml"))
+        .write_inner_content(|w| {
+            for (tag, file, row_type, terms, id_tag) in files {
+                w.create_element(tag)
+                    .with_attributes([
+                        ("encoding", "UTF-8"),
+                        ("fieldsTerminatedBy", "\\t"),
+                        ("linesTerminatedBy", "\\n"),
+                        ("fieldsEnclosedBy", ""),
+                        ("ignoreHeaderLines", "1"),
+                        ("rowType", row_type),
+                    ])
+                    .write_inner_content(|w| {
+                        w.create_element("files").write_inner_content(|w| {
+                            w.create_element("location")
+                                .write_text_content(BytesText::new(file))?;
+                            Ok(())
+                        })?;
+                        w.create_element(id_tag)
+                            .with_attribute(("index", "0"))
+                            .write_empty()?;
+                        for (i, t) in terms.iter().enumerate() {
+                            let ns = if file == "humboldt.txt" && i > 0 {
+                                ECO
+                            } else {
+                                DWC
+                            };
+                            w.create_element("field")
+                                .with_attribute(("index", i.to_string().as_str()))
+                                .with_attribute(("term", format!("{ns}{t}").as_str()))
+                                .write_empty()?;
+                        }
+                        Ok(())
+                    })?;
+            }
+            Ok(())
+        })?;
+    Ok(w.into_inner())
+}
+
+fn eml_xml(
+    store: &Store,
+    survey: Option<&(String, Survey)>,
+    visits: &BTreeMap<String, Visit>,
+) -> std::io::Result<Vec<u8>> {
+    let title = survey
+        .map(|(_, s)| s.title.clone())
+        .unwrap_or_else(|| "Dauria Field survey records".into());
+    let lead = survey
+        .and_then(|(_, s)| s.lead.as_ref())
+        .and_then(|id| store.get(id).ok().flatten())
+        .and_then(|c| match c.body {
+            Some(Body::Person(p)) => Some(p),
+            _ => None,
+        });
+    let mut abstract_ = String::from(
+        "Wildlife and disease survey records from the Dauria steppe (Daursky, Mongol Daguur, \
+         Dalai Lake), collected with Dauria Field: sampling events, sightings, and laboratory \
+         results of samples for pathogens.",
+    );
+    if let Some((_, s)) = survey {
+        if let Some(r) = &s.region {
+            abstract_.push_str(&format!(" Region: {r}."));
+        }
+    }
+    let (begin, end) = match survey {
+        Some((_, s)) if s.start_date.is_some() => (s.start_date.clone(), s.end_date.clone()),
+        _ => (
+            visits.values().map(|v| local_day(&v.start)).min(),
+            visits.values().map(|v| local_day(&v.start)).max(),
+        ),
+    };
+    let methods: Vec<String> = survey
+        .map(|(_, s)| s.methods.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(visits.values().filter_map(|v| v.protocol.clone()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let package = format!(
+        "dauria-field:{}",
+        survey
+            .map(|(id, _)| id.as_str())
+            .unwrap_or(store.device_id())
+    );
+    let text = |w: &mut quick_xml::Writer<Vec<u8>>, tag: &str, v: &str| -> std::io::Result<()> {
+        w.create_element(tag)
+            .write_text_content(BytesText::new(v))?;
+        Ok(())
+    };
+    let mut w = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    w.create_element("eml:eml")
+        .with_attributes([
+            ("xmlns:eml", "eml://ecoinformatics.org/eml-2.1.1"),
+            ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+            (
+                "xsi:schemaLocation",
+                "eml://ecoinformatics.org/eml-2.1.1 http://rs.gbif.org/schema/eml-gbif-profile/1.1/eml.xsd",
+            ),
+            ("packageId", package.as_str()),
+            ("system", "http://gbif.org"),
+            ("xml:lang", "en"),
+        ])
+        .write_inner_content(|w| {
+            w.create_element("dataset").write_inner_content(|w| {
+                text(w, "title", &title)?;
+                let party = |w: &mut quick_xml::Writer<Vec<u8>>, tag: &str| {
+                    w.create_element(tag).write_inner_content(|w| {
+                        match &lead {
+                            Some(p) => {
+                                w.create_element("individualName").write_inner_content(|w| {
+                                    text(w, "surName", &p.name)
+                                })?;
+                                if let Some(o) = &p.organisation {
+                                    text(w, "organizationName", o)?;
+                                }
+                                if let Some(c) = &p.contact {
+                                    text(w, "electronicMailAddress", c)?;
+                                }
+                            }
+                            None => text(w, "organizationName", "CMRC Dauria survey")?,
+                        }
+                        Ok(())
+                    })?;
+                    Ok::<_, std::io::Error>(())
+                };
+                party(w, "creator")?;
+                text(w, "pubDate", &chrono::Utc::now().format("%Y-%m-%d").to_string())?;
+                text(w, "language", "en")?;
+                w.create_element("abstract")
+                    .write_inner_content(|w| text(w, "para", &abstract_))?;
+                w.create_element("keywordSet").write_inner_content(|w| {
+                    for k in ["Occurrence", "Samplingevent", "Dauria", "wildlife disease"] {
+                        text(w, "keyword", k)?;
+                    }
+                    Ok(())
+                })?;
+                w.create_element("coverage").write_inner_content(|w| {
+                    w.create_element("geographicCoverage").write_inner_content(|w| {
+                        text(w, "geographicDescription", "Dauria steppe: Russia, Mongolia, China")?;
+                        w.create_element("boundingCoordinates").write_inner_content(|w| {
+                            text(w, "westBoundingCoordinate", "112")?;
+                            text(w, "eastBoundingCoordinate", "120")?;
+                            text(w, "northBoundingCoordinate", "52")?;
+                            text(w, "southBoundingCoordinate", "46")
+                        })?;
+                        Ok(())
+                    })?;
+                    if let (Some(b), Some(e)) = (&begin, &end) {
+                        w.create_element("temporalCoverage").write_inner_content(|w| {
+                            w.create_element("rangeOfDates").write_inner_content(|w| {
+                                w.create_element("beginDate")
+                                    .write_inner_content(|w| text(w, "calendarDate", b))?;
+                                w.create_element("endDate")
+                                    .write_inner_content(|w| text(w, "calendarDate", e))?;
+                                Ok(())
+                            })?;
+                            Ok(())
+                        })?;
+                    }
+                    Ok(())
+                })?;
+                party(w, "contact")?;
+                if !methods.is_empty() {
+                    w.create_element("methods").write_inner_content(|w| {
+                        for m in &methods {
+                            w.create_element("methodStep").write_inner_content(|w| {
+                                w.create_element("description")
+                                    .write_inner_content(|w| text(w, "para", m))?;
+                                Ok(())
+                            })?;
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(())
+            })?;
+            Ok(())
+        })?;
+    Ok(w.into_inner())
+}
+
+/// Writes live observations matching `filter` as a GeoJSON FeatureCollection (points, WGS84;
+/// sightings without a position have a null geometry).
+pub fn export_geojson(
+    store: &Store,
+    filter: &ObservationFilter,
+    mut out: impl Write,
+) -> Result<u64> {
+    out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")
+        .map_err(io_err)?;
+    let mut n = 0u64;
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.observations(filter, after.as_deref(), 2000)?;
+        for r in &page.rows {
+            let o = &r.observation;
+            let geometry = match (o.lat, o.lon) {
+                (Some(lat), Some(lon)) => {
+                    serde_json::json!({"type": "Point", "coordinates": [lon, lat]})
+                }
+                _ => serde_json::Value::Null,
+            };
+            let f = serde_json::json!({
+                "type": "Feature",
+                "id": r.id,
+                "geometry": geometry,
+                "properties": {
+                    "scientific_name": r.scientific_name.as_deref().or(o.taxon_name.as_deref()),
+                    "count": o.count, "count_min": o.count_min, "count_max": o.count_max,
+                    "unit": o.unit.as_str(),
+                    "site": r.site_name,
+                    "observed_at": o.observed_at,
+                    "observers": o.observers,
+                    "uncertainty_m": o.uncertainty_m,
+                    "photos": o.photos,
+                }
+            });
+            if n > 0 {
+                out.write_all(b",").map_err(io_err)?;
+            }
+            serde_json::to_writer(&mut out, &f).map_err(|e| io_err(e.into()))?;
+            n += 1;
+        }
+        match page.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    out.write_all(b"]}\n").map_err(io_err)?;
+    Ok(n)
+}
+
+/// One problem with one row of an imported archive.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DwcaRowError {
+    /// The data file inside the archive.
+    pub file: String,
+    /// 1-based line in that file (the header is line 1).
+    pub line: u64,
+    pub term: String,
+    pub reason: String,
+}
+
+/// What a Darwin Core Archive import did.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+pub struct DwcaImportReport {
+    pub rows: u64,
+    pub imported: u64,
+    /// Scientific names not on the checklist, with how many rows used each; those rows were
+    /// imported with the name as free text.
+    pub unmatched_names: Vec<(String, u64)>,
+    pub errors: Vec<DwcaRowError>,
+}
+
+struct FileSpec {
+    location: String,
+    row_type: String,
+    delimiter: u8,
+    quote: Option<u8>,
+    header_lines: u64,
+    id_index: Option<usize>,
+    terms: HashMap<String, usize>,
+    defaults: HashMap<String, String>,
+}
+
+fn unescape_delim(s: &str) -> u8 {
+    match s {
+        "\\t" | "\t" => b'\t',
+        "" => b',',
+        s => s.as_bytes()[0],
+    }
+}
+
+fn bad_archive(msg: impl Into<String>) -> Error {
+    Error::invalid("file", "dwca", msg)
+}
+
+fn parse_meta(xml: &str) -> Result<Vec<FileSpec>> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut specs: Vec<FileSpec> = Vec::new();
+    let mut in_location = false;
+    let attr = |e: &quick_xml::events::BytesStart, name: &str| -> Option<String> {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.local_name().as_ref() == name)
+            .and_then(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok()
+                    .map(|v| v.into_owned())
+            })
+    };
+    loop {
+        let ev = reader
+            .read_event()
+            .map_err(|e| bad_archive(format!("meta.xml is not valid XML: {e}")))?;
+        match ev {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                let name = e.local_name().as_ref().to_string();
+                match name.as_str() {
+                    "core" | "extension" => specs.push(FileSpec {
+                        location: String::new(),
+                        row_type: attr(&e, "rowType").unwrap_or_default(),
+                        delimiter: unescape_delim(
+                            &attr(&e, "fieldsTerminatedBy").unwrap_or_else(|| ",".into()),
+                        ),
+                        quote: attr(&e, "fieldsEnclosedBy")
+                            .unwrap_or_else(|| "\"".into())
+                            .bytes()
+                            .next(),
+                        header_lines: attr(&e, "ignoreHeaderLines")
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(0),
+                        id_index: None,
+                        terms: HashMap::new(),
+                        defaults: HashMap::new(),
+                    }),
+                    "id" | "coreid" => {
+                        if let Some(s) = specs.last_mut() {
+                            s.id_index = attr(&e, "index").and_then(|v| v.parse().ok());
+                        }
+                    }
+                    "field" => {
+                        if let Some(s) = specs.last_mut() {
+                            let term = attr(&e, "term").unwrap_or_default();
+                            let short = term.rsplit(['/', '#']).next().unwrap_or("").to_string();
+                            match attr(&e, "index").and_then(|v| v.parse().ok()) {
+                                Some(i) => {
+                                    s.terms.insert(short, i);
+                                }
+                                None => {
+                                    if let Some(d) = attr(&e, "default") {
+                                        s.defaults.insert(short, d);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    "location" => in_location = true,
+                    _ => {}
+                }
+            }
+            Event::Text(t) if in_location => {
+                if let Some(s) = specs.last_mut() {
+                    let v = t.xml10_content();
+                    s.location.push_str(v.trim());
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == "location" => in_location = false,
+            _ => {}
+        }
+    }
+    if specs.is_empty() {
+        return Err(bad_archive("meta.xml describes no core file"));
+    }
+    Ok(specs)
+}
+
+struct Table {
+    file: String,
+    header_lines: u64,
+    id_index: Option<usize>,
+    terms: HashMap<String, usize>,
+    defaults: HashMap<String, String>,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl Table {
+    fn get<'r>(&'r self, row: &'r csv::StringRecord, term: &str) -> Option<&'r str> {
+        self.terms
+            .get(term)
+            .and_then(|i| row.get(*i))
+            .or_else(|| self.defaults.get(term).map(String::as_str))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+}
+
+fn read_table<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, spec: &FileSpec) -> Result<Table> {
+    let mut f = zip
+        .by_name(&spec.location)
+        .map_err(|e| bad_archive(format!("the archive has no {} ({e})", spec.location)))?;
+    let mut text = String::new();
+    f.read_to_string(&mut text)
+        .map_err(|e| bad_archive(format!("{} is not UTF-8 text: {e}", spec.location)))?;
+    let mut b = csv::ReaderBuilder::new();
+    b.has_headers(false)
+        .flexible(true)
+        .delimiter(spec.delimiter);
+    match spec.quote {
+        Some(q) => b.quote(q),
+        None => b.quoting(false),
+    };
+    let mut rows = Vec::new();
+    for r in b.from_reader(text.as_bytes()).records() {
+        rows.push(r.map_err(|e| bad_archive(format!("{}: {e}", spec.location)))?);
+    }
+    Ok(Table {
+        file: spec.location.clone(),
+        header_lines: spec.header_lines,
+        id_index: spec.id_index,
+        terms: spec.terms.clone(),
+        defaults: spec.defaults.clone(),
+        rows,
+    })
+}
+
+/// The taxon an archive's scientific name means: an exact name, or the name without its
+/// authorship. A partial match is not taken: a genus is not its only listed species.
+fn match_taxon(taxa: &TaxonIndex, name: &str) -> Option<String> {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let mut candidates = vec![name.to_string()];
+    if words.len() > 2 {
+        candidates.push(words[..2].join(" "));
+    }
+    for c in candidates {
+        if let Ok(id) = taxa.resolve(&c) {
+            let t = taxa.get(&id)?;
+            let f = fold(&c);
+            if fold(&t.scientific_name) == f
+                || t.synonyms.iter().any(|s| fold(s) == f)
+                || t.names.iter().any(|n| fold(&n.name) == f)
+            {
+                return Some(id);
+            }
+        }
+    }
+    None
+}
+
+/// Imports the occurrences of a Darwin Core Archive (occurrence core, or event core with an
+/// occurrence extension) as observations, in one transaction. Names are matched to the
+/// checklist; an unmatched name is kept as the observation's free-text name and listed in the
+/// report. Absence records and rows without a usable date are reported, not imported.
+pub fn import_dwca<R: Read + Seek>(store: &mut Store, input: R) -> Result<DwcaImportReport> {
+    let mut zip = zip::ZipArchive::new(input)
+        .map_err(|e| bad_archive(format!("not a Darwin Core Archive (zip): {e}")))?;
+    let meta = {
+        let mut m = String::new();
+        zip.by_name("meta.xml")
+            .map_err(|_| bad_archive("the archive has no meta.xml"))?
+            .read_to_string(&mut m)
+            .map_err(|e| bad_archive(format!("meta.xml: {e}")))?;
+        m
+    };
+    let specs = parse_meta(&meta)?;
+    let is_occ = |s: &FileSpec| s.row_type.ends_with("/Occurrence");
+    let core = &specs[0];
+    let (occ_spec, event_spec) = if is_occ(core) {
+        (core, None)
+    } else if core.row_type.ends_with("/Event") {
+        let occ = specs[1..].iter().find(|s| is_occ(s)).ok_or_else(|| {
+            bad_archive("the archive has an event core but no occurrence extension")
+        })?;
+        (occ, Some(core))
+    } else {
+        return Err(bad_archive(format!(
+            "the core is {}; only occurrence or event cores can be imported",
+            core.row_type
+        )));
+    };
+    let occ = read_table(&mut zip, occ_spec)?;
+    let events = match event_spec {
+        Some(s) => Some(read_table(&mut zip, s)?),
+        None => None,
+    };
+    // Event rows by id, so an occurrence can inherit its event's date and place.
+    let mut event_rows: HashMap<String, usize> = HashMap::new();
+    if let Some(ev) = &events {
+        for (i, r) in ev.rows.iter().enumerate().skip(ev.header_lines as usize) {
+            if let Some(id) = ev.id_index.and_then(|x| r.get(x)) {
+                event_rows.insert(id.to_string(), i);
+            }
+        }
+    }
+    let taxa = TaxonIndex::load(store)?;
+    let mut report = DwcaImportReport::default();
+    let mut unmatched: BTreeMap<String, u64> = BTreeMap::new();
+    let mut matched_cache: HashMap<String, Option<String>> = HashMap::new();
+    let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut batch = store.batch()?;
+    for (i, row) in occ.rows.iter().enumerate().skip(occ.header_lines as usize) {
+        let line = i as u64 + 1;
+        report.rows += 1;
+        let event = occ
+            .id_index
+            .and_then(|x| row.get(x))
+            .filter(|_| events.is_some())
+            .and_then(|id| event_rows.get(id))
+            .map(|&j| &events.as_ref().expect("events").rows[j]);
+        let get = |term: &str| -> Option<String> {
+            occ.get(row, term)
+                .or_else(|| event.and_then(|e| events.as_ref().expect("events").get(e, term)))
+                .map(str::to_string)
+        };
+        let err = |term: &str, reason: String| DwcaRowError {
+            file: occ.file.clone(),
+            line,
+            term: term.to_string(),
+            reason,
+        };
+        if get("occurrenceStatus").is_some_and(|s| s.eq_ignore_ascii_case("absent")) {
+            report.errors.push(err(
+                "occurrenceStatus",
+                "an absence record; Dauria Field records sightings only, so it was not imported"
+                    .into(),
+            ));
+            continue;
+        }
+        if let Some(id) = get("occurrenceID") {
+            if !seen_ids.insert(id.clone()) {
+                report.errors.push(err(
+                    "occurrenceID",
+                    format!("'{id}' appears twice in the file"),
+                ));
+                continue;
+            }
+        }
+        let Some(name) = get("scientificName").or_else(|| get("vernacularName")) else {
+            report
+                .errors
+                .push(err("scientificName", "the name is missing".into()));
+            continue;
+        };
+        let taxon = matched_cache
+            .entry(name.clone())
+            .or_insert_with(|| match_taxon(&taxa, &name))
+            .clone();
+        let Some(date) = get("eventDate") else {
+            report
+                .errors
+                .push(err("eventDate", "the date is missing".into()));
+            continue;
+        };
+        // A range keeps its start; a bare date is taken as noon UTC (no offset was given).
+        let start = date.split('/').next().unwrap_or("").trim().to_string();
+        let observed_at = if chrono::DateTime::parse_from_rfc3339(&start).is_ok() {
+            start
+        } else if chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d").is_ok() {
+            format!("{start}T12:00:00+00:00")
+        } else if let Ok(t) = chrono::NaiveDateTime::parse_from_str(&start, "%Y-%m-%dT%H:%M:%S") {
+            format!("{}+00:00", t.format("%Y-%m-%dT%H:%M:%S"))
+        } else {
+            report.errors.push(err(
+                "eventDate",
+                format!("'{date}' is not an ISO 8601 date or date and time"),
+            ));
+            continue;
+        };
+        let parse_f = |term: &str| get(term).and_then(|v| v.parse::<f64>().ok());
+        let parse_u = |term: &str| {
+            get(term)
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|v| *v >= 0.0 && *v <= u32::MAX as f64)
+                .map(|v| v.round() as u32)
+        };
+        let (mut count, mut unit) = (parse_u("individualCount"), CountUnit::Individuals);
+        if count.is_none() {
+            if let Some(q) = parse_u("organismQuantity") {
+                let qt = get("organismQuantityType").unwrap_or_default();
+                let u = qt.split_whitespace().next().and_then(CountUnit::parse);
+                count = Some(q);
+                unit = u.unwrap_or(CountUnit::Individuals);
+            }
+        }
+        let count = count.or(Some(1));
+        let o = Observation {
+            visit: None,
+            site: None,
+            taxon: taxon.clone(),
+            taxon_name: if taxon.is_none() {
+                Some(name.clone())
+            } else {
+                None
+            },
+            count,
+            count_min: None,
+            count_max: None,
+            unit,
+            sex: get("sex"),
+            age: get("lifeStage"),
+            behaviour: get("behavior"),
+            lat: parse_f("decimalLatitude"),
+            lon: parse_f("decimalLongitude"),
+            uncertainty_m: parse_f("coordinateUncertaintyInMeters"),
+            observed_at,
+            observers: get("recordedBy")
+                .map(|s| {
+                    s.split(['|', ';'])
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            detection_method: get("samplingProtocol"),
+            notes: {
+                let mut n: Vec<String> = Vec::new();
+                if let Some(id) = get("occurrenceID") {
+                    n.push(format!("occurrenceID {id}"));
+                }
+                if let Some(l) = get("locality") {
+                    n.push(l);
+                }
+                if let Some(r) = get("occurrenceRemarks") {
+                    n.push(r);
+                }
+                (!n.is_empty()).then(|| n.join("; "))
+            },
+            photos: Vec::new(),
+        };
+        match batch.create(&Body::Observation(o)) {
+            Ok(_) => {
+                report.imported += 1;
+                if taxon.is_none() {
+                    *unmatched.entry(name).or_insert(0) += 1;
+                }
+            }
+            Err(Error::Invalid(errs)) => {
+                for e in errs {
+                    report.errors.push(err(&e.field, e.message));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    batch.commit()?;
+    report.unmatched_names = unmatched.into_iter().collect();
+    Ok(report)
+}
