@@ -12,6 +12,7 @@ pub mod import;
 pub mod media;
 pub mod model;
 pub mod planning;
+pub mod samples;
 pub mod seed;
 pub mod store;
 pub mod taxa;
