@@ -52,6 +52,14 @@ enum Command {
     Sync(commands::sync::SyncArgs),
     /// List records in conflict, with each version.
     Conflicts,
+    /// Plan surveys: add, list, show, assign people, budget lines and exchange rates.
+    #[command(subcommand)]
+    Survey(commands::survey::SurveyCommand),
+    /// Import GPX routes and tracks into a survey, or export a survey's as GPX.
+    #[command(subcommand)]
+    Gpx(commands::gpx::GpxCommand),
+    /// Show a survey's budget totals per category and currency, and in one currency.
+    Budget(commands::budget::Args),
     /// Saves observations in a loop, printing each after it is committed (crash-safety tests).
     #[command(hide = true)]
     SaveLoop(commands::save_loop::Args),
@@ -72,6 +80,9 @@ fn main() -> ExitCode {
         Command::Enroll { server, code } => commands::sync::enroll(&dir, &server, &code),
         Command::Sync(a) => commands::sync::sync(&dir, a),
         Command::Conflicts => commands::sync::conflicts(&dir),
+        Command::Survey(c) => commands::survey::run(&dir, c),
+        Command::Gpx(c) => commands::gpx::run(&dir, c),
+        Command::Budget(a) => commands::budget::run(&dir, a),
         Command::SaveLoop(a) => commands::save_loop::run(&dir, a),
     };
     match result {

@@ -3,10 +3,13 @@
 //! Sync commands (`enroll`, `sync`, `conflicts`, `obs merge`) will sit beside these, in their own
 //! modules, once the sync client exists.
 
+pub mod budget;
+pub mod gpx;
 pub mod init;
 pub mod obs;
 pub mod save_loop;
 pub mod stats;
+pub mod survey;
 pub mod sync;
 pub mod transfer;
 

@@ -31,8 +31,12 @@ pub fn minor_unit(currency: &str) -> u32 {
 }
 
 /// Rounds `amount` to the minor unit of `currency`, half away from zero.
+/// The result always carries exactly that many decimals, so `1800` CNY prints as `1800.00`.
 pub fn round_money(amount: Decimal, currency: &str) -> Decimal {
-    amount.round_dp_with_strategy(minor_unit(currency), RoundingStrategy::MidpointAwayFromZero)
+    let mut r =
+        amount.round_dp_with_strategy(minor_unit(currency), RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(minor_unit(currency));
+    r
 }
 
 /// Parses a decimal string from a record, naming the field when it is not one.
@@ -130,7 +134,8 @@ pub struct Amounts {
     pub planned: Decimal,
     /// Actually spent, over the lines that have an actual figure.
     pub actual: Decimal,
-    /// Lines without an actual figure yet.
+    /// Lines totalled, and those without an actual figure yet.
+    pub lines: usize,
     pub lines_without_actual: usize,
 }
 
@@ -159,12 +164,14 @@ pub struct BudgetSummary {
 struct Acc {
     planned: Decimal,
     actual: Decimal,
+    lines: usize,
     missing: usize,
 }
 
 impl Acc {
     fn add(&mut self, planned: Decimal, actual: Option<Decimal>) {
         self.planned += planned;
+        self.lines += 1;
         match actual {
             Some(a) => self.actual += a,
             None => self.missing += 1,
@@ -177,6 +184,7 @@ impl Acc {
             amounts: Amounts {
                 planned: round_money(self.planned, currency),
                 actual: round_money(self.actual, currency),
+                lines: self.lines,
                 lines_without_actual: self.missing,
             },
         }
