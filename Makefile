@@ -43,6 +43,7 @@ e2e:
 bench: setup-app ui
 	$(CARGO) run --release -p dauria-bench --
 	scripts/bench-sync.sh
+	scripts/bench-app.sh
 
 package: setup-app ui
 	npx --prefix ui tauri build --bundles deb

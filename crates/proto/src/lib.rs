@@ -210,3 +210,37 @@ pub fn parse_cursor(s: &str) -> Option<(&str, u64)> {
     let (epoch, seq) = s.rsplit_once(':')?;
     Some((epoch, seq.parse().ok()?))
 }
+
+/// `POST /v1/blobs/missing`: which of these photo hashes does the server lack?
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BlobQuery {
+    pub hashes: Vec<String>,
+}
+
+/// A blob the server lacks, with the bytes it already has of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MissingBlob {
+    pub sha256: String,
+    pub offset: u64,
+}
+
+/// Answer to [`BlobQuery`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BlobMissing {
+    pub missing: Vec<MissingBlob>,
+}
+
+/// Answer to `PUT /v1/blobs/{sha256}`: the offset to continue from, or complete.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChunkAck {
+    pub sha256: String,
+    pub offset: u64,
+    pub complete: bool,
+}
+
+/// Header with the total size of a blob being uploaded.
+pub const HEADER_BLOB_SIZE: &str = "x-dauria-blob-size";
+/// Header with the offset of the chunk in the blob.
+pub const HEADER_BLOB_OFFSET: &str = "x-dauria-blob-offset";
+/// Header with the lower-case hex SHA-256 of the chunk.
+pub const HEADER_CHUNK_SHA256: &str = "x-dauria-chunk-sha256";

@@ -1,15 +1,17 @@
 //! The HTTP API (normative description: docs/SYNC.md).
 
+use crate::blobs::{is_sha256, BlobStore, ChunkOutcome};
 use crate::error::ServerError;
 use crate::store::{Device, PushOutcome, ServerStore};
-use axum::extract::{Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use dauria_proto::{
-    parse_cursor, DeviceInfo, EnrollRequest, PullResponse, PushRequest, SyncConfig,
-    MIN_SCHEMA_VERSION, SCHEMA_VERSION,
+    parse_cursor, BlobMissing, BlobQuery, ChunkAck, DeviceInfo, EnrollRequest, MissingBlob,
+    PullResponse, PushRequest, SyncConfig, HEADER_BLOB_OFFSET, HEADER_BLOB_SIZE,
+    HEADER_CHUNK_SHA256, MIN_SCHEMA_VERSION, SCHEMA_VERSION,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -37,8 +39,12 @@ impl Default for Limits {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn ServerStore>,
+    pub blobs: BlobStore,
     pub limits: Limits,
 }
+
+/// Largest photo chunk accepted in one request.
+pub const MAX_CHUNK: usize = 4 << 20;
 
 /// Runs a blocking store call off the async threads.
 async fn blocking<T: Send + 'static>(
@@ -204,6 +210,120 @@ async fn pull(
     Ok(Json(resp).into_response())
 }
 
+async fn blobs_missing(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Response, ServerError> {
+    authenticate(&state, req.headers()).await?;
+    let q: BlobQuery = json_body(req, 4 << 20).await?;
+    if let Some(bad) = q.hashes.iter().find(|h| !is_sha256(h)) {
+        return Err(ServerError::BadRequest(format!(
+            "'{bad}' is not a lower-case hex SHA-256"
+        )));
+    }
+    let blobs = state.blobs.clone();
+    let missing = blocking(move || {
+        Ok(q.hashes
+            .iter()
+            .filter_map(|h| {
+                blobs.offset(h).map(|offset| MissingBlob {
+                    sha256: h.clone(),
+                    offset,
+                })
+            })
+            .collect())
+    })
+    .await?;
+    Ok(Json(BlobMissing { missing }).into_response())
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64, ServerError> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| ServerError::BadRequest(format!("missing or bad header {name}")))
+}
+
+async fn blob_put(
+    State(state): State<AppState>,
+    Path(sha): Path<String>,
+    req: Request,
+) -> Result<Response, ServerError> {
+    let device = authenticate(&state, req.headers()).await?;
+    if device.role == dauria_proto::Role::Viewer {
+        return Err(ServerError::Forbidden(
+            "a viewer cannot upload photos".into(),
+        ));
+    }
+    if !is_sha256(&sha) {
+        return Err(ServerError::BadRequest(format!(
+            "'{sha}' is not a lower-case hex SHA-256"
+        )));
+    }
+    let headers = req.headers().clone();
+    let size = header_u64(&headers, HEADER_BLOB_SIZE)?;
+    let offset = header_u64(&headers, HEADER_BLOB_OFFSET)?;
+    let chunk_sha = headers
+        .get(HEADER_CHUNK_SHA256)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_sha256(v))
+        .ok_or_else(|| {
+            ServerError::BadRequest(format!("missing or bad header {HEADER_CHUNK_SHA256}"))
+        })?
+        .to_string();
+    let chunk = axum::body::to_bytes(req.into_body(), MAX_CHUNK)
+        .await
+        .map_err(|_| ServerError::TooLarge(format!("a chunk may be at most {MAX_CHUNK} bytes")))?;
+    let blobs = state.blobs.clone();
+    let sha2 = sha.clone();
+    let outcome =
+        blocking(move || blobs.put_chunk(&sha2, offset, size, &chunk_sha, &chunk)).await?;
+    Ok(match outcome {
+        ChunkOutcome::Complete => Json(ChunkAck {
+            sha256: sha,
+            offset: size,
+            complete: true,
+        })
+        .into_response(),
+        ChunkOutcome::Partial(o) => Json(ChunkAck {
+            sha256: sha,
+            offset: o,
+            complete: false,
+        })
+        .into_response(),
+        ChunkOutcome::WrongOffset(o) => (
+            StatusCode::CONFLICT,
+            Json(ChunkAck {
+                sha256: sha,
+                offset: o,
+                complete: false,
+            }),
+        )
+            .into_response(),
+    })
+}
+
+async fn blob_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(sha): Path<String>,
+) -> Result<Response, ServerError> {
+    authenticate(&state, &headers).await?;
+    if !is_sha256(&sha) {
+        return Err(ServerError::BadRequest(format!(
+            "'{sha}' is not a lower-case hex SHA-256"
+        )));
+    }
+    let path = state.blobs.path(&sha);
+    let bytes = blocking(move || {
+        std::fs::read(&path)
+            .map_err(|_| ServerError::NotFound(format!("no photo {sha} on the server")))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
 async fn not_found() -> ServerError {
     ServerError::NotFound("no such endpoint".into())
 }
@@ -217,6 +337,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/devices/me", get(me))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
+        .route("/v1/blobs/missing", post(blobs_missing))
+        .route(
+            "/v1/blobs/{sha}",
+            axum::routing::put(blob_put).get(blob_get),
+        )
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(state)

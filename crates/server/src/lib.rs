@@ -2,6 +2,7 @@
 //! PostgreSQL for scale. The wire protocol is specified in docs/SYNC.md.
 
 pub mod api;
+pub mod blobs;
 pub mod error;
 pub mod store;
 

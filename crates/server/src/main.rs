@@ -135,7 +135,12 @@ fn main() -> anyhow::Result<()> {
                 max_bytes,
                 ..Limits::default()
             };
-            let app = router(AppState { store, limits });
+            let blobs = dauria_server::blobs::BlobStore::new(&cli.data_dir)?;
+            let app = router(AppState {
+                store,
+                blobs,
+                limits,
+            });
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 match (tls_cert, tls_key) {

@@ -5,6 +5,7 @@
 //! each page and its cursor in one local transaction. Anything that is not a well-formed
 //! acknowledgement for the batch sent is not an acknowledgement.
 
+mod blobs;
 pub mod transport;
 
 use dauria_core::Store;
@@ -97,6 +98,12 @@ pub struct SyncSummary {
     pub pulled: u64,
     pub batches: u64,
     pub retries: u64,
+    /// Photos uploaded completely during this sync.
+    pub photos_uploaded: u64,
+    /// Photo bytes sent.
+    pub photo_bytes: u64,
+    /// Why photos could not be sent, if they could not; records are synced regardless.
+    pub photo_error: Option<String>,
 }
 
 /// Progress reports while syncing.
@@ -106,6 +113,8 @@ pub enum Progress {
     Push { done: u64, total: u64 },
     /// `received` changes applied so far.
     Pull { received: u64 },
+    /// `done` of `total` photo bytes uploaded.
+    Photos { done: u64, total: u64 },
 }
 
 /// Retry and size settings.
@@ -228,6 +237,10 @@ pub struct SyncClient<'t> {
     opts: SyncOptions,
 }
 
+fn json() -> [(&'static str, String); 1] {
+    [("content-type", "application/json".to_string())]
+}
+
 enum Attempt<T> {
     Done(T),
     Retry(String),
@@ -257,6 +270,7 @@ impl<'t> SyncClient<'t> {
         store: &Store,
         method: &str,
         path: &str,
+        headers: &[(&str, String)],
         body: Option<&[u8]>,
         summary: &mut SyncSummary,
         mut accept: impl FnMut(&HttpResponse) -> Result<Attempt<T>, SyncError>,
@@ -272,10 +286,13 @@ impl<'t> SyncClient<'t> {
                 .meta(K_TOKEN)?
                 .filter(|t| !t.is_empty())
                 .ok_or(SyncError::NotEnrolled)?;
-            let r = match self
-                .transport
-                .send(method, path, Some(&token), body.map(<[u8]>::to_vec))
-            {
+            let r = match self.transport.send_raw(
+                method,
+                path,
+                Some(&token),
+                headers,
+                body.map(<[u8]>::to_vec),
+            ) {
                 Ok(r) => r,
                 Err(e) => {
                     last = e.to_string();
@@ -323,7 +340,7 @@ impl<'t> SyncClient<'t> {
     }
 
     fn config(&self, store: &Store, summary: &mut SyncSummary) -> Result<SyncConfig, SyncError> {
-        self.exchange(store, "GET", "/v1/config", None, summary, |r| {
+        self.exchange(store, "GET", "/v1/config", &[], None, summary, |r| {
             if r.status == 200 && is_json(r) {
                 if let Ok(c) = serde_json::from_slice::<SyncConfig>(&r.body) {
                     return Ok(Attempt::Done(c));
@@ -394,6 +411,7 @@ impl<'t> SyncClient<'t> {
                 store,
                 "POST",
                 "/v1/push",
+                &json(),
                 Some(&body),
                 summary,
                 |r| match r.status {
@@ -491,20 +509,21 @@ impl<'t> SyncClient<'t> {
         loop {
             let cursor = store.meta(K_CURSOR)?.unwrap_or_default();
             let path = format!("/v1/pull?cursor={cursor}&limit={}", self.opts.pull_limit);
-            let page: PullResponse = self.exchange(store, "GET", &path, None, summary, |r| {
-                if r.status == 200 && is_json(r) {
-                    if let Ok(p) = serde_json::from_slice::<PullResponse>(&r.body) {
-                        return Ok(Attempt::Done(p));
+            let page: PullResponse =
+                self.exchange(store, "GET", &path, &[], None, summary, |r| {
+                    if r.status == 200 && is_json(r) {
+                        if let Ok(p) = serde_json::from_slice::<PullResponse>(&r.body) {
+                            return Ok(Attempt::Done(p));
+                        }
                     }
-                }
-                if r.status == 400 {
-                    return Err(SyncError::Server {
-                        status: 400,
-                        message: error_message(r),
-                    });
-                }
-                Ok(Attempt::Retry(not_sync_server(r)))
-            })?;
+                    if r.status == 400 {
+                        return Err(SyncError::Server {
+                            status: 400,
+                            message: error_message(r),
+                        });
+                    }
+                    Ok(Attempt::Retry(not_sync_server(r)))
+                })?;
             if page.must_refetch {
                 tracing::warn!("the server's changefeed was reset; fetching everything again");
                 store.set_meta(K_CURSOR, &page.cursor)?;
@@ -535,6 +554,13 @@ impl<'t> SyncClient<'t> {
         let result = self
             .push(store, progress, &mut summary)
             .and_then(|()| self.pull(store, progress, &mut summary));
+        if result.is_ok() {
+            // Photos go after the records and never make the record sync fail.
+            if let Err(e) = self.push_blobs(store, progress, &mut summary) {
+                tracing::warn!(error = %e, "photos not sent this time");
+                summary.photo_error = Some(e.to_string());
+            }
+        }
         match &result {
             Ok(()) => {
                 store.set_meta(K_LAST_OK, &now())?;

@@ -23,14 +23,29 @@ pub enum TransportError {
 
 /// Sends one request to the sync server.
 pub trait Transport: Send + Sync {
-    /// `path` includes the query string; `token` becomes a bearer credential; `body` is JSON.
+    /// `path` includes the query string; `token` becomes a bearer credential; `headers` are
+    /// sent as given (a body's content type among them).
+    fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpResponse, TransportError>;
+
+    /// Sends a JSON body (or none).
     fn send(
         &self,
         method: &str,
         path: &str,
         token: Option<&str>,
         body: Option<Vec<u8>>,
-    ) -> Result<HttpResponse, TransportError>;
+    ) -> Result<HttpResponse, TransportError> {
+        let json = [("content-type", "application/json".to_string())];
+        let headers: &[(&str, String)] = if body.is_some() { &json } else { &[] };
+        self.send_raw(method, path, token, headers, body)
+    }
 }
 
 /// The production transport: reqwest with rustls.
@@ -56,23 +71,28 @@ impl HttpTransport {
 }
 
 impl Transport for HttpTransport {
-    fn send(
+    fn send_raw(
         &self,
         method: &str,
         path: &str,
         token: Option<&str>,
+        headers: &[(&str, String)],
         body: Option<Vec<u8>>,
     ) -> Result<HttpResponse, TransportError> {
         let url = format!("{}{}", self.base, path);
         let mut req = match method {
             "POST" => self.client.post(&url),
+            "PUT" => self.client.put(&url),
             _ => self.client.get(&url),
         };
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b);
+            req = req.body(b);
         }
         let classify = |e: reqwest::Error| {
             if e.is_timeout() {

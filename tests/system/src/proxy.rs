@@ -42,6 +42,13 @@ pub enum Mode {
     Random {
         rng: Box<StdRng>,
         rate: f64,
+        max_offset: usize,
+    },
+    /// Every connection's request stream is cut somewhere in `min..max` bytes.
+    CutRequests {
+        rng: Box<StdRng>,
+        min: usize,
+        max: usize,
     },
 }
 
@@ -72,7 +79,14 @@ impl FaultProxy {
                 let fault = match &mut *m.lock().unwrap() {
                     Mode::Clean => Fault::Pass,
                     Mode::Always(f) => f.clone(),
-                    Mode::Random { rng, rate } => pick(rng, *rate),
+                    Mode::Random {
+                        rng,
+                        rate,
+                        max_offset,
+                    } => pick(rng, *rate, *max_offset),
+                    Mode::CutRequests { rng, min, max } => {
+                        Fault::CutRequest(rng.random_range(*min..*max))
+                    }
                 };
                 if !matches!(fault, Fault::Pass) {
                     f.fetch_add(1, Ordering::SeqCst);
@@ -98,11 +112,27 @@ impl FaultProxy {
         *self.mode.lock().unwrap() = mode;
     }
 
-    /// Random faults on `rate` of the connections, reproducible from `seed`.
+    /// Random faults on `rate` of the connections, reproducible from `seed`, cutting within
+    /// the first 2,000 bytes (sync requests and answers are small).
     pub fn random(&self, seed: u64, rate: f64) {
+        self.random_cuts(seed, rate, 2000);
+    }
+
+    /// Cuts every connection's request somewhere between `min` and `max` bytes.
+    pub fn cut_every_request(&self, seed: u64, min: usize, max: usize) {
+        self.set_mode(Mode::CutRequests {
+            rng: Box::new(StdRng::seed_from_u64(seed)),
+            min,
+            max,
+        });
+    }
+
+    /// Random faults cutting anywhere within the first `max_offset` bytes of a connection.
+    pub fn random_cuts(&self, seed: u64, rate: f64, max_offset: usize) {
         self.set_mode(Mode::Random {
             rng: Box::new(StdRng::seed_from_u64(seed)),
             rate,
+            max_offset,
         });
     }
 }
@@ -114,13 +144,13 @@ impl Drop for FaultProxy {
     }
 }
 
-fn pick(rng: &mut StdRng, rate: f64) -> Fault {
+fn pick(rng: &mut StdRng, rate: f64, max_offset: usize) -> Fault {
     if !rng.random_bool(rate) {
         return Fault::Pass;
     }
     match rng.random_range(0..7) {
-        0 | 1 => Fault::CutRequest(rng.random_range(0..2000)),
-        2 | 3 => Fault::CutResponse(rng.random_range(0..2000)),
+        0 | 1 => Fault::CutRequest(rng.random_range(0..max_offset)),
+        2 | 3 => Fault::CutResponse(rng.random_range(0..max_offset)),
         4 => Fault::Delay(Duration::from_millis(rng.random_range(1..30))),
         5 => Fault::Reset,
         _ => Fault::Respond(if rng.random_bool(0.5) {

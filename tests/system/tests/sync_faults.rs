@@ -278,14 +278,15 @@ fn captive_portal_and_bare_200_are_not_acks() {
 struct Overstating(dauria_sync::HttpTransport, std::sync::atomic::AtomicU32);
 
 impl dauria_sync::Transport for Overstating {
-    fn send(
+    fn send_raw(
         &self,
         m: &str,
         p: &str,
         t: Option<&str>,
+        h: &[(&str, String)],
         b: Option<Vec<u8>>,
     ) -> Result<dauria_sync::HttpResponse, dauria_sync::TransportError> {
-        let mut r = self.0.send(m, p, t, b)?;
+        let mut r = self.0.send_raw(m, p, t, h, b)?;
         if r.status == 413 {
             self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }

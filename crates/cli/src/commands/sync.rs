@@ -76,6 +76,11 @@ pub fn sync(dir: &Path, args: SyncArgs) -> Result<ExitCode> {
                     b.set_length(received);
                     b.set_position(received);
                 }
+                Progress::Photos { done, total } => {
+                    b.set_message("photos");
+                    b.set_length(total);
+                    b.set_position(done);
+                }
             }
         }
     });
@@ -92,6 +97,15 @@ pub fn sync(dir: &Path, args: SyncArgs) -> Result<ExitCode> {
         s.pulled,
         store.conflicts()?.len()
     );
+    if s.photos_uploaded > 0 {
+        println!(
+            "sent {} photos ({} bytes)",
+            s.photos_uploaded, s.photo_bytes
+        );
+    }
+    if let Some(e) = &s.photo_error {
+        println!("photos not sent this time: {e}");
+    }
     if s.rejected > 0 {
         println!("rejected changes are listed by `dauria-cli sync status`");
     }

@@ -1,0 +1,158 @@
+//! Photo sync: ask which hashes the server lacks, upload them resumably in checksummed chunks,
+//! and fetch photos lazily by hash.
+
+use crate::{json, Attempt, Progress, SyncClient, SyncError, SyncSummary};
+use dauria_core::{media, Store};
+use dauria_proto::{
+    BlobMissing, BlobQuery, ChunkAck, HEADER_BLOB_OFFSET, HEADER_BLOB_SIZE, HEADER_CHUNK_SHA256,
+};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+
+/// Bytes per uploaded chunk: small enough that a cut costs little on a slow link.
+pub const CHUNK: usize = 256 << 10;
+
+/// Hashes of the photos attached to live observations.
+fn referenced_photos(store: &Store) -> Result<Vec<String>, SyncError> {
+    let mut stmt = store
+        .connection()
+        .prepare(
+            "SELECT DISTINCT j.value FROM observation o JOIN revision r ON r.rev_id = o.rev_id,
+                    json_each(r.body, '$.photos') j
+             WHERE o.deleted = 0 ORDER BY 1",
+        )
+        .map_err(dauria_core::Error::from)?;
+    let rows = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(dauria_core::Error::from)?;
+    Ok(rows
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(dauria_core::Error::from)?)
+}
+
+impl SyncClient<'_> {
+    /// Uploads every photo this laptop has that the server lacks, resuming partial uploads.
+    pub fn push_blobs(
+        &self,
+        store: &Store,
+        progress: &mut dyn FnMut(Progress),
+        summary: &mut SyncSummary,
+    ) -> Result<(), SyncError> {
+        let local: Vec<String> = referenced_photos(store)?
+            .into_iter()
+            .filter(|h| media::has_blob(store.dir(), h))
+            .collect();
+        let mut missing = Vec::new();
+        for part in local.chunks(1000) {
+            let body = serde_json::to_vec(&BlobQuery {
+                hashes: part.to_vec(),
+            })
+            .expect("serialises");
+            let m: BlobMissing = self.exchange(
+                store,
+                "POST",
+                "/v1/blobs/missing",
+                &json(),
+                Some(&body),
+                summary,
+                |r| {
+                    Ok(match serde_json::from_slice(&r.body) {
+                        Ok(m) if r.status == 200 => Attempt::Done(m),
+                        _ => Attempt::Retry(crate::not_sync_server(r)),
+                    })
+                },
+            )?;
+            missing.extend(m.missing);
+        }
+        let mut sizes = Vec::with_capacity(missing.len());
+        for m in &missing {
+            let path = media::blob_path(store.dir(), &m.sha256)?;
+            sizes.push(std::fs::metadata(path).map_or(0, |x| x.len()));
+        }
+        let total: u64 = sizes
+            .iter()
+            .zip(&missing)
+            .map(|(s, m)| s - m.offset.min(*s))
+            .sum();
+        let mut done = 0u64;
+        progress(Progress::Photos { done, total });
+        for m in missing {
+            let bytes = media::read_blob(store.dir(), &m.sha256)?;
+            let size = bytes.len() as u64;
+            let mut offset = m.offset.min(size);
+            while offset < size {
+                let end = (offset as usize + CHUNK).min(bytes.len());
+                let chunk = &bytes[offset as usize..end];
+                let headers = [
+                    ("content-type", "application/octet-stream".to_string()),
+                    (HEADER_BLOB_SIZE, size.to_string()),
+                    (HEADER_BLOB_OFFSET, offset.to_string()),
+                    (HEADER_CHUNK_SHA256, hex::encode(Sha256::digest(chunk))),
+                ];
+                let path = format!("/v1/blobs/{}", m.sha256);
+                let ack: ChunkAck =
+                    self.exchange(store, "PUT", &path, &headers, Some(chunk), summary, |r| {
+                        Ok(
+                            match (r.status, serde_json::from_slice::<ChunkAck>(&r.body)) {
+                                // 409: the server has a different amount; resume from its offset.
+                                (200 | 409, Ok(a)) if a.sha256 == m.sha256 => Attempt::Done(a),
+                                // The chunk arrived damaged: send it again.
+                                (400, _) => Attempt::Retry(crate::error_message(r)),
+                                _ => Attempt::Retry(crate::not_sync_server(r)),
+                            },
+                        )
+                    })?;
+                let next = if ack.complete {
+                    size
+                } else {
+                    ack.offset.min(size)
+                };
+                if next > offset {
+                    summary.photo_bytes += next - offset;
+                    done += next - offset;
+                }
+                offset = next;
+                progress(Progress::Photos {
+                    done: done.min(total),
+                    total,
+                });
+            }
+            summary.photos_uploaded += 1;
+        }
+        Ok(())
+    }
+
+    /// Fetches a photo this laptop lacks (pulled lazily when someone opens it); returns its path.
+    pub fn fetch_blob(&self, store: &Store, sha: &str) -> Result<PathBuf, SyncError> {
+        let path = media::blob_path(store.dir(), sha)?;
+        if path.exists() {
+            return Ok(path);
+        }
+        let mut summary = SyncSummary::default();
+        let bytes: Vec<u8> = self.exchange(
+            store,
+            "GET",
+            &format!("/v1/blobs/{sha}"),
+            &[],
+            None,
+            &mut summary,
+            |r| {
+                Ok(match r.status {
+                    200 if hex::encode(Sha256::digest(&r.body)) == sha => {
+                        Attempt::Done(r.body.clone())
+                    }
+                    200 => Attempt::Retry("the photo arrived damaged".into()),
+                    404 => {
+                        return Err(SyncError::Server {
+                            status: 404,
+                            message: crate::error_message(r),
+                        })
+                    }
+                    _ => Attempt::Retry(crate::not_sync_server(r)),
+                })
+            },
+        )?;
+        media::put_blob(store.dir(), &bytes).map_err(SyncError::Store)?;
+        Ok(path)
+    }
+}
