@@ -5,6 +5,8 @@
 //! (b) importing a CSV of observations, against the same rows inserted raw into a bare table;
 //! (c) keyset pages and species summaries on the imported store; (d) its size on disk.
 
+mod exchange;
+
 use anyhow::{Context, Result};
 use clap::Parser;
 use dauria_core::import::{import_observations, ImportOptions};
@@ -29,6 +31,9 @@ struct Args {
     /// Repetitions of each page query.
     #[arg(long, default_value_t = 200)]
     queries: usize,
+    /// 12-megapixel JPEGs to thumbnail.
+    #[arg(long, default_value_t = 10)]
+    photos: usize,
     /// Folder for the temporary stores and CSV (default: the system's temporary folder).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -554,7 +559,11 @@ fn main() -> Result<()> {
         "",
         None,
     ));
+    eprintln!("(e) Darwin Core Archive export ...");
+    exchange::bench_dwca(&store, work.path(), args.rows, &mut out)?;
     drop(store);
+    eprintln!("(f) thumbnails ...");
+    exchange::bench_thumbnails(args.photos, &mut out)?;
 
     print_table(&out);
     Ok(())
