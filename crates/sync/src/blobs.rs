@@ -1,7 +1,7 @@
 //! Photo sync: ask which hashes the server lacks, upload them resumably in checksummed chunks,
 //! and fetch photos lazily by hash.
 
-use crate::{json, Attempt, Progress, SyncClient, SyncError, SyncSummary};
+use crate::{json, Attempt, Progress, Req, SyncClient, SyncError, SyncSummary};
 use dauria_core::{media, Store};
 use dauria_proto::{
     BlobMissing, BlobQuery, ChunkAck, HEADER_BLOB_OFFSET, HEADER_BLOB_SIZE, HEADER_CHUNK_SHA256,
@@ -50,10 +50,12 @@ impl SyncClient<'_> {
             .expect("serialises");
             let m: BlobMissing = self.exchange(
                 store,
-                "POST",
-                "/v1/blobs/missing",
-                &json(),
-                Some(&body),
+                Req {
+                    method: "POST",
+                    path: "/v1/blobs/missing",
+                    headers: &json(),
+                    body: Some(&body),
+                },
                 summary,
                 |r| {
                     Ok(match serde_json::from_slice(&r.body) {
@@ -90,8 +92,16 @@ impl SyncClient<'_> {
                     (HEADER_CHUNK_SHA256, hex::encode(Sha256::digest(chunk))),
                 ];
                 let path = format!("/v1/blobs/{}", m.sha256);
-                let ack: ChunkAck =
-                    self.exchange(store, "PUT", &path, &headers, Some(chunk), summary, |r| {
+                let ack: ChunkAck = self.exchange(
+                    store,
+                    Req {
+                        method: "PUT",
+                        path: &path,
+                        headers: &headers,
+                        body: Some(chunk),
+                    },
+                    summary,
+                    |r| {
                         Ok(
                             match (r.status, serde_json::from_slice::<ChunkAck>(&r.body)) {
                                 // 409: the server has a different amount; resume from its offset.
@@ -101,7 +111,8 @@ impl SyncClient<'_> {
                                 _ => Attempt::Retry(crate::not_sync_server(r)),
                             },
                         )
-                    })?;
+                    },
+                )?;
                 let next = if ack.complete {
                     size
                 } else {
@@ -131,10 +142,12 @@ impl SyncClient<'_> {
         let mut summary = SyncSummary::default();
         let bytes: Vec<u8> = self.exchange(
             store,
-            "GET",
-            &format!("/v1/blobs/{sha}"),
-            &[],
-            None,
+            Req {
+                method: "GET",
+                path: &format!("/v1/blobs/{sha}"),
+                headers: &[],
+                body: None,
+            },
             &mut summary,
             |r| {
                 Ok(match r.status {

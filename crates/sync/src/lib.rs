@@ -237,6 +237,14 @@ pub struct SyncClient<'t> {
     opts: SyncOptions,
 }
 
+/// One request for [`SyncClient::exchange`].
+struct Req<'a> {
+    method: &'a str,
+    path: &'a str,
+    headers: &'a [(&'a str, String)],
+    body: Option<&'a [u8]>,
+}
+
 fn json() -> [(&'static str, String); 1] {
     [("content-type", "application/json".to_string())]
 }
@@ -268,10 +276,7 @@ impl<'t> SyncClient<'t> {
     fn exchange<T>(
         &self,
         store: &Store,
-        method: &str,
-        path: &str,
-        headers: &[(&str, String)],
-        body: Option<&[u8]>,
+        req: Req<'_>,
         summary: &mut SyncSummary,
         mut accept: impl FnMut(&HttpResponse) -> Result<Attempt<T>, SyncError>,
     ) -> Result<T, SyncError> {
@@ -287,11 +292,11 @@ impl<'t> SyncClient<'t> {
                 .filter(|t| !t.is_empty())
                 .ok_or(SyncError::NotEnrolled)?;
             let r = match self.transport.send_raw(
-                method,
-                path,
+                req.method,
+                req.path,
                 Some(&token),
-                headers,
-                body.map(<[u8]>::to_vec),
+                req.headers,
+                req.body.map(<[u8]>::to_vec),
             ) {
                 Ok(r) => r,
                 Err(e) => {
@@ -340,14 +345,24 @@ impl<'t> SyncClient<'t> {
     }
 
     fn config(&self, store: &Store, summary: &mut SyncSummary) -> Result<SyncConfig, SyncError> {
-        self.exchange(store, "GET", "/v1/config", &[], None, summary, |r| {
-            if r.status == 200 && is_json(r) {
-                if let Ok(c) = serde_json::from_slice::<SyncConfig>(&r.body) {
-                    return Ok(Attempt::Done(c));
+        self.exchange(
+            store,
+            Req {
+                method: "GET",
+                path: "/v1/config",
+                headers: &[],
+                body: None,
+            },
+            summary,
+            |r| {
+                if r.status == 200 && is_json(r) {
+                    if let Ok(c) = serde_json::from_slice::<SyncConfig>(&r.body) {
+                        return Ok(Attempt::Done(c));
+                    }
                 }
-            }
-            Ok(Attempt::Retry(not_sync_server(r)))
-        })
+                Ok(Attempt::Retry(not_sync_server(r)))
+            },
+        )
     }
 
     /// Pushes every pending op. Stops with an error when the server cannot be reached; what
@@ -409,10 +424,12 @@ impl<'t> SyncClient<'t> {
             }
             let answer = self.exchange(
                 store,
-                "POST",
-                "/v1/push",
-                &json(),
-                Some(&body),
+                Req {
+                    method: "POST",
+                    path: "/v1/push",
+                    headers: &json(),
+                    body: Some(&body),
+                },
                 summary,
                 |r| match r.status {
                     200 if is_json(r) => match serde_json::from_slice::<PushResponse>(&r.body) {
@@ -509,8 +526,16 @@ impl<'t> SyncClient<'t> {
         loop {
             let cursor = store.meta(K_CURSOR)?.unwrap_or_default();
             let path = format!("/v1/pull?cursor={cursor}&limit={}", self.opts.pull_limit);
-            let page: PullResponse =
-                self.exchange(store, "GET", &path, &[], None, summary, |r| {
+            let page: PullResponse = self.exchange(
+                store,
+                Req {
+                    method: "GET",
+                    path: &path,
+                    headers: &[],
+                    body: None,
+                },
+                summary,
+                |r| {
                     if r.status == 200 && is_json(r) {
                         if let Ok(p) = serde_json::from_slice::<PullResponse>(&r.body) {
                             return Ok(Attempt::Done(p));
@@ -523,7 +548,8 @@ impl<'t> SyncClient<'t> {
                         });
                     }
                     Ok(Attempt::Retry(not_sync_server(r)))
-                })?;
+                },
+            )?;
             if page.must_refetch {
                 tracing::warn!("the server's changefeed was reset; fetching everything again");
                 store.set_meta(K_CURSOR, &page.cursor)?;
