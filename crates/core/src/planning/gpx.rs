@@ -199,6 +199,7 @@ pub fn import(
         }));
     }
     for (i, t) in data.tracks.into_iter().enumerate() {
+        let label = t.name.clone().unwrap_or_else(|| (i + 1).to_string());
         let km = t.km();
         let (start, end) = match t.span() {
             Some((a, b)) => (
@@ -213,7 +214,7 @@ pub fn import(
                         "no_times",
                         format!(
                             "track {} has no point times, so the visit has no start; set the survey's start date and import again",
-                            t.name.clone().unwrap_or_else(|| (i + 1).to_string())
+                            label
                         ),
                     ))
                 }
@@ -229,7 +230,8 @@ pub fn import(
             start,
             end,
             observers: vec![],
-            protocol: t.name,
+            // A unit's track name is a timestamp or a label, not a sampling protocol.
+            protocol: None,
             // Metre resolution: GPS noise is larger than that.
             effort_value: Some((km * 1000.0).round() / 1000.0),
             effort_unit: Some("km".into()),
@@ -295,11 +297,8 @@ pub fn survey_gpx(store: &Store, survey: &str) -> Result<(::gpx::Gpx, ExportSumm
     visits.sort_by(|a, b| (&a.1.start, &a.0).cmp(&(&b.1.start, &b.0)));
     for (_, v) in visits {
         let mut trk = ::gpx::Track::new();
-        trk.name = Some(
-            v.protocol
-                .clone()
-                .unwrap_or_else(|| format!("visit {}", v.start)),
-        );
+        let protocol = v.protocol.as_deref().unwrap_or("visit");
+        trk.name = Some(format!("{protocol} {}", v.start));
         let mut seg = ::gpx::TrackSegment::new();
         seg.points = v.track.iter().map(gpx_point).collect();
         sum.tracks += 1;
