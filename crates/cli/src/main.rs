@@ -40,6 +40,9 @@ enum Command {
     /// Export records to a file.
     #[command(subcommand)]
     Export(commands::transfer::ExportCommand),
+    /// Read a photo's EXIF time and position, or attach a photo to an observation.
+    #[command(subcommand)]
+    Photo(commands::photo::PhotoCommand),
     /// Exchange a one-time enrollment code for this laptop's sync credential.
     Enroll {
         /// The sync server's address (https://host:port).
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Obs(c) => commands::obs::run(&dir, c),
         Command::Import(c) => commands::transfer::import(&dir, c),
         Command::Export(c) => commands::transfer::export(&dir, c),
+        Command::Photo(c) => commands::photo::run(&dir, c),
         Command::Enroll { server, code } => commands::sync::enroll(&dir, &server, &code),
         Command::Sync(a) => commands::sync::sync(&dir, a),
         Command::Conflicts => commands::sync::conflicts(&dir),

@@ -4,9 +4,11 @@
 //! modules, once the sync client exists.
 
 pub mod budget;
+pub mod dwca;
 pub mod gpx;
 pub mod init;
 pub mod obs;
+pub mod photo;
 pub mod save_loop;
 pub mod stats;
 pub mod survey;

@@ -31,6 +31,9 @@ pub enum ImportCommand {
         #[arg(long)]
         all_or_nothing: bool,
     },
+    /// Import occurrences from a Darwin Core Archive (occurrence core, or event core with an
+    /// occurrence extension). Names not on the checklist are imported as free text and listed.
+    Dwca(super::dwca::ImportArgs),
 }
 
 #[derive(clap::Subcommand)]
@@ -42,14 +45,20 @@ pub enum ExportCommand {
         #[command(flatten)]
         filter: FilterArgs,
     },
+    /// Export a Darwin Core Archive: visits as events, sightings as occurrences, sample results
+    /// as measurements, pathogen results linked to their hosts, with EML metadata.
+    Dwca(super::dwca::ExportArgs),
 }
 
 /// Runs an `import` subcommand.
 pub fn import(dir: &Path, cmd: ImportCommand) -> Result<ExitCode> {
-    let ImportCommand::Observations {
-        file,
-        all_or_nothing,
-    } = cmd;
+    let (file, all_or_nothing) = match cmd {
+        ImportCommand::Observations {
+            file,
+            all_or_nothing,
+        } => (file, all_or_nothing),
+        ImportCommand::Dwca(args) => return super::dwca::import(dir, args),
+    };
     let mut store = super::open_existing(dir)?;
     let f = File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -129,7 +138,10 @@ fn rows(n: u64) -> String {
 
 /// Runs an `export` subcommand.
 pub fn export(dir: &Path, cmd: ExportCommand) -> Result<ExitCode> {
-    let ExportCommand::Observations { file, filter } = cmd;
+    let (file, filter) = match cmd {
+        ExportCommand::Observations { file, filter } => (file, filter),
+        ExportCommand::Dwca(args) => return super::dwca::export(dir, args),
+    };
     let store = super::open_existing(dir)?;
     let filter = filter.resolve(&store)?;
     if file.as_os_str() == "-" {
