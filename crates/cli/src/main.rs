@@ -43,6 +43,9 @@ enum Command {
     /// Read a photo's EXIF time and position, or attach a photo to an observation.
     #[command(subcommand)]
     Photo(commands::photo::PhotoCommand),
+    /// Record disease samples, import lab results by barcode, and summarise results.
+    #[command(subcommand)]
+    Sample(commands::sample::SampleCommand),
     /// Exchange a one-time enrollment code for this laptop's sync credential.
     Enroll {
         /// The sync server's address (https://host:port).
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Import(c) => commands::transfer::import(&dir, c),
         Command::Export(c) => commands::transfer::export(&dir, c),
         Command::Photo(c) => commands::photo::run(&dir, c),
+        Command::Sample(c) => commands::sample::run(&dir, c),
         Command::Enroll { server, code } => commands::sync::enroll(&dir, &server, &code),
         Command::Sync(a) => commands::sync::sync(&dir, a),
         Command::Conflicts => commands::sync::conflicts(&dir),

@@ -102,3 +102,70 @@ fn dwca_export_then_import_into_another_store() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no survey with id nope"));
 }
+
+#[test]
+fn samples_added_then_lab_results_imported_and_summarised() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    ok(&data, &["init"]);
+    let host = ok(
+        &data,
+        &[
+            "obs",
+            "add",
+            "--taxon",
+            "Marmota sibirica",
+            "--count",
+            "1",
+            "--site",
+            "daursky",
+        ],
+    )
+    .trim()
+    .to_string();
+    for barcode in ["RU-001", "RU-002"] {
+        let id = ok(
+            &data,
+            &[
+                "sample",
+                "add",
+                "--host",
+                &host,
+                "--type",
+                "blood",
+                "--barcode",
+                barcode,
+                "--collected-at",
+                "2026-06-01T08:00:00+09:00",
+                "--pathogen",
+                "Yersinia pestis",
+            ],
+        );
+        assert_eq!(id.trim().len(), 36, "sample add prints the new id: {id}");
+    }
+    let csv = tmp.path().join("lab.csv");
+    std::fs::write(
+        &csv,
+        "BARCODE,Result,Result_Date\nRU-001,positive,2026-06-20\nRU-002,negative,2026-06-20\nRU-404,positive,2026-06-20\n",
+    )
+    .unwrap();
+    let out = run(&data, &["sample", "import-results", csv.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unmatched row gives exit status 2"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 4: no sample has barcode RU-404"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 samples updated"));
+    let summary = ok(&data, &["sample", "summary"]);
+    let line = summary
+        .lines()
+        .find(|l| l.contains("Marmota sibirica"))
+        .expect(&summary);
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert!(cells.ends_with(&["1", "1", "0", "0"]), "{summary}");
+}

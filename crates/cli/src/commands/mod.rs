@@ -9,6 +9,7 @@ pub mod gpx;
 pub mod init;
 pub mod obs;
 pub mod photo;
+pub mod sample;
 pub mod save_loop;
 pub mod stats;
 pub mod survey;
