@@ -79,10 +79,10 @@ fn postgres_client(url: &str) -> postgres::Client {
 fn fresh_pg(url: &str, run: usize) -> String {
     let name = format!("dauria_bench_{run}");
     let mut c = postgres_client(url);
-    c.batch_execute(&format!(
-        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-    ))
-    .unwrap();
+    // DROP/CREATE DATABASE may not share a transaction: one statement per call.
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
     match url.rsplit_once('/') {
         Some((base, _)) => format!("{base}/{name}"),
         None => url.to_string(),
