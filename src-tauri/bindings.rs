@@ -2,7 +2,8 @@
 //! `ui/src/lib/bindings/app.ts`; this test fails when that file no longer matches. Run it with
 //! `UPDATE_BINDINGS=1` to rewrite the file.
 
-use crate::sync::{RejectedView, SyncEvent, SyncTotals, SyncView};
+use crate::exchange::{ExportFormat, Exported};
+use crate::sync::{RejectedView, SyncEvent, SyncProgress, SyncTotals, SyncView};
 use std::path::PathBuf;
 use ts_rs::{Config, TS};
 
@@ -22,7 +23,10 @@ fn generate() -> String {
     decl::<RejectedView>(&cfg, &mut out);
     decl::<SyncView>(&cfg, &mut out);
     decl::<SyncTotals>(&cfg, &mut out);
+    decl::<SyncProgress>(&cfg, &mut out);
     decl::<SyncEvent>(&cfg, &mut out);
+    decl::<ExportFormat>(&cfg, &mut out);
+    decl::<Exported>(&cfg, &mut out);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

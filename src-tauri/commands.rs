@@ -1,6 +1,7 @@
 //! IPC commands. Each is one call into `dauria-core` under the store's lock; errors cross as
 //! [`ErrorPayload`] (`{code, message, fields}`) so the UI can branch on the code and translate.
 
+use crate::exchange;
 use crate::sync::{self, SyncView};
 use crate::AppState;
 use dauria_core::coords::{parse_position as parse, Position};
@@ -15,10 +16,10 @@ use dauria_sync::{HttpTransport, SyncError};
 use std::time::Duration;
 use tauri::{Manager, State};
 
-type Reply<T> = Result<T, ErrorPayload>;
+pub(crate) type Reply<T> = Result<T, ErrorPayload>;
 
 /// Runs `f` with the store locked, turning core errors into payloads.
-fn with<T>(
+pub(crate) fn with<T>(
     state: &State<'_, AppState>,
     f: impl FnOnce(&mut Store) -> dauria_core::Result<T>,
 ) -> Reply<T> {
@@ -36,7 +37,9 @@ fn with<T>(
 /// Settings the UI may keep in the store's local (never synced) metadata.
 fn setting_key(key: &str) -> dauria_core::Result<String> {
     match key {
-        "language" | "observer" | "observers" | "last_site" => Ok(format!("ui.{key}")),
+        "language" | "observer" | "observers" | "last_site" | "export_dir" | "survey" => {
+            Ok(format!("ui.{key}"))
+        }
         _ => Err(Error::invalid(
             "key",
             "unknown_setting",
@@ -237,5 +240,21 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sync_status,
         sync_now,
         sync_enroll,
+        exchange::survey_progress,
+        exchange::survey_budget,
+        exchange::double_bookings,
+        exchange::schedule,
+        exchange::data_sheets,
+        exchange::gpx_import,
+        exchange::print,
+        exchange::photo_store,
+        exchange::photo_thumbnail,
+        exchange::photo_fetch,
+        exchange::lab_results_import,
+        exchange::sample_summary,
+        exchange::csv_preview,
+        exchange::csv_import,
+        exchange::dwca_import,
+        exchange::export_file,
     ]
 }

@@ -6,6 +6,7 @@
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod exchange;
 mod logs;
 pub mod sync;
 

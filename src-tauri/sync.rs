@@ -6,7 +6,9 @@
 
 use dauria_core::error::ErrorPayload;
 use dauria_core::Store;
-use dauria_sync::{HttpTransport, SyncClient, SyncError, SyncOptions, SyncStatus, SyncSummary};
+use dauria_sync::{
+    HttpTransport, Progress, SyncClient, SyncError, SyncOptions, SyncStatus, SyncSummary,
+};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,11 +57,36 @@ pub struct SyncTotals {
     pub rejected: u64,
 }
 
+/// How far a running sync has got.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum SyncProgress {
+    /// `done` of `total` changes sent and acknowledged.
+    Push { done: u64, total: u64 },
+    /// Changes received so far.
+    Pull { received: u64 },
+    /// `done` of `total` photo bytes uploaded.
+    Photos { done: u64, total: u64 },
+}
+
+impl From<Progress> for SyncProgress {
+    fn from(p: Progress) -> Self {
+        match p {
+            Progress::Push { done, total } => SyncProgress::Push { done, total },
+            Progress::Pull { received } => SyncProgress::Pull { received },
+            Progress::Photos { done, total } => SyncProgress::Photos { done, total },
+        }
+    }
+}
+
 /// The payload of a `sync` event.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum SyncEvent {
     Started,
+    Progress {
+        progress: SyncProgress,
+    },
     Finished {
         totals: SyncTotals,
         status: Box<SyncView>,
@@ -178,7 +205,9 @@ fn run_once(app: &AppHandle, store: &mut Store, server: &str, running: &AtomicBo
                 max_attempts: 3,
                 ..SyncOptions::default()
             };
-            SyncClient::new(&t, opts).sync(store, &mut |_| {})
+            SyncClient::new(&t, opts).sync(store, &mut |p| {
+                let _ = app.emit("sync", SyncEvent::Progress { progress: p.into() });
+            })
         });
     running.store(false, Ordering::SeqCst);
     let status = Box::new(

@@ -54,10 +54,102 @@ pub struct ImportReport {
 }
 
 /// Options for [`import_observations`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     /// Write nothing if any row is bad.
     pub all_or_nothing: bool,
+    /// The column each header maps to, by position (`None` ignores that header). When absent,
+    /// headers are recognised by name as [`preview_csv`] guesses them.
+    pub columns: Option<Vec<Option<String>>>,
+}
+
+/// The columns an observation CSV may map its headers to: the exported ones, and `position`
+/// (one field with both coordinates, in any notation `parse_position` reads).
+pub fn mappable_columns() -> impl Iterator<Item = &'static str> {
+    COLUMNS.iter().copied().chain(std::iter::once("position"))
+}
+
+/// The first rows of a CSV and the column each header would map to, for a mapping preview.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CsvPreview {
+    pub headers: Vec<String>,
+    /// The guessed column per header (`null`: ignored).
+    pub guessed: Vec<Option<String>>,
+    /// Up to the asked number of rows, as text.
+    pub rows: Vec<Vec<String>>,
+    /// Every column a header may map to.
+    pub columns: Vec<String>,
+}
+
+/// Reads the header and the first `rows` rows of a CSV, guessing the column of each header.
+pub fn preview_csv(input: impl Read, rows: usize) -> Result<CsvPreview> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| Error::invalid("file", "format", format!("cannot read the CSV header: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let guessed = headers
+        .iter()
+        .map(|h| {
+            column_for(h)
+                .filter(|c| seen.insert(*c))
+                .map(str::to_string)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for rec in rdr.records().take(rows) {
+        let rec =
+            rec.map_err(|e| Error::invalid("file", "format", format!("cannot read the CSV: {e}")))?;
+        out.push(rec.iter().map(str::to_string).collect());
+    }
+    Ok(CsvPreview {
+        headers,
+        guessed,
+        rows: out,
+        columns: mappable_columns().map(str::to_string).collect(),
+    })
+}
+
+/// The column positions from an explicit mapping, checked against [`mappable_columns`].
+fn mapped_columns(
+    headers: &[String],
+    columns: &[Option<String>],
+) -> Result<HashMap<&'static str, usize>> {
+    if columns.len() != headers.len() {
+        return Err(Error::invalid(
+            "columns",
+            "count",
+            format!(
+                "the mapping names {} columns but the CSV has {}",
+                columns.len(),
+                headers.len()
+            ),
+        ));
+    }
+    let mut cols = HashMap::new();
+    for (i, c) in columns.iter().enumerate() {
+        let Some(c) = c.as_deref().filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let Some(known) = mappable_columns().find(|k| *k == c) else {
+            return Err(Error::invalid(
+                "columns",
+                "unknown_column",
+                format!("'{c}' is not a column an observation has"),
+            ));
+        };
+        if cols.insert(known, i).is_some() {
+            return Err(Error::invalid(
+                "columns",
+                "duplicate",
+                format!("two headers are mapped to '{c}'"),
+            ));
+        }
+    }
+    Ok(cols)
 }
 
 /// Header aliases (lower-case) for each column we understand.
@@ -289,12 +381,18 @@ pub fn import_observations(
         .iter()
         .map(str::to_string)
         .collect();
-    let mut cols = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        if let Some(c) = column_for(h) {
-            cols.entry(c).or_insert(i);
+    let cols = match &opts.columns {
+        Some(columns) => mapped_columns(&headers, columns)?,
+        None => {
+            let mut cols = HashMap::new();
+            for (i, h) in headers.iter().enumerate() {
+                if let Some(c) = column_for(h) {
+                    cols.entry(c).or_insert(i);
+                }
+            }
+            cols
         }
-    }
+    };
     for needed in ["taxon", "observed_at"] {
         if !cols.contains_key(needed) {
             return Err(Error::invalid(

@@ -244,7 +244,7 @@ pub fn attach_photo(store: &mut Store, observation_id: &str, path: &Path) -> Res
         ));
     };
     let bytes = std::fs::read(path).map_err(io(format!("cannot read {}", path.display())))?;
-    let img = decode_photo(&bytes).map_err(|e| match e {
+    let stored = store_photo(store.dir(), &bytes).map_err(|e| match e {
         Error::Invalid(mut errs) => {
             for fe in &mut errs {
                 fe.message = format!("{}: {}", path.display(), fe.message);
@@ -253,14 +253,13 @@ pub fn attach_photo(store: &mut Store, observation_id: &str, path: &Path) -> Res
         }
         other => other,
     })?;
-    let dir = store.dir().to_path_buf();
-    let sha = sha256_hex(&bytes);
-    let newly_stored = !has_blob(&dir, &sha);
-    put_blob(&dir, &bytes)?;
-    let thumb = thumb_path(&dir, &sha)?;
-    if !thumb.is_file() {
-        write_atomic(&thumb, &thumbnail_jpeg(&img)?)?;
-    }
+    let StoredPhoto {
+        sha256: sha,
+        newly_stored,
+        width,
+        height,
+        ..
+    } = stored;
     // A blob whose revision then fails to save is harmless: it is content-addressed and is
     // simply found already stored on the next attempt.
     let saved = if obs.photos.contains(&sha) {
@@ -273,8 +272,40 @@ pub fn attach_photo(store: &mut Store, observation_id: &str, path: &Path) -> Res
         sha256: sha,
         newly_stored,
         saved,
+        width,
+        height,
+    })
+}
+
+/// A photo kept in the blob store, with what its EXIF says.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StoredPhoto {
+    pub sha256: String,
+    /// False when the same bytes were stored already (the first copy is kept).
+    pub newly_stored: bool,
+    pub width: u32,
+    pub height: u32,
+    pub info: PhotoInfo,
+}
+
+/// Checks that `bytes` decode as an image, stores them by hash and makes the thumbnail. A bad
+/// file is refused before anything is written; nothing refers to the photo until a record lists
+/// its hash, so storing it ahead of the record is harmless.
+pub fn store_photo(dir: &Path, bytes: &[u8]) -> Result<StoredPhoto> {
+    let img = decode_photo(bytes)?;
+    let sha = sha256_hex(bytes);
+    let newly_stored = !has_blob(dir, &sha);
+    put_blob(dir, bytes)?;
+    let thumb = thumb_path(dir, &sha)?;
+    if !thumb.is_file() {
+        write_atomic(&thumb, &thumbnail_jpeg(&img)?)?;
+    }
+    Ok(StoredPhoto {
+        sha256: sha,
+        newly_stored,
         width: img.width(),
         height: img.height(),
+        info: photo_info_bytes(bytes),
     })
 }
 
@@ -332,6 +363,15 @@ pub fn photo_info(path: &Path) -> Result<PhotoInfo> {
         Err(_) => return Ok(PhotoInfo::default()),
     };
     read_info(&exif)
+}
+
+/// Like [`photo_info`] for a photo in memory; unreadable EXIF gives empty fields.
+pub fn photo_info_bytes(bytes: &[u8]) -> PhotoInfo {
+    exif::Reader::new()
+        .read_from_container(&mut Cursor::new(bytes))
+        .ok()
+        .and_then(|exif| read_info(&exif).ok())
+        .unwrap_or_default()
 }
 
 fn read_info(exif: &exif::Exif) -> Result<PhotoInfo> {

@@ -3,9 +3,18 @@
 //! run it with `UPDATE_BINDINGS=1` to rewrite the file.
 
 use dauria_core::coords::Position;
+use dauria_core::dwca::{DwcaExportReport, DwcaImportReport, DwcaRowError};
 use dauria_core::error::ErrorPayload;
-use dauria_core::import::{ImportReport, RowError};
+use dauria_core::import::{CsvPreview, ImportReport, RowError};
+use dauria_core::media::{AttachedPhoto, PhotoInfo, StoredPhoto};
 use dauria_core::model::*;
+use dauria_core::planning::booking::DoubleBooking;
+use dauria_core::planning::budget::{Amounts, BudgetSummary, Total};
+use dauria_core::planning::datasheet::{CountrySheet, SheetStatus};
+use dauria_core::planning::gpx::{ExportSummary, ImportSummary};
+use dauria_core::planning::progress::Progress;
+use dauria_core::planning::timeline::{Activity, ScheduleItem};
+use dauria_core::samples::{LabResultReport, ResultSummary, UnmatchedRow};
 use dauria_core::store::query::*;
 use dauria_core::taxa::TaxonMatch;
 use dauria_core::validate::FieldError;
@@ -69,6 +78,27 @@ fn generate() -> String {
     decl::<Position>(&cfg, o);
     decl::<RowError>(&cfg, o);
     decl::<ImportReport>(&cfg, o);
+    decl::<CsvPreview>(&cfg, o);
+    decl::<PhotoInfo>(&cfg, o);
+    decl::<StoredPhoto>(&cfg, o);
+    decl::<AttachedPhoto>(&cfg, o);
+    decl::<UnmatchedRow>(&cfg, o);
+    decl::<LabResultReport>(&cfg, o);
+    decl::<ResultSummary>(&cfg, o);
+    decl::<DwcaExportReport>(&cfg, o);
+    decl::<DwcaRowError>(&cfg, o);
+    decl::<DwcaImportReport>(&cfg, o);
+    decl::<Progress>(&cfg, o);
+    decl::<Amounts>(&cfg, o);
+    decl::<Total>(&cfg, o);
+    decl::<BudgetSummary>(&cfg, o);
+    decl::<DoubleBooking>(&cfg, o);
+    decl::<Activity>(&cfg, o);
+    decl::<ScheduleItem>(&cfg, o);
+    decl::<SheetStatus>(&cfg, o);
+    decl::<CountrySheet>(&cfg, o);
+    decl::<ImportSummary>(&cfg, o);
+    decl::<ExportSummary>(&cfg, o);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

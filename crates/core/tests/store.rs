@@ -301,6 +301,7 @@ fn csv_import_reports_bad_rows_and_keeps_good_ones() {
         csv.as_bytes(),
         ImportOptions {
             all_or_nothing: true,
+            ..ImportOptions::default()
         },
         |_| {},
     )

@@ -78,7 +78,10 @@ pub fn import(dir: &Path, cmd: ImportCommand) -> Result<ExitCode> {
     let report = import_observations(
         &mut store,
         BufReader::with_capacity(1 << 16, f),
-        ImportOptions { all_or_nothing },
+        ImportOptions {
+            all_or_nothing,
+            ..ImportOptions::default()
+        },
         |bytes| {
             if let Some(b) = &bar {
                 b.set_position(bytes);

@@ -11,9 +11,10 @@ use crate::{Result, Store};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::HashMap;
+use ts_rs::TS;
 
 /// One person booked in two assignments whose days overlap.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct DoubleBooking {
     pub person: String,
     pub person_name: String,
@@ -24,7 +25,9 @@ pub struct DoubleBooking {
     pub second_survey: String,
     pub second_survey_title: String,
     /// First and last overlapping day, inclusive.
+    #[ts(type = "string")]
     pub from: NaiveDate,
+    #[ts(type = "string")]
     pub to: NaiveDate,
 }
 

@@ -18,6 +18,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use ts_rs::TS;
 
 /// The currencies a budget line may use.
 pub const CURRENCIES: [&str; 5] = ["CNY", "MNT", "RUB", "KZT", "USD"];
@@ -128,11 +129,13 @@ impl Rates {
 }
 
 /// Planned and actual amounts, rounded for reporting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Amounts {
     /// Planned (quantity × unit cost).
+    #[ts(type = "string")]
     pub planned: Decimal,
     /// Actually spent, over the lines that have an actual figure.
+    #[ts(type = "string")]
     pub actual: Decimal,
     /// Lines totalled, and those without an actual figure yet.
     pub lines: usize,
@@ -140,7 +143,7 @@ pub struct Amounts {
 }
 
 /// One row of a per-category or per-currency table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Total {
     /// The category or currency this row totals.
     pub key: String,
@@ -149,7 +152,7 @@ pub struct Total {
 }
 
 /// A survey's budget summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct BudgetSummary {
     pub lines: usize,
     /// Per currency, in that currency.

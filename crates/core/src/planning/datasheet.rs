@@ -8,12 +8,13 @@ use crate::{Result, Store};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::HashMap;
+use ts_rs::TS;
 
 /// Days before a deadline from which a data sheet counts as due.
 pub const DUE_WITHIN_DAYS: i64 = 14;
 
 /// Where a country's data sheet stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SheetStatus {
     /// The next deadline is more than 14 days away, or none is set.
@@ -27,7 +28,7 @@ pub enum SheetStatus {
 }
 
 /// One row of the dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct CountrySheet {
     pub country: Country,
     /// Observations whose site (or whose visit's site) is in this country.

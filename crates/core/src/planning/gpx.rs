@@ -16,9 +16,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::io::{BufReader, Read, Write};
 use time::OffsetDateTime;
+use ts_rs::TS;
 
 /// What an import created.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(rename = "GpxImportSummary")]
 pub struct ImportSummary {
     /// Ids of the routes created (GPX routes, then loose waypoints).
     pub routes: Vec<String>,
@@ -32,7 +34,8 @@ pub struct ImportSummary {
 }
 
 /// What an export wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(rename = "GpxExportSummary")]
 pub struct ExportSummary {
     pub routes: usize,
     pub tracks: usize,

@@ -5,9 +5,10 @@ use crate::model::{Body, Kind};
 use crate::{Result, Store};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
+use ts_rs::TS;
 
 /// Progress of one survey.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Progress {
     /// Planned routes, and their total length in km.
     pub routes_planned: usize,

@@ -6,9 +6,10 @@ use crate::model::{Body, Kind};
 use crate::{Result, Store};
 use serde::Serialize;
 use std::collections::HashMap;
+use ts_rs::TS;
 
 /// What a schedule item is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Activity {
     /// The survey's own date range.
@@ -20,7 +21,7 @@ pub enum Activity {
 }
 
 /// One bar or point on the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ScheduleItem {
     pub survey: String,
     pub survey_title: String,

@@ -14,6 +14,8 @@ import type {
   Taxon,
   TaxonMatch,
 } from '../bindings/core';
+import { exchangeMock } from './mock-exchange';
+import { planningMock, type MockStore } from './mock-planning';
 import { BackendError, type Backend, type SettingKey } from './types';
 
 interface Rev {
@@ -179,7 +181,10 @@ export function createMockBackend(): MockBackend {
     return { rev_id: v.rev_id, parents: v.parents, generation: v.generation, device_id: 'mock', device_seq: v.seq, hlc: String(v.seq), written_at: new Date().toISOString(), deleted: v.deleted, body: v.body, head: heads.includes(v) };
   }
 
+  const store: MockStore = { list: () => [...records.values()].map(current).filter((c) => !c.deleted) };
   const api: MockBackend = {
+    ...planningMock(store),
+    ...exchangeMock(store),
     uiReady: async () => {},
     dataDir: async () => '/tmp/dauria-mock',
     logDir: async () => '/tmp/dauria-mock/logs',

@@ -12,6 +12,17 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
+/** Sends a file's bytes as the raw IPC body; other arguments go in percent-encoded headers. */
+async function send<T>(cmd: string, bytes: Uint8Array, headers: Record<string, string> = {}): Promise<T> {
+  const h: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) h[`x-dauria-${k}`] = encodeURIComponent(v);
+  try {
+    return await invoke<T>(cmd, bytes, { headers: h });
+  } catch (e) {
+    throw toBackendError(e);
+  }
+}
+
 export const tauriBackend: Backend = {
   uiReady: () => call('ui_ready'),
   dataDir: () => call('data_dir'),
@@ -37,6 +48,23 @@ export const tauriBackend: Backend = {
   syncNow: () => call('sync_now'),
   syncEnroll: (server, code) => call('sync_enroll', { server, code }),
   onSync: (cb) => listen<SyncEvent>('sync', (e) => cb(e.payload)),
+  surveyProgress: (survey) => call('survey_progress', { survey }),
+  surveyBudget: (survey, currency) => call('survey_budget', { survey, currency }),
+  doubleBookings: () => call('double_bookings'),
+  schedule: (survey) => call('schedule', { survey }),
+  dataSheets: () => call('data_sheets'),
+  gpxImport: (survey, fileName, bytes) => send('gpx_import', bytes, { survey, name: fileName }),
+  print: () => call('print'),
+  photoStore: (fileName, bytes) => send('photo_store', bytes, { name: fileName }),
+  photoThumbnail: (sha) => call('photo_thumbnail', { sha }),
+  photoFetch: (sha) => call('photo_fetch', { sha }),
+  labResultsImport: (bytes) => send('lab_results_import', bytes),
+  sampleSummary: () => call('sample_summary'),
+  csvPreview: (bytes) => send('csv_preview', bytes),
+  csvImport: (bytes, columns, allOrNothing) =>
+    send('csv_import', bytes, { columns: JSON.stringify(columns), 'all-or-nothing': String(allOrNothing) }),
+  dwcaImport: (bytes) => send('dwca_import', bytes),
+  exportFile: (format, survey) => call('export_file', { format, survey }),
 };
 
 /** Whether the page runs inside the Tauri window. */

@@ -2,6 +2,18 @@
 // src-tauri/commands.rs; the mock implements the same contract in memory for browser tests.
 import type {
   Body,
+  BudgetSummary,
+  CountrySheet,
+  CsvPreview,
+  DoubleBooking,
+  DwcaImportReport,
+  GpxImportSummary,
+  ImportReport,
+  LabResultReport,
+  Progress,
+  ResultSummary,
+  ScheduleItem,
+  StoredPhoto,
   CountryChecklist,
   Country,
   Current,
@@ -16,9 +28,9 @@ import type {
   Stats,
   TaxonMatch,
 } from '../bindings/core';
-import type { SyncEvent, SyncView } from '../bindings/app';
+import type { Exported, ExportFormat, SyncEvent, SyncView } from '../bindings/app';
 
-export type SettingKey = 'language' | 'observer' | 'observers' | 'last_site';
+export type SettingKey = 'language' | 'observer' | 'observers' | 'last_site' | 'export_dir' | 'survey';
 
 export interface Backend {
   /** Tells the shell the first screen is interactive (start-up timing). */
@@ -47,6 +59,42 @@ export interface Backend {
   syncEnroll(server: string, code: string): Promise<SyncView>;
   /** Calls `cb` for every event of the background sync task; returns the unsubscribe. */
   onSync(cb: (e: SyncEvent) => void): Promise<() => void>;
+
+  // Planning (issue: survey planning). Records themselves go through create/update/delete.
+  /** Routes, visits, records, effort and team of a survey, against its plan. */
+  surveyProgress(survey: string): Promise<Progress>;
+  /** Budget totals per currency, and per category and overall in `currency` when given. */
+  surveyBudget(survey: string, currency: string | null): Promise<BudgetSummary>;
+  /** Everyone booked in two places at once, across all surveys. */
+  doubleBookings(): Promise<DoubleBooking[]>;
+  /** Schedule items of one survey, or of all surveys when `survey` is null. */
+  schedule(survey: string | null): Promise<ScheduleItem[]>;
+  /** Per country: records collected, next data-sheet deadline and status (as of today). */
+  dataSheets(): Promise<CountrySheet[]>;
+  /** Imports a GPX file (its name and bytes) into a survey: routes, waypoints, tracks as visits. */
+  gpxImport(survey: string, fileName: string, bytes: Uint8Array): Promise<GpxImportSummary>;
+  /** Opens the system print dialog for the current page (print to PDF from there). */
+  print(): Promise<void>;
+
+  // Photos, samples and data exchange.
+  /** Checks, stores (by SHA-256) and thumbnails a photo; reads its EXIF. Nothing is attached yet. */
+  photoStore(fileName: string, bytes: Uint8Array): Promise<StoredPhoto>;
+  /** The thumbnail as a `data:` URL; null when the photo is not on this laptop (not synced yet). */
+  photoThumbnail(sha: string): Promise<string | null>;
+  /** Fetches a photo this laptop lacks from the sync server; false when no server has it. */
+  photoFetch(sha: string): Promise<boolean>;
+  /** Imports lab results (CSV) matched to samples by barcode. */
+  labResultsImport(bytes: Uint8Array): Promise<LabResultReport>;
+  /** Sample results counted by site, host species and pathogen. */
+  sampleSummary(): Promise<ResultSummary[]>;
+  /** The header, guessed column mapping and first rows of an observation CSV. */
+  csvPreview(bytes: Uint8Array): Promise<CsvPreview>;
+  /** Imports observations from CSV with the given column per header (null: ignore). */
+  csvImport(bytes: Uint8Array, columns: (string | null)[], allOrNothing: boolean): Promise<ImportReport>;
+  /** Imports a Darwin Core Archive (occurrence core, or event core with occurrences). */
+  dwcaImport(bytes: Uint8Array): Promise<DwcaImportReport>;
+  /** Writes an export into the export folder (setting `export_dir`, else Documents/Dauria Field). */
+  exportFile(format: ExportFormat, survey: string | null): Promise<Exported>;
 }
 
 /** An error from the backend, with the `{code, message, fields}` payload it carried. */

@@ -20,4 +20,14 @@ running: boolean, };
 
 export type SyncTotals = { pushed: number, pulled: number, conflicts: number, rejected: number, };
 
-export type SyncEvent = { "phase": "started" } | { "phase": "finished", totals: SyncTotals, status: SyncView, } | { "phase": "failed", error: ErrorPayload, status: SyncView, };
+export type SyncProgress = { "step": "push", done: number, total: number, } | { "step": "pull", received: number, } | { "step": "photos", done: number, total: number, };
+
+export type SyncEvent = { "phase": "started" } | { "phase": "progress", progress: SyncProgress, } | { "phase": "finished", totals: SyncTotals, status: SyncView, } | { "phase": "failed", error: ErrorPayload, status: SyncView, };
+
+export type ExportFormat = "dwca" | "csv" | "geojson" | "gpx";
+
+export type Exported = { path: string, size_bytes: number, 
+/**
+ * Rows, features or points written (occurrences for an archive).
+ */
+records: number, };

@@ -224,3 +224,222 @@ export type ImportReport = { rows: number, imported: number, errors: Array<RowEr
  * True when nothing was written because of `all_or_nothing`.
  */
 rolled_back: boolean, };
+
+export type CsvPreview = { headers: Array<string>, 
+/**
+ * The guessed column per header (`null`: ignored).
+ */
+guessed: Array<string | null>, 
+/**
+ * Up to the asked number of rows, as text.
+ */
+rows: Array<Array<string>>, 
+/**
+ * Every column a header may map to.
+ */
+columns: Array<string>, };
+
+export type PhotoInfo = { 
+/**
+ * DateTimeOriginal as the camera's clock showed it, `YYYY-MM-DDTHH:MM:SS`, no offset.
+ */
+local_time: string | null, 
+/**
+ * OffsetTimeOriginal (`+09:00`) when the camera recorded it.
+ */
+utc_offset: string | null, 
+/**
+ * RFC 3339 time, present only when both the time and its offset are known.
+ */
+taken_at: string | null, 
+/**
+ * WGS84 decimal degrees, south and west negative.
+ */
+lat: number | null, lon: number | null, altitude_m: number | null, 
+/**
+ * GPSHPositioningError, when the receiver recorded it.
+ */
+uncertainty_m: number | null, };
+
+export type StoredPhoto = { sha256: string, 
+/**
+ * False when the same bytes were stored already (the first copy is kept).
+ */
+newly_stored: boolean, width: number, height: number, info: PhotoInfo, };
+
+export type AttachedPhoto = { sha256: string, 
+/**
+ * False when the same bytes were already in the blob store.
+ */
+newly_stored: boolean, 
+/**
+ * The observation's new revision; absent when the photo was already attached to it.
+ */
+saved: Saved | null, width: number, height: number, };
+
+export type UnmatchedRow = { 
+/**
+ * 1-based line in the file (the header is line 1).
+ */
+line: number, barcode: string, };
+
+export type LabResultReport = { rows: number, 
+/**
+ * Samples given a new revision.
+ */
+updated: number, 
+/**
+ * Rows that matched a sample already holding the same result.
+ */
+unchanged: number, unmatched: Array<UnmatchedRow>, errors: Array<RowError>, };
+
+export type ResultSummary = { site_id: string | null, site_name: string | null, host_taxon: string | null, 
+/**
+ * Scientific name of the host, or its free-text name.
+ */
+host_name: string | null, pathogen: string | null, pending: number, negative: number, positive: number, inconclusive: number, };
+
+export type DwcaExportReport = { events: number, 
+/**
+ * Events made for sightings recorded without a visit.
+ */
+synthetic_events: number, occurrences: number, 
+/**
+ * Pathogen occurrences derived from sample results (included in `occurrences`).
+ */
+pathogen_occurrences: number, measurements: number, relationships: number, };
+
+export type DwcaRowError = { 
+/**
+ * The data file inside the archive.
+ */
+file: string, 
+/**
+ * 1-based line in that file (the header is line 1).
+ */
+line: number, term: string, reason: string, };
+
+export type DwcaImportReport = { rows: number, imported: number, 
+/**
+ * Scientific names not on the checklist, with how many rows used each; those rows were
+ * imported with the name as free text.
+ */
+unmatched_names: Array<[string, number]>, errors: Array<DwcaRowError>, };
+
+export type Progress = { 
+/**
+ * Planned routes, and their total length in km.
+ */
+routes_planned: number, routes_km: number, 
+/**
+ * Visits recorded, and those finished (with an end time).
+ */
+visits: number, visits_done: number, 
+/**
+ * Observations made on this survey's visits.
+ */
+records: number, 
+/**
+ * Individuals counted (exact counts, or the minimum of an estimate).
+ */
+individuals: number, 
+/**
+ * Effort summed per unit (`km`, `h`, `trap-nights`, ...).
+ */
+effort: { [key in string]: number }, 
+/**
+ * Hours in the field, from visits' start and end times.
+ */
+hours: number, 
+/**
+ * People assigned.
+ */
+team: number, };
+
+export type Amounts = { 
+/**
+ * Planned (quantity × unit cost).
+ */
+planned: string, 
+/**
+ * Actually spent, over the lines that have an actual figure.
+ */
+actual: string, 
+/**
+ * Lines totalled, and those without an actual figure yet.
+ */
+lines: number, lines_without_actual: number, };
+
+export type Total = { 
+/**
+ * The category or currency this row totals.
+ */
+key: string, currency: string, amounts: Amounts, };
+
+export type BudgetSummary = { lines: number, 
+/**
+ * Per currency, in that currency.
+ */
+per_currency: Array<Total>, 
+/**
+ * Per category, in the reporting currency (absent when no reporting currency was given).
+ */
+per_category: Array<Total>, 
+/**
+ * Everything in the reporting currency.
+ */
+reporting: Total | null, };
+
+export type DoubleBooking = { person: string, person_name: string, first_assignment: string, first_survey: string, first_survey_title: string, second_assignment: string, second_survey: string, second_survey_title: string, 
+/**
+ * First and last overlapping day, inclusive.
+ */
+from: string, to: string, };
+
+export type Activity = "survey" | "route" | "assignment";
+
+export type ScheduleItem = { survey: string, survey_title: string, activity: Activity, 
+/**
+ * The record this item comes from (survey, route or assignment id).
+ */
+record: string, 
+/**
+ * What to show: the route's name, or the person's name and role.
+ */
+label: string, 
+/**
+ * Calendar dates, `YYYY-MM-DD`, inclusive.
+ */
+start: string, end: string, };
+
+export type SheetStatus = "on_track" | "due" | "overdue" | "submitted";
+
+export type CountrySheet = { country: Country, 
+/**
+ * Observations whose site (or whose visit's site) is in this country.
+ */
+records: number, 
+/**
+ * The earliest unsubmitted deadline, or the last submitted one when all are in.
+ */
+next_deadline: Deadline | null, status: SheetStatus, };
+
+export type GpxImportSummary = { 
+/**
+ * Ids of the routes created (GPX routes, then loose waypoints).
+ */
+routes: Array<string>, 
+/**
+ * Ids of the visits created from tracks.
+ */
+visits: Array<string>, 
+/**
+ * Points read, over routes, waypoints and tracks.
+ */
+points: number, 
+/**
+ * Kilometres and hours of the imported tracks.
+ */
+track_km: number, track_hours: number, };
+
+export type GpxExportSummary = { routes: number, tracks: number, points: number, };
