@@ -2,7 +2,21 @@
 import { backend } from './backend';
 import type { Site, Taxon } from './bindings/core';
 
-export type Screen = 'home' | 'log' | 'observations' | 'map' | 'checklist' | 'sync' | 'settings';
+export type Screen =
+  | 'home'
+  | 'log'
+  | 'observations'
+  | 'map'
+  | 'checklist'
+  | 'sync'
+  | 'settings'
+  | 'surveys'
+  | 'people'
+  | 'datasheets'
+  | 'partners'
+  | 'cooperation'
+  | 'samples'
+  | 'exchange';
 
 export const nav = $state({
   screen: 'home' as Screen,

@@ -1,5 +1,4 @@
 // The photos, samples and data-exchange part of the in-memory mock backend.
-import type { Current } from '../bindings/core';
 import { BackendError, type Backend } from './types';
 import type { MockStore } from './mock-planning';
 
@@ -12,7 +11,7 @@ const unavailable = (what: string) => async (): Promise<never> => {
   throw new BackendError({ code: 'internal', message: `${what} is not available in the browser preview`, fields: [] });
 };
 
-export function exchangeMock(_store: MockStore & { records?: Current[] }): ExchangeApi {
+export function exchangeMock(_store: MockStore): ExchangeApi {
   return {
     photoStore: unavailable('photos'),
     photoThumbnail: async () => null,

@@ -7,7 +7,7 @@ export interface MockStore {
   list(): Current[];
 }
 
-type PlanningApi = Pick<Backend, 'surveyProgress' | 'surveyBudget' | 'doubleBookings' | 'schedule' | 'dataSheets' | 'gpxImport' | 'print'>;
+type PlanningApi = Pick<Backend, 'surveyProgress' | 'surveyBudget' | 'doubleBookings' | 'schedule' | 'gpxImport' | 'print'>;
 
 const unavailable = (what: string) => async (): Promise<never> => {
   throw new BackendError({ code: 'internal', message: `${what} is not available in the browser preview`, fields: [] });
@@ -23,7 +23,6 @@ export function planningMock(store: MockStore): PlanningApi {
     surveyBudget: unavailable('budget totals'),
     doubleBookings: async () => [],
     schedule: async () => [],
-    dataSheets: async () => [],
     gpxImport: unavailable('GPX import'),
     print: async () => {},
   };

@@ -16,6 +16,7 @@ import type {
 } from '../bindings/core';
 import { exchangeMock } from './mock-exchange';
 import { planningMock, type MockStore } from './mock-planning';
+import { registryMock } from './mock-registry';
 import { BackendError, type Backend, type SettingKey } from './types';
 
 interface Rev {
@@ -185,6 +186,7 @@ export function createMockBackend(): MockBackend {
   const api: MockBackend = {
     ...planningMock(store),
     ...exchangeMock(store),
+    ...registryMock(store),
     uiReady: async () => {},
     dataDir: async () => '/tmp/dauria-mock',
     logDir: async () => '/tmp/dauria-mock/logs',

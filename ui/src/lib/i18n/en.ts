@@ -1,5 +1,11 @@
 // English messages: the reference set of keys. Every other language must have every key.
+import planning from './planning/en';
+import registry from './registry/en';
+import exchange from './exchange/en';
 const en = {
+  ...planning,
+  ...registry,
+  ...exchange,
   'app.title': 'Dauria Field',
   'nav.home': 'Home',
   'nav.log': 'Log a sighting',
@@ -8,6 +14,15 @@ const en = {
   'nav.checklist': 'Checklist',
   'nav.settings': 'Settings',
   'nav.language': 'Language',
+  'nav.surveys': 'Surveys',
+  'nav.people': 'People',
+  'nav.datasheets': 'Data sheets',
+  'nav.partners': 'Partner reserves',
+  'nav.cooperation': 'Cooperation plan',
+  'nav.samples': 'Disease samples',
+  'nav.exchange': 'Import and export',
+  'nav.group.planning': 'Planning',
+  'nav.group.data': 'Data',
 
   'common.save': 'Save',
   'common.cancel': 'Cancel',

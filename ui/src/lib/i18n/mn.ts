@@ -1,7 +1,13 @@
 // Монгол (кирилл)
+import planning from './planning/mn';
+import registry from './registry/mn';
+import exchange from './exchange/mn';
 import type { Messages } from './en';
 
 const mn: Messages = {
+  ...planning,
+  ...registry,
+  ...exchange,
   'app.title': 'Дагуур: хээрийн судалгаа',
   'nav.home': 'Нүүр',
   'nav.log': 'Ажиглалт бүртгэх',
@@ -10,6 +16,15 @@ const mn: Messages = {
   'nav.checklist': 'Зүйлийн жагсаалт',
   'nav.settings': 'Тохиргоо',
   'nav.language': 'Хэл',
+  'nav.surveys': 'Судалгаа',
+  'nav.people': 'Хүмүүс',
+  'nav.datasheets': 'Мэдээллийн хуудас',
+  'nav.partners': 'Хамтрагч газрууд',
+  'nav.cooperation': 'Хамтын ажиллагааны төлөвлөгөө',
+  'nav.samples': 'Өвчний дээж',
+  'nav.exchange': 'Импорт ба экспорт',
+  'nav.group.planning': 'Төлөвлөлт',
+  'nav.group.data': 'Мэдээлэл',
 
   'common.save': 'Хадгалах',
   'common.cancel': 'Болих',

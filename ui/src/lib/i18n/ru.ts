@@ -1,7 +1,13 @@
 // Русский
+import planning from './planning/ru';
+import registry from './registry/ru';
+import exchange from './exchange/ru';
 import type { Messages } from './en';
 
 const ru: Messages = {
+  ...planning,
+  ...registry,
+  ...exchange,
   'app.title': 'Даурия: полевые наблюдения',
   'nav.home': 'Главная',
   'nav.log': 'Новая встреча',
@@ -10,6 +16,15 @@ const ru: Messages = {
   'nav.checklist': 'Список видов',
   'nav.settings': 'Настройки',
   'nav.language': 'Язык',
+  'nav.surveys': 'Обследования',
+  'nav.people': 'Участники',
+  'nav.datasheets': 'Сводки данных',
+  'nav.partners': 'Партнёрские ООПТ',
+  'nav.cooperation': 'План сотрудничества',
+  'nav.samples': 'Пробы на болезни',
+  'nav.exchange': 'Импорт и экспорт',
+  'nav.group.planning': 'Планирование',
+  'nav.group.data': 'Данные',
 
   'common.save': 'Сохранить',
   'common.cancel': 'Отмена',

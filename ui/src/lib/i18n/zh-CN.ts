@@ -1,7 +1,13 @@
 // 简体中文
+import planning from './planning/zh-CN';
+import registry from './registry/zh-CN';
+import exchange from './exchange/zh-CN';
 import type { Messages } from './en';
 
 const zh: Messages = {
+  ...planning,
+  ...registry,
+  ...exchange,
   'app.title': '达乌尔野外调查',
   'nav.home': '首页',
   'nav.log': '记录观察',
@@ -10,6 +16,15 @@ const zh: Messages = {
   'nav.checklist': '物种名录',
   'nav.settings': '设置',
   'nav.language': '语言',
+  'nav.surveys': '调查',
+  'nav.people': '人员',
+  'nav.datasheets': '数据表',
+  'nav.partners': '合作保护区',
+  'nav.cooperation': '合作计划',
+  'nav.samples': '疫病样本',
+  'nav.exchange': '导入与导出',
+  'nav.group.planning': '规划',
+  'nav.group.data': '数据',
 
   'common.save': '保存',
   'common.cancel': '取消',

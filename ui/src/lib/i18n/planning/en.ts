@@ -1,0 +1,5 @@
+// English messages of the planning screens (the reference keys for this part).
+const en = {
+};
+
+export default en;
