@@ -3,7 +3,7 @@
 //! segment written with kamadak-exif's writer and is cross-checked with `exifread` (Python).
 
 use dauria_core::media::{
-    attach_photo, blob_path, has_blob, photo_info, put_blob, thumb_path, THUMB_SIZE,
+    attach_photo, blob_path, has_blob, photo_info, put_blob, store_photo, thumb_path, THUMB_SIZE,
 };
 use dauria_core::model::{Body, CountUnit, Observation};
 use dauria_core::Store;
@@ -347,4 +347,30 @@ fn a_photo_without_exif_gives_empty_info() {
     let tmp = tempfile::tempdir().unwrap();
     let file = write(tmp.path(), "plain.jpg", &jpeg(16, 16, 5));
     assert_eq!(photo_info(&file).unwrap(), Default::default());
+}
+
+#[test]
+fn a_photo_stored_from_memory_is_kept_once_with_its_exif_and_bad_bytes_store_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bytes = jpeg_with_gps();
+    let first = store_photo(dir, &bytes).unwrap();
+    assert!(first.newly_stored);
+    assert!(has_blob(dir, &first.sha256));
+    assert!(thumb_path(dir, &first.sha256).unwrap().is_file());
+    assert_eq!(
+        first.info.taken_at.as_deref(),
+        Some("2024-06-01T07:30:15+09:00")
+    );
+    assert!((first.info.lon.unwrap() - 115.5).abs() < 1e-9);
+    let again = store_photo(dir, &bytes).unwrap();
+    assert_eq!(again.sha256, first.sha256);
+    assert!(!again.newly_stored, "the same bytes are stored once");
+    assert_eq!(blob_files(dir).len(), 2, "one photo and its thumbnail");
+
+    let good = jpeg(320, 240, 9);
+    let err = store_photo(dir, &good[..good.len() / 3]).unwrap_err();
+    assert_eq!(err.code(), "invalid");
+    assert!(err.to_string().contains("cut short"), "{err}");
+    assert_eq!(blob_files(dir).len(), 2, "a refused photo writes nothing");
 }

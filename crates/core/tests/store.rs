@@ -1,6 +1,6 @@
 //! Store behaviour on a real SQLite file in a temporary folder.
 
-use dauria_core::import::{export_observations, import_observations, ImportOptions};
+use dauria_core::import::{export_observations, import_observations, preview_csv, ImportOptions};
 use dauria_core::model::*;
 use dauria_core::store::query::ObservationFilter;
 use dauria_core::taxa::TaxonIndex;
@@ -332,4 +332,73 @@ fn csv_import_reports_bad_rows_and_keeps_good_ones() {
         text.contains("Marmota sibirica") && text.contains("Daursky"),
         "{text}"
     );
+}
+
+#[test]
+fn csv_headers_nobody_guesses_can_be_mapped_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    // A historical sheet with headers in Russian: nothing is recognised by name.
+    let csv = "Вид,Кол-во,Широта,Долгота,Дата,Примечание\n\
+               Canis lupus,2,49.7,115.1,2026-06-01T07:30:00+08:00,у дороги\n\
+               Canis lupus,x,49.7,115.1,2026-06-01T08:30:00+08:00,\n";
+    let p = preview_csv(csv.as_bytes(), 8).unwrap();
+    assert_eq!(p.headers.len(), 6);
+    assert!(p.guessed.iter().all(Option::is_none), "{:?}", p.guessed);
+    assert_eq!(p.rows.len(), 2);
+    assert_eq!(p.rows[0][5], "у дороги");
+    assert!(p.columns.iter().any(|c| c == "position"));
+    let err = import_observations(&mut store, csv.as_bytes(), ImportOptions::default(), |_| {})
+        .unwrap_err();
+    assert!(err.to_string().contains("no 'taxon' column"), "{err}");
+
+    let map = |cols: &[&str]| ImportOptions {
+        columns: Some(
+            cols.iter()
+                .map(|c| (!c.is_empty()).then(|| c.to_string()))
+                .collect(),
+        ),
+        ..ImportOptions::default()
+    };
+    let bad = [
+        (
+            vec!["taxon", "count"],
+            "mapping names 2 columns but the CSV has 6",
+        ),
+        (
+            vec!["taxon", "count", "lat", "lat", "observed_at", ""],
+            "two headers are mapped to 'lat'",
+        ),
+        (
+            vec!["taxon", "count", "lat", "lon", "observed_at", "colour"],
+            "'colour' is not a column",
+        ),
+    ];
+    for (cols, want) in bad {
+        let err = import_observations(&mut store, csv.as_bytes(), map(&cols), |_| {}).unwrap_err();
+        assert!(err.to_string().contains(want), "{cols:?}: {err}");
+    }
+    assert_eq!(
+        store.stats().unwrap().observations,
+        0,
+        "a bad mapping writes nothing"
+    );
+
+    let r = import_observations(
+        &mut store,
+        csv.as_bytes(),
+        map(&["taxon", "count", "lat", "lon", "observed_at", "notes"]),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!((r.rows, r.imported), (2, 1));
+    assert_eq!(
+        (r.errors[0].line, r.errors[0].column.as_str()),
+        (3, "Кол-во")
+    );
+    let page = store
+        .observations(&ObservationFilter::default(), None, 10)
+        .unwrap();
+    assert_eq!(page.rows[0].observation.notes.as_deref(), Some("у дороги"));
+    assert_eq!(page.rows[0].observation.count, Some(2));
 }

@@ -1,11 +1,15 @@
 //! Sync benchmarks (`make bench`): push and pull of 100,000 observations against a loopback
 //! `dauria-server` (SQLite, and PostgreSQL when `DAURIA_TEST_PG_URL` is set), each against the
 //! server database's raw insert rate measured in the same run; and 50 laptops pushing 2,000
-//! observations each at once.
+//! observations each at once; and photo upload throughput on loopback against a raw TCP copy of
+//! the same bytes.
 
-use dauria_core::Store;
+use dauria_core::model::Body;
+use dauria_core::{media, Store};
 use dauria_sync::{HttpTransport, SyncClient, SyncOptions};
 use dauria_system_tests::{sighting, Laptop, ServerProcess};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -95,6 +99,107 @@ struct Row {
     baseline: String,
     ratio: String,
     goal: String,
+}
+
+/// Pseudo-random bytes (photos do not compress).
+fn noise(size: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..size)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// A laptop with `count` sightings, each with one photo of `size` bytes.
+fn laptop_with_photos(count: usize, size: usize) -> (Laptop, Vec<Vec<u8>>) {
+    let mut l = Laptop::new("photographer");
+    let mut photos = Vec::new();
+    for i in 0..count {
+        let bytes = noise(size, 7 + i as u64);
+        let sha = media::put_blob(l.store.dir(), &bytes).unwrap();
+        let saved = l.log("Otocolobus manul", 1);
+        let cur = l.store.get(&saved.id).unwrap().unwrap();
+        let Some(Body::Observation(mut o)) = cur.body else {
+            unreachable!()
+        };
+        o.photos.push(sha);
+        l.store
+            .update(&saved.id, &cur.rev_id, &Body::Observation(o))
+            .unwrap();
+        photos.push(bytes);
+    }
+    (l, photos)
+}
+
+/// Bytes per second of sending `photos` over a plain loopback TCP connection to a reader that
+/// discards them: the raw copy speed of the same bytes, without HTTP, hashing or fsync.
+fn raw_tcp_copy(photos: &[Vec<u8>]) -> f64 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let total: usize = photos.iter().map(Vec::len).sum();
+    let reader = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = vec![0u8; 256 << 10];
+        let mut got = 0;
+        while got < total {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "the sender closed early");
+            got += n;
+        }
+        s.write_all(b"k").unwrap();
+    });
+    let start = Instant::now();
+    let mut s = TcpStream::connect(addr).unwrap();
+    for p in photos {
+        s.write_all(p).unwrap();
+    }
+    let mut ack = [0u8; 1];
+    s.read_exact(&mut ack).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    reader.join().unwrap();
+    total as f64 / secs
+}
+
+/// Photo upload throughput (bytes/s) to a fresh SQLite server, and the raw copy baseline.
+fn bench_photos(runs: usize, rows: &mut Vec<Row>) {
+    let (count, size) = (40, 4 << 20);
+    let (source, photos) = laptop_with_photos(count, size);
+    let total = (count * size) as f64;
+    let (mut upload, mut raw) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let sdir = tempfile::tempdir().unwrap();
+        let server = ServerProcess::start(sdir.path(), None, None, &[]);
+        let l = Laptop {
+            store: Store::open(source.dir.path()).unwrap(),
+            dir: tempfile::tempdir().unwrap(),
+            name: "photographer".into(),
+        };
+        l.enroll(&server, "field");
+        let t = HttpTransport::new(&server.url(), Duration::from_secs(120)).unwrap();
+        let c = SyncClient::new(&t, opts());
+        let mut summary = Default::default();
+        let start = Instant::now();
+        c.push_blobs(&l.store, &mut |_| {}, &mut summary).unwrap();
+        upload.push(total / start.elapsed().as_secs_f64());
+        let stored = std::fs::read_dir(sdir.path().join("blobs"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert!(stored > 0, "the server kept the photos");
+        raw.push(raw_tcp_copy(&photos));
+    }
+    let (u, r) = (median(upload), median(raw));
+    let mbs = |b: f64| b / (1 << 20) as f64;
+    rows.push(Row {
+        what: format!("photo upload {count} × 4 MiB → SQLite server"),
+        value: format!("{:.1} MiB/s", mbs(u)),
+        baseline: format!("raw TCP copy {:.0} MiB/s", mbs(r)),
+        ratio: format!("{:.2}×", u / r),
+        goal: "(no number set)".into(),
+    });
 }
 
 fn main() {
@@ -219,6 +324,7 @@ fn main() {
         ratio: format!("{:.0} obs/s", 100_000.0 / total.as_secs_f64()),
         goal: "zero errors".into(),
     });
+    bench_photos(runs, &mut rows);
     println!(
         "\n{:<48} {:>18} {:>24} {:>10}  goal",
         "sync benchmark", "median", "baseline (same run)", "ratio"
