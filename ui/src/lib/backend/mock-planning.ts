@@ -1,10 +1,28 @@
-// The planning part of the in-memory mock backend (browser tests and UI development).
-import type { Current } from '../bindings/core';
+// The planning part of the in-memory mock backend (browser tests and UI development). It computes
+// progress, budget totals, double bookings and the schedule from the mock's records by the same
+// rules as dauria-core's planning module.
+import type {
+  Assignment,
+  Body,
+  BudgetLine,
+  Current,
+  DoubleBooking,
+  GpxImportSummary,
+  Progress,
+  ScheduleItem,
+  Survey,
+  Waypoint,
+} from '../bindings/core';
+import { lengthKm } from '../plan/geo';
+import { CURRENCIES, MissingRate, isDecimal, normaliseDecimal, summarise } from '../plan/money';
+import { dayNumber } from '../plan/timeline';
 import { BackendError, type Backend } from './types';
 
-/** What the planning mock reads from the mock's records. */
+/** What the planning mock reads from the mock's records (and, when given, how it adds one). */
 export interface MockStore {
   list(): Current[];
+  /** Creates a record and returns its id (GPX import needs it). */
+  create?(body: Body): string;
 }
 
 type PlanningApi = Pick<Backend, 'surveyProgress' | 'surveyBudget' | 'doubleBookings' | 'schedule' | 'gpxImport' | 'print'>;
@@ -13,17 +31,201 @@ const unavailable = (what: string) => async (): Promise<never> => {
   throw new BackendError({ code: 'internal', message: `${what} is not available in the browser preview`, fields: [] });
 };
 
+const invalid = (field: string, rule: string, message: string) =>
+  new BackendError({ code: 'invalid', message, fields: [{ field, rule, message }] });
+
+const isDate = (s: string | null | undefined): s is string => !!s && !Number.isNaN(dayNumber(s));
+
+/** Reads the points of a GPX file: routes, loose waypoints (one route) and tracks. */
+function parseGpx(text: string): { routes: { name: string; points: Waypoint[] }[]; tracks: { name: string; points: Waypoint[] }[] } {
+  const doc = new DOMParser().parseFromString(text, 'application/xml');
+  if (doc.getElementsByTagName('parsererror').length || doc.documentElement.localName !== 'gpx')
+    throw invalid('file', 'format', 'the file is not GPX (no <gpx> element)');
+  const point = (e: Element): Waypoint => {
+    const lat = Number(e.getAttribute('lat'));
+    const lon = Number(e.getAttribute('lon'));
+    if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180)
+      throw invalid('file', 'range', `a point has no valid lat/lon (${e.getAttribute('lat')}, ${e.getAttribute('lon')})`);
+    const child = (n: string) => [...e.children].find((c) => c.localName === n)?.textContent?.trim() || null;
+    const ele = child('ele');
+    return { name: child('name'), lat, lon, time: child('time'), ele: ele === null ? null : Number(ele) };
+  };
+  const nameOf = (e: Element, fallback: string) => [...e.children].find((c) => c.localName === 'name')?.textContent?.trim() || fallback;
+  const all = (root: Element | Document, n: string) => [...root.getElementsByTagNameNS('*', n)];
+  const routes = all(doc, 'rte').map((r, i) => ({ name: nameOf(r, `Route ${i + 1}`), points: all(r, 'rtept').map(point) }));
+  const loose = [...doc.documentElement.children].filter((c) => c.localName === 'wpt').map(point);
+  if (loose.length) routes.push({ name: 'Waypoints', points: loose });
+  const tracks = all(doc, 'trk').map((t, i) => ({ name: nameOf(t, `Track ${i + 1}`), points: all(t, 'trkpt').map(point) }));
+  return { routes, tracks };
+}
+
 export function planningMock(store: MockStore): PlanningApi {
-  const routes = (survey: string) => store.list().filter((c) => c.body?.kind === 'route' && c.body.body.survey === survey);
-  const team = (survey: string) => store.list().filter((c) => c.body?.kind === 'assignment' && c.body.body.survey === survey);
+  const bodies = <K extends Body['kind']>(kind: K) =>
+    store.list().flatMap((c) => (c.body?.kind === kind ? [{ id: c.id, body: c.body.body as Extract<Body, { kind: K }>['body'] }] : []));
+  function survey(id: string): Survey {
+    const c = store.list().find((x) => x.id === id);
+    if (!c || c.body?.kind !== 'survey') throw new BackendError({ code: 'not_found', message: `there is no survey ${id}`, fields: [] });
+    return c.body.body;
+  }
+  const personName = (id: string) => bodies('person').find((p) => p.id === id)?.body.name ?? id;
+
   return {
-    surveyProgress: async (survey) => {
-      return { routes_planned: routes(survey).length, routes_km: 0, visits: 0, visits_done: 0, records: 0, individuals: 0, effort: {}, hours: 0, team: team(survey).length };
+    surveyProgress: async (id) => {
+      survey(id);
+      const p: Progress = { routes_planned: 0, routes_km: 0, visits: 0, visits_done: 0, records: 0, individuals: 0, effort: {}, hours: 0, team: 0 };
+      for (const r of bodies('route')) {
+        if (r.body.survey !== id) continue;
+        p.routes_planned += 1;
+        p.routes_km += lengthKm(r.body.waypoints);
+      }
+      const visits = new Set<string>();
+      for (const v of bodies('visit')) {
+        if (v.body.survey !== id) continue;
+        visits.add(v.id);
+        p.visits += 1;
+        if (v.body.end) {
+          p.visits_done += 1;
+          const a = Date.parse(v.body.start);
+          const b = Date.parse(v.body.end);
+          if (!Number.isNaN(a) && !Number.isNaN(b)) p.hours += Math.max(0, Math.floor((b - a) / 1000)) / 3600;
+        }
+        if (v.body.effort_value !== null && v.body.effort_unit) {
+          p.effort[v.body.effort_unit] = (p.effort[v.body.effort_unit] ?? 0) + v.body.effort_value;
+        }
+      }
+      for (const o of bodies('observation')) {
+        if (o.body.visit && visits.has(o.body.visit)) {
+          p.records += 1;
+          p.individuals += o.body.count ?? o.body.count_min ?? 0;
+        }
+      }
+      p.team = new Set(bodies('assignment').filter((a) => a.body.survey === id).map((a) => a.body.person)).size;
+      return p;
     },
-    surveyBudget: unavailable('budget totals'),
-    doubleBookings: async () => [],
-    schedule: async () => [],
-    gpxImport: unavailable('GPX import'),
+
+    surveyBudget: async (id, currency) => {
+      const s = survey(id);
+      for (const r of s.exchange_rates ?? []) {
+        const code = r.currency.trim().toUpperCase();
+        if (!(CURRENCIES as readonly string[]).includes(code))
+          throw invalid('exchange_rates.currency', 'unknown_currency', `currency '${r.currency}' is not one of ${CURRENCIES.join(', ')}`);
+        const v = normaliseDecimal(r.per_usd);
+        if (!isDecimal(v)) throw invalid('exchange_rates.per_usd', 'format', `'${r.per_usd}' is not a decimal number like 1250.50`);
+        if (Number(v) <= 0) throw invalid('exchange_rates.per_usd', 'positive', `the rate for ${code} must be more than zero, not ${r.per_usd}`);
+      }
+      const reporting = currency ? currency.trim().toUpperCase() : null;
+      if (reporting && !(CURRENCIES as readonly string[]).includes(reporting))
+        throw invalid('currency', 'unknown_currency', `currency '${reporting}' is not one of ${CURRENCIES.join(', ')}`);
+      const lines: BudgetLine[] = bodies('budget_line').filter((l) => l.body.survey === id).map((l) => l.body);
+      for (const l of lines) {
+        if (!isDecimal(l.quantity)) throw invalid('quantity', 'format', `'${l.quantity}' is not a decimal number like 1250.50`);
+        if (!isDecimal(l.unit_cost)) throw invalid('unit_cost', 'format', `'${l.unit_cost}' is not a decimal number like 1250.50`);
+      }
+      try {
+        return summarise(lines, s.exchange_rates ?? [], reporting);
+      } catch (e) {
+        if (e instanceof MissingRate) throw invalid('exchange_rates', 'missing_rate', e.message);
+        throw e;
+      }
+    },
+
+    doubleBookings: async () => {
+      const surveys = new Map(bodies('survey').map((s) => [s.id, s.body]));
+      const byPerson = new Map<string, { id: string; a: Assignment; from: string; to: string }[]>();
+      for (const { id, body: a } of bodies('assignment')) {
+        const s = surveys.get(a.survey);
+        if (!s) continue;
+        const d = (v: string | null | undefined) => (isDate(v) ? v : null);
+        const from = d(a.from) ?? d(s.start_date) ?? d(a.to) ?? d(s.end_date);
+        const to = d(a.to) ?? d(s.end_date) ?? from;
+        if (!from || !to) continue;
+        if (!byPerson.has(a.person)) byPerson.set(a.person, []);
+        byPerson.get(a.person)!.push({ id, a, from, to });
+      }
+      const out: DoubleBooking[] = [];
+      for (const [person, list] of byPerson) {
+        list.sort((x, y) => (x.from < y.from ? -1 : x.from > y.from ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+        for (let i = 0; i < list.length; i++) {
+          for (let j = i + 1; j < list.length; j++) {
+            const x = list[i];
+            const y = list[j];
+            const from = x.from > y.from ? x.from : y.from;
+            const to = x.to < y.to ? x.to : y.to;
+            if (from > to) continue;
+            out.push({
+              person,
+              person_name: personName(person),
+              first_assignment: x.id,
+              first_survey: x.a.survey,
+              first_survey_title: surveys.get(x.a.survey)?.title ?? '',
+              second_assignment: y.id,
+              second_survey: y.a.survey,
+              second_survey_title: surveys.get(y.a.survey)?.title ?? '',
+              from,
+              to,
+            });
+          }
+        }
+      }
+      const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      return out.sort((a, b) => cmp(a.person_name, b.person_name) || cmp(a.from, b.from) || cmp(a.first_assignment, b.first_assignment));
+    },
+
+    schedule: async (only) => {
+      const items: ScheduleItem[] = [];
+      const surveys = new Map(bodies('survey').map((s) => [s.id, s.body]));
+      for (const [id, s] of surveys) {
+        const start = s.start_date ?? s.end_date;
+        if (start) items.push({ survey: id, survey_title: s.title, activity: 'survey', record: id, label: s.title, start, end: s.end_date ?? start });
+      }
+      for (const { id, body: r } of bodies('route')) {
+        const s = surveys.get(r.survey);
+        if (r.planned_date && s)
+          items.push({ survey: r.survey, survey_title: s.title, activity: 'route', record: id, label: r.name, start: r.planned_date, end: r.planned_date });
+      }
+      for (const { id, body: a } of bodies('assignment')) {
+        const s = surveys.get(a.survey);
+        if (!s) continue;
+        const start = a.from ?? s.start_date;
+        const end = a.to ?? s.end_date ?? start;
+        if (!start || !end) continue;
+        items.push({ survey: a.survey, survey_title: s.title, activity: 'assignment', record: id, label: `${personName(a.person)} (${a.role})`, start, end });
+      }
+      const order = { survey: 0, route: 1, assignment: 2 };
+      const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      return items
+        .filter((i) => only === null || i.survey === only)
+        .sort((a, b) => cmp(a.start, b.start) || cmp(a.survey_title, b.survey_title) || order[a.activity] - order[b.activity] || cmp(a.label, b.label));
+    },
+
+    gpxImport: store.create
+      ? async (id, fileName, bytes) => {
+          survey(id);
+          const create = store.create!;
+          const { routes, tracks } = parseGpx(new TextDecoder().decode(bytes));
+          const summary: GpxImportSummary = { routes: [], visits: [], points: 0, track_km: 0, track_hours: 0 };
+          for (const r of routes) {
+            summary.points += r.points.length;
+            summary.routes.push(create({ kind: 'route', body: { survey: id, name: r.name, waypoints: r.points, planned_date: null, transport: null } }));
+          }
+          for (const tr of tracks) {
+            if (!tr.points.length) continue;
+            summary.points += tr.points.length;
+            const times = tr.points.map((p) => p.time).filter((x): x is string => !!x);
+            const start = times[0] ?? new Date().toISOString();
+            const end = times.length > 1 ? times[times.length - 1] : null;
+            const km = lengthKm(tr.points);
+            summary.track_km += km;
+            if (end) summary.track_hours += Math.max(0, Date.parse(end) - Date.parse(start)) / 3_600_000;
+            summary.visits.push(
+              create({ kind: 'visit', body: { survey: id, site: null, start, end, observers: [], protocol: `GPX ${fileName}: ${tr.name}`, effort_value: km, effort_unit: 'km', weather: null, track: tr.points } }),
+            );
+          }
+          if (!summary.points) throw invalid('file', 'empty', `${fileName} has no routes, waypoints or tracks`);
+          return summary;
+        }
+      : unavailable('GPX import'),
+
     print: async () => {},
   };
 }

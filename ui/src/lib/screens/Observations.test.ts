@@ -4,6 +4,9 @@ import { useBackend } from '../backend';
 import { createMockBackend, type MockBackend } from '../backend/mock';
 import type { Observation } from '../bindings/core';
 import { setLocale } from '../i18n/index.svelte';
+import { mockServer, sha256Hex } from '../backend/mock-exchange';
+import { samplesNav } from '../components/exchange/samples-state.svelte';
+import { jpeg } from '../components/media/testing';
 import { loadCache, nav, toast } from '../state.svelte';
 import Observations from './Observations.svelte';
 
@@ -54,5 +57,54 @@ describe('observations screen', () => {
     const merged = await mock.getRecord(id);
     expect(merged?.body?.kind === 'observation' && merged.body.body.count).toBe(42);
     await waitFor(() => expect(container.querySelector('#conflict-badge')).toBeNull());
+  });
+});
+
+describe('photos of a sighting', () => {
+  it('shows the thumbnails, fetches a photo this laptop lacks and opens one larger', async () => {
+    const here = await mock.photoStore('a.jpg', jpeg({ seed: 11 }));
+    const remoteBytes = jpeg({ seed: 12 });
+    const remote = sha256Hex(remoteBytes);
+    const absent = sha256Hex(jpeg({ seed: 13 }));
+    mockServer.photos.set(remote, remoteBytes);
+    const cur = (await mock.getRecord(id))!;
+    await mock.updateRecord(id, cur.rev_id, { kind: 'observation', body: { ...body, photos: [here.sha256, remote, absent] } });
+    const { container } = render(Observations);
+    await waitFor(() => expect(container.querySelectorAll('#photo-strip [data-testid="photo-open"] img')).toHaveLength(1));
+    await waitFor(() => expect(container.querySelectorAll('[data-testid="photo-missing"]')).toHaveLength(2));
+    expect(container.querySelector(`[data-sha="${remote}"]`)!.textContent).toContain('Not on this laptop yet');
+
+    await fireEvent.click(container.querySelector(`[data-sha="${remote}"] [data-testid="photo-fetch"]`)!);
+    await waitFor(() => expect(container.querySelector(`[data-sha="${remote}"] img`)).not.toBeNull());
+    await fireEvent.click(container.querySelector(`[data-sha="${absent}"] [data-testid="photo-fetch"]`)!);
+    await waitFor(() => expect(container.querySelector(`[data-sha="${absent}"] [data-testid="photo-message"]`)).not.toBeNull());
+    expect(container.querySelector(`[data-sha="${absent}"] [data-testid="photo-message"]`)!.textContent).toContain('The server does not have this photo yet');
+
+    await fireEvent.click(container.querySelector(`[data-sha="${here.sha256}"] [data-testid="photo-open"]`)!);
+    expect(container.querySelector('#photo-viewer img')!.getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    expect(container.querySelector('#photo-viewer')).toBeNull();
+    mockServer.photos.delete(remote);
+  });
+
+  it('counts the photos of each revision in the history', async () => {
+    const here = await mock.photoStore('a.jpg', jpeg({ seed: 14 }));
+    const cur = (await mock.getRecord(id))!;
+    await mock.updateRecord(id, cur.rev_id, { kind: 'observation', body: { ...body, photos: [here.sha256] } });
+    const { container } = render(Observations);
+    await waitFor(() => expect(container.querySelector('#history-toggle')).not.toBeNull());
+    await fireEvent.click(container.querySelector('#history-toggle')!);
+    await waitFor(() => expect(container.querySelectorAll('#history li')).toHaveLength(2));
+    expect(container.querySelectorAll('[data-testid="history-photos"]')).toHaveLength(1);
+    expect(container.querySelector('[data-testid="history-photos"]')!.textContent).toBe('photos: 1');
+  });
+
+  it('sends the user to Samples with this sighting as the host', async () => {
+    const { container } = render(Observations);
+    await waitFor(() => expect(container.querySelector('#add-sample')).not.toBeNull());
+    await fireEvent.click(container.querySelector('#add-sample')!);
+    expect(nav.screen).toBe('samples');
+    expect(samplesNav.hostId).toBe(id);
+    samplesNav.hostId = null;
   });
 });

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { storedZip } from '../components/exchange/testing';
+import { jpeg } from '../components/media/testing';
+import { createMockBackend } from './mock';
+import { parseCsv, sha256Hex } from './mock-exchange';
+import { BackendError } from './types';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+describe('mock exchange backend', () => {
+  it('hashes with SHA-256', () => {
+    expect(sha256Hex(enc('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex(new Uint8Array(0))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(sha256Hex(new Uint8Array(1000).fill(97))).toBe('41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3');
+  });
+
+  it('stores a photo once, reads its EXIF and refuses broken files naming them', async () => {
+    const b = createMockBackend();
+    const bytes = jpeg({ exif: { time: '2026:06:01 07:42:00', offset: '+08:00', lat: [49, 42, 36], lon: [115, 7, 12], errorM: 8 } });
+    const first = await b.photoStore('a.jpg', bytes);
+    expect(first.newly_stored).toBe(true);
+    expect([first.width, first.height]).toEqual([640, 480]);
+    expect(first.info.taken_at).toBe('2026-06-01T07:42:00+08:00');
+    expect(first.info.lat).toBeCloseTo(49.71, 6);
+    expect(first.info.lon).toBeCloseTo(115.12, 6);
+    expect(first.info.uncertainty_m).toBe(8);
+    expect((await b.photoStore('copy.jpg', bytes)).newly_stored).toBe(false);
+    expect(await b.photoThumbnail(first.sha256)).toMatch(/^data:image\/jpeg;base64,/);
+    const refused = await b.photoStore('cut.jpg', jpeg({ truncated: true })).catch((e) => e);
+    expect(refused).toBeInstanceOf(BackendError);
+    expect(refused.payload.fields[0]).toMatchObject({ field: 'photo', rule: 'truncated' });
+    expect(refused.message).toMatch(/^cut\.jpg: /);
+    await expect(b.photoStore('notes.txt', enc('hello'))).rejects.toMatchObject({ payload: { fields: [{ rule: 'unsupported_format' }] } });
+  });
+
+  it('reads quoted CSV fields with the line each row starts on', () => {
+    expect(parseCsv('a,b\n"x, y","multi\nline"\n3,4\n')).toEqual([
+      { line: 1, cells: ['a', 'b'] },
+      { line: 2, cells: ['x, y', 'multi\nline'] },
+      { line: 4, cells: ['3', '4'] },
+    ]);
+  });
+
+  it('imports a Darwin Core Archive, keeping unknown names as free text', async () => {
+    const b = createMockBackend();
+    const zip = storedZip({
+      'meta.xml': `<archive><core rowType="http://rs.tdwg.org/dwc/terms/Occurrence" fieldsTerminatedBy="\\t" ignoreHeaderLines="1"><files><location>occurrence.txt</location></files><id index="0"/><field index="1" term="http://rs.tdwg.org/dwc/terms/scientificName"/><field index="2" term="http://rs.tdwg.org/dwc/terms/eventDate"/><field index="3" term="http://rs.tdwg.org/dwc/terms/decimalLatitude"/><field index="4" term="http://rs.tdwg.org/dwc/terms/decimalLongitude"/></core></archive>`,
+      'occurrence.txt': 'id\tscientificName\teventDate\tdecimalLatitude\tdecimalLongitude\n1\tProcapra gutturosa\t2019-05-02\t49.7\t115.1\n2\tOchotona dauurica\t2019-05-02\t49.7\t115.1\n3\tCanis lupus\t\t49.7\t115.1\n',
+    });
+    const r = await b.dwcaImport(zip);
+    expect(r).toMatchObject({ rows: 3, imported: 2, unmatched_names: [['Ochotona dauurica', 1]] });
+    expect(r.errors).toEqual([{ file: 'occurrence.txt', line: 4, term: 'eventDate', reason: 'the date is missing' }]);
+    const rows = (await b.observations({}, null, 10)).rows;
+    expect(rows.map((x) => x.scientific_name ?? x.observation.taxon_name).sort()).toEqual(['Ochotona dauurica', 'Procapra gutturosa']);
+  });
+});
