@@ -34,7 +34,14 @@ export const config = {
   runner: 'local',
   hostname: '127.0.0.1',
   port: 4444,
-  specs: ['./specs/journey.e2e.mjs', './specs/sync.e2e.mjs', './specs/keyboard.e2e.mjs', './specs/screens.e2e.mjs'],
+  specs: [
+    './specs/journey.e2e.mjs',
+    './specs/sync.e2e.mjs',
+    './specs/keyboard.e2e.mjs',
+    './specs/planning.e2e.mjs',
+    './specs/data.e2e.mjs',
+    './specs/screens.e2e.mjs',
+  ],
   maxInstances: 1,
   capabilities: [
     {

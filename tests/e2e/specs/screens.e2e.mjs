@@ -9,6 +9,13 @@ const SCREENS = {
   checklist: '#checklist tbody tr',
   sync: '#sync',
   settings: '#data-dir',
+  surveys: '#survey-new',
+  people: '#person-new',
+  datasheets: '[data-testid="sheet"]',
+  partners: '#reserves-table',
+  cooperation: '#coop-new',
+  samples: '#sample-new',
+  exchange: '#csv-input',
 };
 
 describe('every screen in every language', () => {

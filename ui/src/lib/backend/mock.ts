@@ -16,7 +16,7 @@ import type {
 } from '../bindings/core';
 import { exchangeMock } from './mock-exchange';
 import { planningMock, type MockStore } from './mock-planning';
-import { registryMock } from './mock-registry';
+import { registryMock, validateRegistry } from './mock-registry';
 import { BackendError, type Backend, type SettingKey } from './types';
 
 interface Rev {
@@ -135,6 +135,8 @@ export function createMockBackend(): MockBackend {
   const taxonOf = (id: string | null) => (id ? (records.get(id)?.revs[0].body as { body: Taxon } | undefined)?.body : undefined);
 
   function validate(body: Body) {
+    const registry = validateRegistry(body);
+    if (registry.length) throw new BackendError({ code: 'invalid', message: registry.map((e) => e.message).join('; '), fields: registry });
     if (body.kind !== 'observation') return;
     const o = body.body;
     const errs: FieldError[] = [];
