@@ -115,6 +115,15 @@ describe('photos, samples and data exchange', () => {
     expect(file.startsWith(work)).toBe(true);
     expect(existsSync(file)).toBe(true);
     expect(readFileSync(file).subarray(0, 2).toString()).toBe('PK');
+
+    // The routes of the survey planned earlier (drawn, and imported from the Garmin unit) as GPX.
+    await $('#export-survey').selectByIndex(1);
+    await $('#export-gpx').click();
+    const gpx = $('#export-result-gpx [data-testid="export-path"]');
+    await gpx.waitForExist({ timeoutMsg: 'the routes were not exported as GPX' });
+    const text = readFileSync((await gpx.getText()).trim(), 'utf8');
+    expect(text).toContain('<gpx');
+    expect(text).toContain('托列湖样线');
     await screenshot('data-en-exchange');
   });
 });

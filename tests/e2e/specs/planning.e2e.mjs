@@ -1,6 +1,9 @@
 // A survey lead plans a season in Chinese: two people in the registry, a new survey, a route
 // drawn by clicking the map, both people on the team, exchange rates and budget lines in two
-// currencies (totals checked against a hand computation), and the printable plan.
+// currencies (totals checked against a hand computation), a Garmin eTrex file imported, and the
+// printable plan.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { appReady, openScreen, screenshot, setLanguage } from './helpers.mjs';
 
 /** Sets a date input (the value the input gives back is what the user would have picked). */
@@ -74,6 +77,18 @@ describe('a survey planned in Chinese', () => {
     await screenshot('plan-zh-CN-route-drawn');
     await $('#route-save').click();
     await $('[data-testid="route-row"][data-name="托列湖样线"]').waitForExist({ timeoutMsg: 'the route was not saved' });
+  });
+
+  it('imports a GPX file from a handheld GPS unit', async () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const garmin = path.resolve(here, '../../../crates/core/tests/fixtures/garmin_etrex_daursky.gpx');
+    await $('#gpx-import').setValue(garmin);
+    await $('#gpx-summary').waitForDisplayed({ timeoutMsg: 'the GPX file was not imported' });
+    await expect($('#gpx-summary')).toHaveText(expect.stringContaining('garmin_etrex_daursky.gpx'));
+    await browser.waitUntil(async () => (await $$('[data-testid="route-row"]')).length >= 2, {
+      timeoutMsg: 'the GPX routes are not listed with the drawn one',
+    });
+    await screenshot('plan-zh-CN-gpx');
   });
 
   it('assigns both people to the team', async () => {
