@@ -30,6 +30,11 @@ pub struct ScheduleItem {
     pub record: String,
     /// What to show: the route's name, or the person's name and role.
     pub label: String,
+    /// For an assignment: the role as stored (a standard role's key, or free text), so that a
+    /// window can show it in its own language next to `label`'s person.
+    pub role: Option<String>,
+    /// For an assignment: the person's name.
+    pub person: Option<String>,
     /// Calendar dates, `YYYY-MM-DD`, inclusive.
     pub start: String,
     pub end: String,
@@ -51,6 +56,8 @@ pub fn schedule(store: &Store, survey: Option<&str>) -> Result<Vec<ScheduleItem>
                 activity: Activity::Survey,
                 record: id,
                 label: s.title,
+                role: None,
+                person: None,
                 end: s.end_date.unwrap_or(start.clone()),
                 start,
             });
@@ -66,6 +73,8 @@ pub fn schedule(store: &Store, survey: Option<&str>) -> Result<Vec<ScheduleItem>
                 activity: Activity::Route,
                 record: id,
                 label: r.name,
+                role: None,
+                person: None,
                 start: day.clone(),
                 end: day,
             });
@@ -94,6 +103,8 @@ pub fn schedule(store: &Store, survey: Option<&str>) -> Result<Vec<ScheduleItem>
             activity: Activity::Assignment,
             record: id,
             label: format!("{who} ({})", a.role),
+            role: Some(a.role),
+            person: Some(who),
             start,
             end,
         });

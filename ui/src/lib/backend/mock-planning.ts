@@ -176,12 +176,12 @@ export function planningMock(store: MockStore): PlanningApi {
       const surveys = new Map(bodies('survey').map((s) => [s.id, s.body]));
       for (const [id, s] of surveys) {
         const start = s.start_date ?? s.end_date;
-        if (start) items.push({ survey: id, survey_title: s.title, activity: 'survey', record: id, label: s.title, start, end: s.end_date ?? start });
+        if (start) items.push({ survey: id, survey_title: s.title, activity: 'survey', record: id, label: s.title, role: null, person: null, start, end: s.end_date ?? start });
       }
       for (const { id, body: r } of bodies('route')) {
         const s = surveys.get(r.survey);
         if (r.planned_date && s)
-          items.push({ survey: r.survey, survey_title: s.title, activity: 'route', record: id, label: r.name, start: r.planned_date, end: r.planned_date });
+          items.push({ survey: r.survey, survey_title: s.title, activity: 'route', record: id, label: r.name, role: null, person: null, start: r.planned_date, end: r.planned_date });
       }
       for (const { id, body: a } of bodies('assignment')) {
         const s = surveys.get(a.survey);
@@ -189,7 +189,7 @@ export function planningMock(store: MockStore): PlanningApi {
         const start = a.from ?? s.start_date;
         const end = a.to ?? s.end_date ?? start;
         if (!start || !end) continue;
-        items.push({ survey: a.survey, survey_title: s.title, activity: 'assignment', record: id, label: `${personName(a.person)} (${a.role})`, start, end });
+        items.push({ survey: a.survey, survey_title: s.title, activity: 'assignment', record: id, label: `${personName(a.person)} (${a.role})`, role: a.role, person: personName(a.person), start, end });
       }
       const order = { survey: 0, route: 1, assignment: 2 };
       const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -408,6 +408,15 @@ record: string,
  */
 label: string, 
 /**
+ * For an assignment: the role as stored (a standard role's key, or free text), so that a
+ * window can show it in its own language next to `label`'s person.
+ */
+role: string | null, 
+/**
+ * For an assignment: the person's name.
+ */
+person: string | null, 
+/**
  * Calendar dates, `YYYY-MM-DD`, inclusive.
  */
 start: string, end: string, };

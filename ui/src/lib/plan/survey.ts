@@ -77,3 +77,8 @@ export function dateRange(from: string | null | undefined, to: string | null | u
 export function km(n: number, locale: string): string {
   return new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(n);
 }
+
+/** What a schedule item shows: a person with their role in the user's language, else its label. */
+export function scheduleLabel(item: { label: string; role: string | null; person: string | null }): string {
+  return item.person !== null && item.role !== null ? `${item.person} (${vocab('plan.role', item.role)})` : item.label;
+}
