@@ -1,6 +1,7 @@
 // App-wide UI state: the current screen, the taxa and sites cache, the observer, a toast.
 import { backend } from './backend';
-import type { Site, Taxon } from './bindings/core';
+import type { Body, Saved, Site, Taxon } from './bindings/core';
+import { t } from './i18n/index.svelte';
 
 export type Screen =
   | 'home'
@@ -59,4 +60,41 @@ export function showToast(text: string, action: typeof toast.action = null, ms =
     toast.text = '';
     toast.action = null;
   }, ms);
+}
+
+/** Keys of a form: Ctrl+Enter (⌘+Enter) saves, Escape cancels when `cancel` is given. */
+export function formKeys(save: (e: KeyboardEvent) => unknown, cancel?: () => unknown): (e: KeyboardEvent) => void {
+  return (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+      e.preventDefault();
+      save(e);
+    } else if (e.key === 'Escape' && cancel) {
+      e.preventDefault();
+      cancel();
+    }
+  };
+}
+
+/**
+ * Deletes a record and offers Undo for a while: undoing writes `body` back as a new revision on
+ * top of the deletion, so the record returns everywhere it was synced to. `after` runs once the
+ * record is gone and again once it is back (with its new revision). Throws what the delete threw.
+ */
+export async function deleteWithUndo(opts: {
+  id: string;
+  rev: string;
+  body: Body;
+  message: string;
+  after: (restored: Saved | null) => unknown;
+}): Promise<void> {
+  const gone = await backend.deleteRecord(opts.id, opts.rev);
+  showToast(opts.message, {
+    label: t('common.undo'),
+    run: async () => {
+      const back = await backend.updateRecord(opts.id, gone.rev_id, opts.body);
+      showToast(t('common.restored'));
+      await opts.after(back);
+    },
+  });
+  await opts.after(null);
 }

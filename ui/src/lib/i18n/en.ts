@@ -29,6 +29,7 @@ const en = {
   'common.edit': 'Edit',
   'common.delete': 'Delete',
   'common.undo': 'Undo',
+  'common.restored': 'Restored.',
   'common.close': 'Close',
   'common.loading': 'Loading…',
   'common.any': 'Any',

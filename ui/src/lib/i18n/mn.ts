@@ -31,6 +31,7 @@ const mn: Messages = {
   'common.edit': 'Засах',
   'common.delete': 'Устгах',
   'common.undo': 'Буцаах',
+  'common.restored': 'Сэргээлээ.',
   'common.close': 'Хаах',
   'common.loading': 'Ачаалж байна…',
   'common.any': 'Бүгд',

@@ -31,6 +31,7 @@ const ru: Messages = {
   'common.edit': 'Изменить',
   'common.delete': 'Удалить',
   'common.undo': 'Отменить',
+  'common.restored': 'Восстановлено.',
   'common.close': 'Закрыть',
   'common.loading': 'Загрузка…',
   'common.any': 'Все',

@@ -31,6 +31,7 @@ const zh: Messages = {
   'common.edit': '编辑',
   'common.delete': '删除',
   'common.undo': '撤销',
+  'common.restored': '已恢复。',
   'common.close': '关闭',
   'common.loading': '加载中…',
   'common.any': '全部',

@@ -3,7 +3,6 @@ const en = {
   'plan.title': 'Surveys',
   'plan.fixErrors': 'Check the marked fields.',
   'plan.saved': 'Saved.',
-  'plan.restored': 'Restored.',
   'plan.conflict': 'edited on two laptops',
   'plan.shortcutSave': 'Ctrl+Enter saves.',
   'plan.km': 'km',

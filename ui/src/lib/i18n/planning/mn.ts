@@ -4,7 +4,6 @@ const m: Record<keyof typeof en, string> = {
   'plan.title': 'Судалгаа',
   'plan.fixErrors': 'Тэмдэглэсэн талбаруудыг шалгана уу.',
   'plan.saved': 'Хадгаллаа.',
-  'plan.restored': 'Сэргээлээ.',
   'plan.conflict': 'хоёр зөөврийн компьютер дээр засагдсан',
   'plan.shortcutSave': 'Ctrl+Enter дарж хадгална.',
   'plan.km': 'км',

@@ -4,7 +4,6 @@ const m: Record<keyof typeof en, string> = {
   'plan.title': 'Обследования',
   'plan.fixErrors': 'Проверьте отмеченные поля.',
   'plan.saved': 'Сохранено.',
-  'plan.restored': 'Восстановлено.',
   'plan.conflict': 'изменено на двух ноутбуках',
   'plan.shortcutSave': 'Ctrl+Enter — сохранить.',
   'plan.km': 'км',

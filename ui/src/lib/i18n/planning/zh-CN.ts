@@ -4,7 +4,6 @@ const m: Record<keyof typeof en, string> = {
   'plan.title': '调查',
   'plan.fixErrors': '请检查标出的字段。',
   'plan.saved': '已保存。',
-  'plan.restored': '已恢复。',
   'plan.conflict': '在两台电脑上被修改',
   'plan.shortcutSave': 'Ctrl+Enter 保存。',
   'plan.km': '公里',
