@@ -2,6 +2,7 @@
 // drawn by clicking the map, both people on the team, exchange rates and budget lines in two
 // currencies (totals checked against a hand computation), a Garmin eTrex file imported, and the
 // printable plan.
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appReady, openScreen, screenshot, setLanguage } from './helpers.mjs';
@@ -158,5 +159,12 @@ describe('a survey planned in Chinese', () => {
     await expect($('#sheet-budget-total')).toHaveText(expect.stringContaining('3,618.53'));
     await screenshot('plan-zh-CN-plan');
     await $('#plan-print').click();
+    // The system print dialog (GTK's, where "Print to File" makes the PDF) opens over the window.
+    const windows = () => execFileSync('xwininfo', ['-root', '-tree'], { encoding: 'utf8' });
+    await browser.waitUntil(() => /"(Print|打印)"/.test(windows()), {
+      timeout: 20000,
+      timeoutMsg: 'the print dialog did not open',
+    });
+    execFileSync('import', ['-window', 'root', path.join(process.env.DAURIA_SCREENSHOTS, 'plan-zh-CN-print-dialog.png')]);
   });
 });

@@ -193,7 +193,7 @@ const en = {
   'plan.category.other': 'Other',
 
   'plan.sheet.print': 'Print',
-  'plan.sheet.printHint': 'Choose "Save as PDF" in the print dialog to keep a PDF.',
+  'plan.sheet.printHint': 'To keep a PDF, choose "Print to File" in the print dialog, with PDF as the format.',
   'plan.sheet.map': 'Routes',
   'plan.sheet.team': 'Team',
   'plan.sheet.budget': 'Budget ({currency})',

@@ -194,7 +194,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.category.other': 'Бусад',
 
   'plan.sheet.print': 'Хэвлэх',
-  'plan.sheet.printHint': 'PDF хадгалахын тулд хэвлэх цонхонд «PDF болгон хадгалах»-ыг сонгоно уу.',
+  'plan.sheet.printHint': 'PDF хадгалахын тулд хэвлэх цонхонд «Файл руу хэвлэх»-ийг сонгож, PDF хэлбэрийг сонгоно уу.',
   'plan.sheet.map': 'Маршрут',
   'plan.sheet.team': 'Баг',
   'plan.sheet.budget': 'Төсөв ({currency})',

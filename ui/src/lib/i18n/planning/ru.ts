@@ -194,7 +194,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.category.other': 'Прочее',
 
   'plan.sheet.print': 'Печать',
-  'plan.sheet.printHint': 'Чтобы получить PDF, выберите в окне печати «Сохранить как PDF».',
+  'plan.sheet.printHint': 'Чтобы получить PDF, выберите в окне печати «Печать в файл» и формат PDF.',
   'plan.sheet.map': 'Маршруты',
   'plan.sheet.team': 'Команда',
   'plan.sheet.budget': 'Бюджет ({currency})',

@@ -194,7 +194,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.category.other': '其他',
 
   'plan.sheet.print': '打印',
-  'plan.sheet.printHint': '在打印对话框中选择“另存为 PDF”即可保存 PDF。',
+  'plan.sheet.printHint': '如需保存 PDF，请在打印对话框中选择“打印到文件”，格式选 PDF。',
   'plan.sheet.map': '路线',
   'plan.sheet.team': '队员',
   'plan.sheet.budget': '预算（{currency}）',
