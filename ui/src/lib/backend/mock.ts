@@ -14,6 +14,7 @@ import type {
   Taxon,
   TaxonMatch,
 } from '../bindings/core';
+import type { SyncEvent } from '../bindings/app';
 import { exchangeMock } from './mock-exchange';
 import { planningMock, type MockStore } from './mock-planning';
 import { registryMock, validateRegistry } from './mock-registry';
@@ -93,10 +94,13 @@ export interface MockBackend extends Backend {
   injectConflict(id: string, body: Body): void;
   /** Adds `n` observations quickly (for list tests). */
   addObservations(n: number): void;
+  /** Sends an event to every `onSync` listener, as the background sync task would. */
+  emitSync(e: SyncEvent): void;
 }
 
 export function createMockBackend(): MockBackend {
   const records = new Map<string, Rec>();
+  const syncListeners = new Set<(e: SyncEvent) => void>();
   const settings = new Map<string, string>();
   let seq = 0;
 
@@ -293,7 +297,13 @@ export function createMockBackend(): MockBackend {
       settings.set('sync.server', server);
       return api.syncStatus();
     },
-    onSync: async () => () => {},
+    onSync: async (cb) => {
+      syncListeners.add(cb);
+      return () => syncListeners.delete(cb);
+    },
+    emitSync(e) {
+      for (const cb of syncListeners) cb(e);
+    },
     injectConflict(id, body) {
       const r = need(id);
       const base = winner(r);
