@@ -83,13 +83,7 @@ pub struct CsvPreview {
 
 /// Reads the header and the first `rows` rows of a CSV, guessing the column of each header.
 pub fn preview_csv(input: impl Read, rows: usize) -> Result<CsvPreview> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| Error::invalid("file", "format", format!("cannot read the CSV header: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let (mut rdr, headers) = csv_with_headers(input)?;
     let mut seen = std::collections::HashSet::new();
     let guessed = headers
         .iter()
@@ -150,6 +144,18 @@ fn mapped_columns(
         }
     }
     Ok(cols)
+}
+
+/// A CSV reader (rows may be short or long: each row is checked on its own) and its header.
+pub(crate) fn csv_with_headers<R: Read>(input: R) -> Result<(csv::Reader<R>, Vec<String>)> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::invalid("file", "format", format!("cannot read the CSV header: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    Ok((rdr, headers))
 }
 
 /// Header aliases (lower-case) for each column we understand.
@@ -374,13 +380,7 @@ pub fn import_observations(
 ) -> Result<ImportReport> {
     let taxa = TaxonIndex::load(store)?;
     let sites = SiteIndex::load(store)?;
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| Error::invalid("file", "format", format!("cannot read the CSV header: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let (mut rdr, headers) = csv_with_headers(input)?;
     let cols = match &opts.columns {
         Some(columns) => mapped_columns(&headers, columns)?,
         None => {

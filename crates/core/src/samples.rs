@@ -2,7 +2,7 @@
 //! summarised by site and host species.
 
 use crate::error::{Error, Result};
-use crate::import::RowError;
+use crate::import::{csv_with_headers, RowError};
 use crate::model::{Body, Kind, Sample, SampleResult, Site};
 use crate::store::Store;
 use crate::taxa::TaxonIndex;
@@ -61,13 +61,7 @@ pub fn parse_result(s: &str) -> Option<SampleResult> {
 /// barcode; matched samples get a new revision in one transaction; rows whose barcode matches
 /// no sample are listed, and bad rows are reported with line, column and reason.
 pub fn import_lab_results(store: &mut Store, input: impl Read) -> Result<LabResultReport> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| Error::invalid("file", "format", format!("cannot read the CSV header: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let (mut rdr, headers) = csv_with_headers(input)?;
     let mut cols: HashMap<&'static str, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         if let Some(c) = column_for(h) {
