@@ -82,6 +82,7 @@ fn suite(store: &dyn ServerStore) {
     gaps_are_refused_without_writing(store);
     bad_and_forbidden_ops_are_rejected_without_blocking(store);
     concurrent_heads_are_reported_as_conflict(store);
+    heads_follow_every_op_of_one_batch_in_order(store);
     pull_is_ordered_and_leaves_out_the_callers_own(store);
 }
 
@@ -218,6 +219,73 @@ fn concurrent_heads_are_reported_as_conflict(store: &dyn ServerStore) {
     assert_eq!(rb.results[0].status, OpStatus::Conflict);
 }
 
+/// A batch's ops are applied in order: a chain of edits, then a merge of a conflict followed by
+/// an edit on top of the merge, each in one batch, leave one head.
+fn heads_follow_every_op_of_one_batch_in_order(store: &dyn ServerStore) {
+    let (_d1, mut a) = laptop();
+    let (_d2, mut b) = laptop();
+    let (da, _) = enrolled(store, &a, Role::Field);
+    let (db, _) = enrolled(store, &b, Role::Field);
+    let s = log(&mut a, 1);
+    for n in 2..4 {
+        let cur = a.get(&s.id).unwrap().unwrap();
+        let Some(Body::Observation(mut o)) = cur.body else {
+            panic!("an observation")
+        };
+        o.count = Some(n);
+        a.update(&s.id, &cur.rev_id, &Body::Observation(o)).unwrap();
+    }
+    let r = acked(
+        store
+            .push(&da, &batch(&a, &fresh_batch_id(), 0, 10))
+            .unwrap(),
+    );
+    let statuses: Vec<_> = r.results.iter().map(|x| x.status).collect();
+    assert_eq!(
+        statuses,
+        vec![OpStatus::Applied; 3],
+        "create and two edits in one batch"
+    );
+
+    // B edits the first version: a second head.
+    let first: Vec<Revision> = a.outbox_after(0, 1, usize::MAX).unwrap();
+    b.apply_remote(&first, &[]).unwrap();
+    let cur = b.get(&s.id).unwrap().unwrap();
+    b.update(&s.id, &cur.rev_id, cur.body.as_ref().unwrap())
+        .unwrap();
+    let rb = acked(
+        store
+            .push(&db, &batch(&b, &fresh_batch_id(), 0, 10))
+            .unwrap(),
+    );
+    assert_eq!(rb.results[0].status, OpStatus::Conflict);
+
+    // A receives it, merges, and edits the merged record: one batch, no conflict left.
+    let theirs: Vec<Revision> = b.outbox_after(0, 10, usize::MAX).unwrap();
+    a.apply_remote(&theirs, &[]).unwrap();
+    let winner = a.get(&s.id).unwrap().unwrap();
+    assert!(winner.conflict);
+    let merged = a.merge(&s.id, winner.body.as_ref()).unwrap();
+    let cur = a.get(&s.id).unwrap().unwrap();
+    assert_eq!(
+        (cur.rev_id.as_str(), cur.conflict),
+        (merged.rev_id.as_str(), false)
+    );
+    a.update(&s.id, &cur.rev_id, cur.body.as_ref().unwrap())
+        .unwrap();
+    let r = acked(
+        store
+            .push(&da, &batch(&a, &fresh_batch_id(), 3, 10))
+            .unwrap(),
+    );
+    let statuses: Vec<_> = r.results.iter().map(|x| x.status).collect();
+    assert_eq!(
+        statuses,
+        vec![OpStatus::Applied; 2],
+        "the merge and the edit after it"
+    );
+}
+
 fn pull_is_ordered_and_leaves_out_the_callers_own(store: &dyn ServerStore) {
     let (_d1, mut a) = laptop();
     let (_d2, b) = laptop();
@@ -257,6 +325,16 @@ fn postgres_store_conforms() {
         eprintln!("DAURIA_TEST_PG_URL not set: the PostgreSQL run is in `make pg-test`");
         return;
     };
-    let store = PostgresStore::connect(&url).unwrap();
+    // A database of its own: other PostgreSQL tests push to the shared one at the same time.
+    let name = format!("dauria_conformance_{}", uuid::Uuid::now_v7().simple());
+    postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap()
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let own = match url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("DAURIA_TEST_PG_URL has no database name: {url}"),
+    };
+    let store = PostgresStore::connect(&own).unwrap();
     suite(&store);
 }

@@ -10,6 +10,7 @@ use dauria_proto::{
     Role,
 };
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// An enrolled device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,23 +68,20 @@ pub trait PushTx {
     fn lock_device(&mut self, device_id: &str) -> Result<Option<Device>, ServerError>;
     /// A stored response to `batch_id`, with the device that sent it.
     fn stored_batch(&mut self, batch_id: &str) -> Result<Option<(String, String)>, ServerError>;
-    /// The payload hash of a stored op.
-    fn op_hash(&mut self, rev_id: &str) -> Result<Option<String>, ServerError>;
-    /// Appends a revision to the changefeed.
-    fn insert_change(
+    /// The payload hashes of those of `rev_ids` that are stored.
+    fn op_hashes(&mut self, rev_ids: &[&str]) -> Result<HashMap<String, String>, ServerError>;
+    /// The current heads of each of `record_ids` (a record without heads is absent).
+    fn heads_of(
         &mut self,
-        rev: &Revision,
-        payload_sha256: &str,
-        doc: &str,
-    ) -> Result<u64, ServerError>;
-    /// Current heads of a record.
-    fn heads(&mut self, record_id: &str) -> Result<Vec<String>, ServerError>;
-    /// Replaces `remove` heads by `add`.
-    fn replace_heads(
+        record_ids: &[&str],
+    ) -> Result<HashMap<String, Vec<String>>, ServerError>;
+    /// Appends revisions to the changefeed, with increasing `server_seq` in this order.
+    fn insert_changes(&mut self, changes: &[NewChange<'_>]) -> Result<(), ServerError>;
+    /// Deletes the `removed` and inserts the `added` (record_id, rev_id) heads.
+    fn update_heads(
         &mut self,
-        record_id: &str,
-        remove: &[String],
-        add: &str,
+        removed: &[(&str, &str)],
+        added: &[(&str, &str)],
     ) -> Result<(), ServerError>;
     /// Records the device's highest applied seq.
     fn set_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError>;
@@ -94,6 +92,13 @@ pub trait PushTx {
         device_id: &str,
         response: &str,
     ) -> Result<(), ServerError>;
+}
+
+/// A revision to append to the changefeed, with its canonical JSON and that JSON's hash.
+pub struct NewChange<'a> {
+    pub rev: &'a Revision,
+    pub payload_sha256: String,
+    pub doc: String,
 }
 
 /// SHA-256 (hex) of an op's canonical JSON: equal payloads give equal hashes.
@@ -206,18 +211,41 @@ pub fn push_in_tx(
             }));
         }
     }
+    // A batch takes a fixed number of round trips to the database whatever its size: what is
+    // stored already and the heads of the records it touches are read once, the new revisions
+    // and head changes are worked out here, in order, and written once.
+    let payloads: Vec<(String, String)> = req
+        .ops
+        .iter()
+        .map(|op| {
+            let doc = serde_json::to_string(op).expect("revisions serialise");
+            let hash = payload_hash(&doc);
+            (doc, hash)
+        })
+        .collect();
+    let rev_ids: Vec<&str> = req.ops.iter().map(|op| op.rev_id.as_str()).collect();
+    let stored = tx.op_hashes(&rev_ids)?;
+    let mut record_ids: Vec<&str> = req.ops.iter().map(|op| op.record_id.as_str()).collect();
+    record_ids.sort_unstable();
+    record_ids.dedup();
+    let before = tx.heads_of(&record_ids)?;
+    let mut heads = before.clone();
+    let mut inserted: HashMap<&str, String> = HashMap::new();
+    let mut changes: Vec<NewChange<'_>> = Vec::new();
     let mut results = Vec::with_capacity(req.ops.len());
-    for op in &req.ops {
-        let doc = serde_json::to_string(op).expect("revisions serialise");
-        let hash = payload_hash(&doc);
+    for (op, (doc, hash)) in req.ops.iter().zip(payloads) {
         let result = |status, reason: Option<String>| OpResult {
             rev_id: op.rev_id.clone(),
             device_seq: op.device_seq,
             status,
             reason,
         };
+        let known = inserted
+            .get(op.rev_id.as_str())
+            .or_else(|| stored.get(&op.rev_id))
+            .map(String::as_str);
         if op.device_seq <= upto {
-            match tx.op_hash(&op.rev_id)? {
+            match known {
                 Some(h) if h == hash => results.push(result(OpStatus::Duplicate, None)),
                 Some(_) => results.push(result(
                     OpStatus::Rejected,
@@ -240,7 +268,7 @@ pub fn push_in_tx(
             results.push(result(OpStatus::Rejected, Some(reason)));
             continue;
         }
-        match tx.op_hash(&op.rev_id)? {
+        match known {
             Some(h) if h == hash => {
                 results.push(result(OpStatus::Duplicate, None));
                 continue;
@@ -254,16 +282,42 @@ pub fn push_in_tx(
             }
             None => {}
         }
-        tx.insert_change(op, &hash, &doc)?;
-        tx.replace_heads(&op.record_id, &op.parents, &op.rev_id)?;
-        let heads = tx.heads(&op.record_id)?;
-        let status = if heads.len() > 1 {
+        let record = heads.entry(op.record_id.clone()).or_default();
+        record.retain(|h| !op.parents.contains(h));
+        if !record.contains(&op.rev_id) {
+            record.push(op.rev_id.clone());
+        }
+        let status = if record.len() > 1 {
             OpStatus::Conflict
         } else {
             OpStatus::Applied
         };
         results.push(result(status, None));
+        inserted.insert(op.rev_id.as_str(), hash.clone());
+        changes.push(NewChange {
+            rev: op,
+            payload_sha256: hash,
+            doc,
+        });
     }
+    tx.insert_changes(&changes)?;
+    let no_heads = Vec::new();
+    let mut removed = Vec::new();
+    let mut added = Vec::new();
+    for (record, now) in &heads {
+        let was = before.get(record).unwrap_or(&no_heads);
+        removed.extend(
+            was.iter()
+                .filter(|h| !now.contains(h))
+                .map(|h| (record.as_str(), h.as_str())),
+        );
+        added.extend(
+            now.iter()
+                .filter(|h| !was.contains(h))
+                .map(|h| (record.as_str(), h.as_str())),
+        );
+    }
+    tx.update_heads(&removed, &added)?;
     tx.set_applied_upto(&dev.device_id, upto)?;
     let resp = PushResponse {
         batch_id: req.batch_id.clone(),

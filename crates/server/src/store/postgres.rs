@@ -5,13 +5,14 @@
 //! SEQUENCE would allow).
 
 use super::{
-    normalise_code, push_in_tx, random_code, random_hex, secret_hash, Device, PushOutcome, PushTx,
-    ServerStore,
+    normalise_code, push_in_tx, random_code, random_hex, secret_hash, Device, NewChange,
+    PushOutcome, PushTx, ServerStore,
 };
 use crate::error::ServerError;
 use dauria_proto::{Change, EnrollResponse, PushRequest, Revision, Role};
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
+use std::collections::HashMap;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -121,63 +122,78 @@ impl PushTx for PgTx<'_> {
         )?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
-    fn op_hash(&mut self, rev_id: &str) -> Result<Option<String>, ServerError> {
-        let row = self.0.query_opt(
-            "SELECT payload_sha256 FROM change WHERE rev_id = $1",
-            &[&rev_id],
-        )?;
-        Ok(row.map(|r| r.get(0)))
-    }
-    fn insert_change(&mut self, rev: &Revision, sha: &str, doc: &str) -> Result<u64, ServerError> {
-        let seq: i64 = self
-            .0
-            .query_one(
-                "UPDATE counter SET value = value + 1 WHERE id = 1 RETURNING value",
-                &[],
-            )?
-            .get(0);
-        self.0.execute(
-            "INSERT INTO change(server_seq, rev_id, record_id, device_id, device_seq, payload_sha256, doc)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                &seq,
-                &rev.rev_id,
-                &rev.record_id,
-                &rev.device_id,
-                &(rev.device_seq as i64),
-                &sha,
-                &doc,
-            ],
-        )?;
-        Ok(seq as u64)
-    }
-    fn heads(&mut self, record_id: &str) -> Result<Vec<String>, ServerError> {
+    fn op_hashes(&mut self, rev_ids: &[&str]) -> Result<HashMap<String, String>, ServerError> {
         Ok(self
             .0
             .query(
-                "SELECT rev_id FROM head WHERE record_id = $1",
-                &[&record_id],
+                "SELECT rev_id, payload_sha256 FROM change WHERE rev_id = ANY($1)",
+                &[&rev_ids],
             )?
             .iter()
-            .map(|r| r.get(0))
+            .map(|r| (r.get(0), r.get(1)))
             .collect())
     }
-    fn replace_heads(
+    fn heads_of(
         &mut self,
-        record_id: &str,
-        remove: &[String],
-        add: &str,
+        record_ids: &[&str],
+    ) -> Result<HashMap<String, Vec<String>>, ServerError> {
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        for r in self.0.query(
+            "SELECT record_id, rev_id FROM head WHERE record_id = ANY($1)",
+            &[&record_ids],
+        )? {
+            out.entry(r.get(0)).or_default().push(r.get(1));
+        }
+        Ok(out)
+    }
+    fn insert_changes(&mut self, changes: &[NewChange<'_>]) -> Result<(), ServerError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        // One counter bump reserves the batch's server_seqs; one statement inserts the rows.
+        let last: i64 = self
+            .0
+            .query_one(
+                "UPDATE counter SET value = value + $1 WHERE id = 1 RETURNING value",
+                &[&(changes.len() as i64)],
+            )?
+            .get(0);
+        let first = last - changes.len() as i64 + 1;
+        let seqs: Vec<i64> = (first..=last).collect();
+        let rev_ids: Vec<&str> = changes.iter().map(|c| c.rev.rev_id.as_str()).collect();
+        let records: Vec<&str> = changes.iter().map(|c| c.rev.record_id.as_str()).collect();
+        let devices: Vec<&str> = changes.iter().map(|c| c.rev.device_id.as_str()).collect();
+        let device_seqs: Vec<i64> = changes.iter().map(|c| c.rev.device_seq as i64).collect();
+        let hashes: Vec<&str> = changes.iter().map(|c| c.payload_sha256.as_str()).collect();
+        let docs: Vec<&str> = changes.iter().map(|c| c.doc.as_str()).collect();
+        self.0.execute(
+            "INSERT INTO change(server_seq, rev_id, record_id, device_id, device_seq, payload_sha256, doc)
+             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[])",
+            &[&seqs, &rev_ids, &records, &devices, &device_seqs, &hashes, &docs],
+        )?;
+        Ok(())
+    }
+    fn update_heads(
+        &mut self,
+        removed: &[(&str, &str)],
+        added: &[(&str, &str)],
     ) -> Result<(), ServerError> {
-        if !remove.is_empty() {
+        if !removed.is_empty() {
+            let (records, revs): (Vec<&str>, Vec<&str>) = removed.iter().copied().unzip();
             self.0.execute(
-                "DELETE FROM head WHERE record_id = $1 AND rev_id = ANY($2)",
-                &[&record_id, &remove],
+                "DELETE FROM head WHERE (record_id, rev_id) IN
+                 (SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[]))",
+                &[&records, &revs],
             )?;
         }
-        self.0.execute(
-            "INSERT INTO head(record_id, rev_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&record_id, &add],
-        )?;
+        if !added.is_empty() {
+            let (records, revs): (Vec<&str>, Vec<&str>) = added.iter().copied().unzip();
+            self.0.execute(
+                "INSERT INTO head(record_id, rev_id) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[])
+                 ON CONFLICT DO NOTHING",
+                &[&records, &revs],
+            )?;
+        }
         Ok(())
     }
     fn set_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError> {

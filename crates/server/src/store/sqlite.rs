@@ -1,12 +1,13 @@
 //! The SQLite server store (the default): one file in the data folder, WAL, one writer.
 
 use super::{
-    normalise_code, push_in_tx, random_code, random_hex, secret_hash, Device, PushOutcome, PushTx,
-    ServerStore,
+    normalise_code, push_in_tx, random_code, random_hex, secret_hash, Device, NewChange,
+    PushOutcome, PushTx, ServerStore,
 };
 use crate::error::ServerError;
 use dauria_proto::{Change, EnrollResponse, PushRequest, Revision, Role};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -119,51 +120,70 @@ impl PushTx for SqliteTx<'_> {
             .query_row([batch_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
-    fn op_hash(&mut self, rev_id: &str) -> Result<Option<String>, ServerError> {
-        Ok(self
+    fn op_hashes(&mut self, rev_ids: &[&str]) -> Result<HashMap<String, String>, ServerError> {
+        let mut stmt = self
             .0
-            .prepare_cached("SELECT payload_sha256 FROM change WHERE rev_id = ?1")?
-            .query_row([rev_id], |r| r.get(0))
-            .optional()?)
+            .prepare_cached("SELECT payload_sha256 FROM change WHERE rev_id = ?1")?;
+        let mut out = HashMap::new();
+        for id in rev_ids {
+            if let Some(h) = stmt.query_row([id], |r| r.get(0)).optional()? {
+                out.insert(id.to_string(), h);
+            }
+        }
+        Ok(out)
     }
-    fn insert_change(&mut self, rev: &Revision, sha: &str, doc: &str) -> Result<u64, ServerError> {
-        self.0
-            .prepare_cached(
-                "INSERT INTO change(rev_id, record_id, device_id, device_seq, payload_sha256, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                rev.rev_id,
-                rev.record_id,
-                rev.device_id,
-                rev.device_seq,
-                sha,
-                doc
-            ])?;
-        Ok(self.0.last_insert_rowid() as u64)
-    }
-    fn heads(&mut self, record_id: &str) -> Result<Vec<String>, ServerError> {
+    fn heads_of(
+        &mut self,
+        record_ids: &[&str],
+    ) -> Result<HashMap<String, Vec<String>>, ServerError> {
         let mut stmt = self
             .0
             .prepare_cached("SELECT rev_id FROM head WHERE record_id = ?1")?;
-        let rows = stmt.query_map([record_id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut out = HashMap::new();
+        for id in record_ids {
+            let heads: Vec<String> = stmt
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            if !heads.is_empty() {
+                out.insert(id.to_string(), heads);
+            }
+        }
+        Ok(out)
     }
-    fn replace_heads(
+    fn insert_changes(&mut self, changes: &[NewChange<'_>]) -> Result<(), ServerError> {
+        let mut stmt = self.0.prepare_cached(
+            "INSERT INTO change(rev_id, record_id, device_id, device_seq, payload_sha256, doc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for c in changes {
+            stmt.execute(params![
+                c.rev.rev_id,
+                c.rev.record_id,
+                c.rev.device_id,
+                c.rev.device_seq,
+                c.payload_sha256,
+                c.doc
+            ])?;
+        }
+        Ok(())
+    }
+    fn update_heads(
         &mut self,
-        record_id: &str,
-        remove: &[String],
-        add: &str,
+        removed: &[(&str, &str)],
+        added: &[(&str, &str)],
     ) -> Result<(), ServerError> {
         let mut del = self
             .0
             .prepare_cached("DELETE FROM head WHERE record_id = ?1 AND rev_id = ?2")?;
-        for r in remove {
-            del.execute([record_id, r.as_str()])?;
+        for (record, rev) in removed {
+            del.execute([record, rev])?;
         }
-        self.0
-            .prepare_cached("INSERT OR IGNORE INTO head(record_id, rev_id) VALUES (?1, ?2)")?
-            .execute([record_id, add])?;
+        let mut ins = self
+            .0
+            .prepare_cached("INSERT OR IGNORE INTO head(record_id, rev_id) VALUES (?1, ?2)")?;
+        for (record, rev) in added {
+            ins.execute([record, rev])?;
+        }
         Ok(())
     }
     fn set_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError> {
