@@ -3,7 +3,8 @@
 //! `UPDATE_BINDINGS=1` to rewrite the file.
 
 use crate::exchange::{ExportFormat, Exported};
-use crate::sync::{RejectedView, SyncEvent, SyncProgress, SyncTotals, SyncView};
+use crate::sync::{SyncEvent, SyncProgress, SyncTotals, SyncView};
+use dauria_sync::{RejectedOp, SyncStatus};
 use std::path::PathBuf;
 use ts_rs::{Config, TS};
 
@@ -20,7 +21,8 @@ fn generate() -> String {
          // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p dauria bindings`.\n\
          import type { ErrorPayload } from './core';\n\n",
     );
-    decl::<RejectedView>(&cfg, &mut out);
+    decl::<RejectedOp>(&cfg, &mut out);
+    decl::<SyncStatus>(&cfg, &mut out);
     decl::<SyncView>(&cfg, &mut out);
     decl::<SyncTotals>(&cfg, &mut out);
     decl::<SyncProgress>(&cfg, &mut out);

@@ -23,27 +23,12 @@ const EVERY: Duration = Duration::from_secs(30);
 /// Per-request timeout.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// An op the server rejected, as the UI shows it.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct RejectedView {
-    pub rev_id: String,
-    pub device_seq: u64,
-    pub reason: String,
-}
-
-/// What the Sync screen shows.
+/// What the Sync screen shows: the engine's status, and whether a sync is running now.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SyncView {
-    pub server: Option<String>,
-    pub device_name: Option<String>,
-    pub role: Option<String>,
-    pub pending_ops: u64,
-    /// RFC 3339 UTC.
-    pub last_success: Option<String>,
-    /// In words, as the sync engine put it.
-    pub last_error: Option<String>,
-    pub conflicts: u64,
-    pub needs_attention: Vec<RejectedView>,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub status: SyncStatus,
     /// A sync is running now.
     pub running: bool,
 }
@@ -131,25 +116,7 @@ pub fn payload(e: &SyncError) -> ErrorPayload {
 
 /// The status for the UI.
 pub fn view(status: SyncStatus, running: bool) -> SyncView {
-    SyncView {
-        server: status.server,
-        device_name: status.device_name,
-        role: status.role,
-        pending_ops: status.pending_ops,
-        last_success: status.last_success,
-        last_error: status.last_error,
-        conflicts: status.conflicts,
-        needs_attention: status
-            .needs_attention
-            .into_iter()
-            .map(|r| RejectedView {
-                rev_id: r.rev_id,
-                device_seq: r.device_seq,
-                reason: r.reason,
-            })
-            .collect(),
-        running,
-    }
+    SyncView { status, running }
 }
 
 fn totals(s: &SyncSummary) -> SyncTotals {
@@ -242,6 +209,7 @@ fn empty_status() -> SyncStatus {
         pending_ops: 0,
         last_success: None,
         last_error: None,
+        last_error_code: None,
         conflicts: 0,
         needs_attention: Vec::new(),
     }

@@ -60,7 +60,7 @@ impl SyncClient<'_> {
                 |r| {
                     Ok(match serde_json::from_slice(&r.body) {
                         Ok(m) if r.status == 200 => Attempt::Done(m),
-                        _ => Attempt::Retry(crate::not_sync_server(r)),
+                        _ => crate::not_sync_server(r),
                     })
                 },
             )?;
@@ -108,7 +108,7 @@ impl SyncClient<'_> {
                                 (200 | 409, Ok(a)) if a.sha256 == m.sha256 => Attempt::Done(a),
                                 // The chunk arrived damaged: send it again.
                                 (400, _) => Attempt::Retry(crate::error_message(r)),
-                                _ => Attempt::Retry(crate::not_sync_server(r)),
+                                _ => crate::not_sync_server(r),
                             },
                         )
                     },
@@ -161,7 +161,7 @@ impl SyncClient<'_> {
                             message: crate::error_message(r),
                         })
                     }
-                    _ => Attempt::Retry(crate::not_sync_server(r)),
+                    _ => crate::not_sync_server(r),
                 })
             },
         )?;

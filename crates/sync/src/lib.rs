@@ -16,6 +16,7 @@ use dauria_proto::{
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 pub use transport::{HttpResponse, HttpTransport, Transport, TransportError};
+use ts_rs::TS;
 
 const K_SERVER: &str = "sync.server";
 const K_TOKEN: &str = "sync.token";
@@ -25,6 +26,7 @@ const K_INFLIGHT: &str = "sync.inflight";
 const K_CURSOR: &str = "sync.cursor";
 const K_LAST_OK: &str = "sync.last_success";
 const K_LAST_ERR: &str = "sync.last_error";
+const K_LAST_ERR_CODE: &str = "sync.last_error_code";
 const K_REJECTED: &str = "sync.rejected";
 
 /// Why a sync stopped.
@@ -68,7 +70,7 @@ impl SyncError {
 }
 
 /// An op the server rejected: kept for a person to look at; it never blocks the queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RejectedOp {
     pub rev_id: String,
     pub device_seq: u64,
@@ -76,14 +78,19 @@ pub struct RejectedOp {
 }
 
 /// What the user sees about sync.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct SyncStatus {
     pub server: Option<String>,
     pub device_name: Option<String>,
     pub role: Option<String>,
     pub pending_ops: u64,
     pub last_success: Option<String>,
+    /// In words, as the engine put it (English).
     pub last_error: Option<String>,
+    /// The stable code of that error ([`SyncError::code`]), for a window to word it in its
+    /// own language.
+    #[serde(default)]
+    pub last_error_code: Option<String>,
     pub conflicts: u64,
     pub needs_attention: Vec<RejectedOp>,
 }
@@ -199,6 +206,7 @@ pub fn enroll(
     // A new server means a new changefeed.
     store.set_meta(K_CURSOR, "")?;
     store.set_meta(K_LAST_ERR, "")?;
+    store.set_meta(K_LAST_ERR_CODE, "")?;
     Ok(resp)
 }
 
@@ -219,6 +227,7 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
         pending_ops: store.pending_count()?,
         last_success: non_empty(K_LAST_OK)?,
         last_error: non_empty(K_LAST_ERR)?,
+        last_error_code: non_empty(K_LAST_ERR_CODE)?,
         conflicts: store.conflicts()?.len() as u64,
         needs_attention: rejected(store)?,
     })
@@ -252,6 +261,9 @@ fn json() -> [(&'static str, String); 1] {
 enum Attempt<T> {
     Done(T),
     Retry(String),
+    /// Something answered that is not the sync server (a captive portal, a proxy): retry, and
+    /// say so if it never stops.
+    NotAnAck(String),
 }
 
 impl<'t> SyncClient<'t> {
@@ -282,7 +294,9 @@ impl<'t> SyncClient<'t> {
     ) -> Result<T, SyncError> {
         let mut refreshed = false;
         let mut last = String::new();
+        let mut last_not_ack = false;
         for attempt in 0..self.opts.max_attempts {
+            last_not_ack = false;
             if attempt > 0 {
                 summary.retries += 1;
                 self.backoff(attempt);
@@ -336,12 +350,18 @@ impl<'t> SyncClient<'t> {
             match accept(&r)? {
                 Attempt::Done(v) => return Ok(v),
                 Attempt::Retry(why) => last = why,
+                Attempt::NotAnAck(why) => {
+                    last = why;
+                    last_not_ack = true;
+                }
             }
         }
-        Err(SyncError::Unreachable(format!(
-            "gave up after {} attempts: {last}",
-            self.opts.max_attempts
-        )))
+        let why = format!("gave up after {} attempts: {last}", self.opts.max_attempts);
+        Err(if last_not_ack {
+            SyncError::NotAnAck(why)
+        } else {
+            SyncError::Unreachable(why)
+        })
     }
 
     fn config(&self, store: &Store, summary: &mut SyncSummary) -> Result<SyncConfig, SyncError> {
@@ -360,7 +380,7 @@ impl<'t> SyncClient<'t> {
                         return Ok(Attempt::Done(c));
                     }
                 }
-                Ok(Attempt::Retry(not_sync_server(r)))
+                Ok(not_sync_server(r))
             },
         )
     }
@@ -439,20 +459,20 @@ impl<'t> SyncClient<'t> {
                         Ok(_) => Ok(Attempt::Retry(
                             "the acknowledgement was for another batch".into(),
                         )),
-                        Err(_) => Ok(Attempt::Retry(not_sync_server(r))),
+                        Err(_) => Ok(not_sync_server(r)),
                     },
                     409 => match serde_json::from_slice::<GapResponse>(&r.body) {
                         Ok(g) if g.device_id == device_id => {
                             Ok(Attempt::Done(Answer::Gap(g.applied_upto)))
                         }
-                        _ => Ok(Attempt::Retry(not_sync_server(r))),
+                        _ => Ok(not_sync_server(r)),
                     },
                     413 => Ok(Attempt::Done(Answer::TooLarge)),
                     400 => Err(SyncError::Server {
                         status: 400,
                         message: error_message(r),
                     }),
-                    _ => Ok(Attempt::Retry(not_sync_server(r))),
+                    _ => Ok(not_sync_server(r)),
                 },
             )?;
             match answer {
@@ -547,7 +567,7 @@ impl<'t> SyncClient<'t> {
                             message: error_message(r),
                         });
                     }
-                    Ok(Attempt::Retry(not_sync_server(r)))
+                    Ok(not_sync_server(r))
                 },
             )?;
             if page.must_refetch {
@@ -591,19 +611,21 @@ impl<'t> SyncClient<'t> {
             Ok(()) => {
                 store.set_meta(K_LAST_OK, &now())?;
                 store.set_meta(K_LAST_ERR, "")?;
+                store.set_meta(K_LAST_ERR_CODE, "")?;
             }
             Err(e) => {
                 store.set_meta(K_LAST_ERR, &e.to_string())?;
+                store.set_meta(K_LAST_ERR_CODE, e.code())?;
             }
         }
         result.map(|()| summary)
     }
 }
 
-fn not_sync_server(r: &HttpResponse) -> String {
-    format!(
+fn not_sync_server<T>(r: &HttpResponse) -> Attempt<T> {
+    Attempt::NotAnAck(format!(
         "the answer ({} {}) is not from the Dauria sync server — a captive portal or proxy may be in the way",
         r.status,
         r.content_type.as_deref().unwrap_or("no content type")
-    )
+    ))
 }

@@ -266,9 +266,12 @@ fn captive_portal_and_bare_200_are_not_acks() {
         );
         let status = dauria_sync::status(&a.store).unwrap();
         assert!(status.last_error.unwrap().contains("captive portal"));
+        assert_eq!(status.last_error_code.as_deref(), Some("not_an_ack"));
     }
     proxy.set_mode(Mode::Clean);
     a.sync_via(&proxy.url(), quick_options()).unwrap();
+    let status = dauria_sync::status(&a.store).unwrap();
+    assert_eq!((status.last_error, status.last_error_code), (None, None));
     assert_eq!(a.store.pending_count().unwrap(), 0);
     assert_all_on_server_once(&server, &[&a]);
 }

@@ -286,6 +286,7 @@ export function createMockBackend(): MockBackend {
       pending_ops: seq,
       last_success: null,
       last_error: null,
+      last_error_code: null,
       conflicts: [...records.values()].filter((r) => head(r).length > 1).length,
       needs_attention: [],
       running: false,

@@ -2,21 +2,33 @@
 // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p dauria bindings`.
 import type { ErrorPayload } from './core';
 
-export type RejectedView = { rev_id: string, device_seq: number, reason: string, };
+export type RejectedOp = { rev_id: string, device_seq: number, reason: string, };
 
-export type SyncView = { server: string | null, device_name: string | null, role: string | null, pending_ops: number, 
+export type SyncStatus = { server: string | null, device_name: string | null, role: string | null, pending_ops: number, last_success: string | null, 
 /**
- * RFC 3339 UTC.
+ * In words, as the engine put it (English).
  */
-last_success: string | null, 
+last_error: string | null, 
 /**
- * In words, as the sync engine put it.
+ * The stable code of that error ([`SyncError::code`]), for a window to word it in its
+ * own language.
  */
-last_error: string | null, conflicts: number, needs_attention: Array<RejectedView>, 
+last_error_code: string | null, conflicts: number, needs_attention: Array<RejectedOp>, };
+
+export type SyncView = { 
 /**
  * A sync is running now.
  */
-running: boolean, };
+running: boolean, server: string | null, device_name: string | null, role: string | null, pending_ops: number, last_success: string | null, 
+/**
+ * In words, as the engine put it (English).
+ */
+last_error: string | null, 
+/**
+ * The stable code of that error ([`SyncError::code`]), for a window to word it in its
+ * own language.
+ */
+last_error_code: string | null, conflicts: number, needs_attention: Array<RejectedOp>, };
 
 export type SyncTotals = { pushed: number, pulled: number, conflicts: number, rejected: number, };
 

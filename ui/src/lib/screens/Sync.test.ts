@@ -39,3 +39,26 @@ describe('sync screen', () => {
     expect(q('#sync-progress')).toBeNull();
   });
 });
+
+describe('last problem', () => {
+  it('is worded in the window language from its code, and kept as written when it has none', async () => {
+    await mock.syncEnroll('https://sync.example', 'ABCD-1234');
+    const { container } = render(Sync);
+    const q = (s: string) => container.querySelector(s);
+    await waitFor(() => expect(q('#sync-enrolled')).not.toBeNull());
+    const status = await mock.syncStatus();
+    const failed = (code: string | null, message: string) =>
+      mock.emitSync({
+        phase: 'failed',
+        error: { code: code ? `sync.${code}` : 'internal', message, fields: [] },
+        status: { ...status, last_error: message, last_error_code: code },
+      });
+    setLocale('ru');
+    failed('unreachable', 'gave up after 3 attempts: cannot reach the server');
+    await waitFor(() => expect(q('#sync-last-error')?.textContent).not.toContain('gave up'));
+    expect(q('#sync-last-error')?.textContent).toMatch(/[а-я]/);
+    setLocale('en');
+    failed(null, 'something the engine said');
+    await waitFor(() => expect(q('#sync-last-error')?.textContent).toBe('something the engine said'));
+  });
+});
