@@ -321,6 +321,83 @@ describe('team', () => {
     await found(c, '[data-testid="booking-warning"]');
   });
 
+  it('edits an assignment on its revision so it overlaps another survey, and Escape cancels an edit', async () => {
+    const bat = await addPerson('Batbayar');
+    const other = await addSurvey('Cranes', '2026-06-20', '2026-06-30');
+    await mock.createRecord({ kind: 'assignment', body: { survey: other, person: bat, role: 'driver', from: '2026-06-20', to: '2026-06-30' } });
+    const id = await addSurvey('Marmots', '2026-06-01', '2026-06-15');
+    const update = vi.spyOn(mock, 'updateRecord');
+    const { container: c } = render(Surveys);
+    await openSurvey(c, 'Marmots', 'team');
+    const person = await found<HTMLSelectElement>(c, '#team-person');
+    person.value = bat;
+    await fireEvent.change(person);
+    await type(q(c, '#team-role'), 'Veterinarian');
+    await fireEvent.submit(q(c, '#team-form'));
+    let row = await found(c, '[data-testid="team-row"][data-person="Batbayar"]');
+    const mineNow = async () => (await mock.listRecords('assignment')).filter((a) => a.body?.kind === 'assignment' && a.body.body.survey === id);
+    const [first] = await mineNow();
+    expect(c.querySelector('[data-testid="booking-warning"]')).toBeNull();
+    expect(q(c, '#team-cancel')).toBeNull();
+
+    // Edit: the form takes the assignment, the button says Save, Cancel appears.
+    await fireEvent.click(q(row, '[data-action="edit"]'));
+    await waitFor(() => expect(q<HTMLSelectElement>(c, '#team-person').value).toBe(bat));
+    expect(q<HTMLInputElement>(c, '#team-role').value).toBe('Veterinarian');
+    expect(q<HTMLInputElement>(c, '#team-from').value).toBe('2026-06-01');
+    expect(q<HTMLInputElement>(c, '#team-to').value).toBe('2026-06-15');
+    expect(q(c, '#team-add').textContent).toBe('Save');
+    expect(q(c, '#team-form h2').textContent).toBe('Edit assignment');
+    expect(q(c, '#team-cancel').textContent).toBe('Cancel');
+    expect(row.classList.contains('current')).toBe(true);
+
+    // The end before the start is refused beside the field, and nothing is written.
+    await type(q(c, '#team-from'), '2026-06-10');
+    await type(q(c, '#team-to'), '2026-06-05');
+    await fireEvent.submit(q(c, '#team-form'));
+    await found(c, '[data-error="to"]');
+    expect(q(c, '#team-error')).not.toBeNull();
+    expect(update).not.toHaveBeenCalled();
+
+    // Ctrl+Enter saves on the revision that was loaded.
+    await type(q(c, '#team-to'), '2026-06-22');
+    await fireEvent.keyDown(q(c, '#team-to'), { key: 'Enter', ctrlKey: true });
+    await waitFor(() => expect(update).toHaveBeenCalledTimes(1));
+    expect(update).toHaveBeenCalledWith(first.id, first.rev_id, { kind: 'assignment', body: { survey: id, person: bat, role: 'vet', from: '2026-06-10', to: '2026-06-22' } });
+    const after = await mineNow();
+    expect(after).toHaveLength(1);
+    expect(after[0].id).toBe(first.id);
+    expect(after[0].rev_id).not.toBe(first.rev_id);
+    expect(after[0].body).toEqual({ kind: 'assignment', body: { survey: id, person: bat, role: 'vet', from: '2026-06-10', to: '2026-06-22' } });
+    const warning = await found(c, '[data-testid="booking-warning"]');
+    expect(warning.textContent).toBe('Batbayar is booked in "Marmots" and in "Cranes" at the same time: 2026-06-20 – 2026-06-22 (days: 3).');
+    row = await found(c, '[data-testid="team-row"][data-person="Batbayar"]');
+    expect(row.textContent).toContain('2026-06-10 – 2026-06-22');
+    expect(row.classList.contains('booked')).toBe(true);
+    expect(toast.text).toBe('Batbayar: assignment saved.');
+    await waitFor(() => expect(q(c, '#team-add').textContent).toBe('Assign'));
+    expect(q(c, '#team-cancel')).toBeNull();
+    expect(q<HTMLSelectElement>(c, '#team-person').value).toBe('');
+
+    // Escape drops an edit in progress: the form is back to adding, the record is untouched.
+    await fireEvent.click(q(row, '[data-action="edit"]'));
+    await waitFor(() => expect(q<HTMLInputElement>(c, '#team-role').value).toBe('Veterinarian'));
+    await type(q(c, '#team-role'), 'Driver');
+    await type(q(c, '#team-from'), '2026-06-25');
+    await fireEvent.keyDown(q(c, '#team-role'), { key: 'Escape' });
+    await waitFor(() => expect(q(c, '#team-cancel')).toBeNull());
+    expect(q(c, '#team-add').textContent).toBe('Assign');
+    expect(q(c, '#team-form h2').textContent).toBe('Assign a person');
+    expect(q<HTMLInputElement>(c, '#team-role').value).toBe('');
+    expect(q<HTMLInputElement>(c, '#team-from').value).toBe('2026-06-01');
+    expect(update).toHaveBeenCalledTimes(1);
+    const still = await mineNow();
+    expect(still.map((a) => [a.id, a.rev_id])).toEqual(after.map((a) => [a.id, a.rev_id]));
+    expect(still[0].body).toEqual(after[0].body);
+    expect(q(c, '[data-testid="team-row"][data-person="Batbayar"]').textContent).toContain('Veterinarian');
+    expect(c.querySelectorAll('[data-testid="booking-warning"]')).toHaveLength(1);
+  });
+
   it('words the warning in Chinese', async () => {
     setLocale('zh-CN');
     const p = await addPerson('王伟');

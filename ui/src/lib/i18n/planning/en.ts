@@ -121,6 +121,7 @@ const en = {
   'plan.activity.assignment': 'Team',
 
   'plan.team.addTitle': 'Assign a person',
+  'plan.team.editTitle': 'Edit assignment',
   'plan.team.person': 'Person',
   'plan.team.choosePerson': 'Choose a person',
   'plan.team.role': 'Role',
@@ -130,6 +131,7 @@ const en = {
   'plan.team.days': 'Days',
   'plan.team.add': 'Assign',
   'plan.team.added': '{name} assigned.',
+  'plan.team.saved': '{name}: assignment saved.',
   'plan.team.remove': 'Remove',
   'plan.team.removed': '{name} removed from the team.',
   'plan.team.listTitle': 'Team ({n})',

@@ -122,6 +122,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.activity.assignment': 'Баг',
 
   'plan.team.addTitle': 'Хүн хуваарилах',
+  'plan.team.editTitle': 'Хуваарилалт засах',
   'plan.team.person': 'Хүн',
   'plan.team.choosePerson': 'Хүн сонгох',
   'plan.team.role': 'Үүрэг',
@@ -131,6 +132,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.team.days': 'Огноо',
   'plan.team.add': 'Хуваарилах',
   'plan.team.added': '{name}-г хуваариллаа.',
+  'plan.team.saved': '{name}: хуваарилалтыг хадгаллаа.',
   'plan.team.remove': 'Хасах',
   'plan.team.removed': '{name}-г багаас хаслаа.',
   'plan.team.listTitle': 'Баг ({n})',

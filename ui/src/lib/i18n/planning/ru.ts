@@ -122,6 +122,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.activity.assignment': 'Команда',
 
   'plan.team.addTitle': 'Назначить человека',
+  'plan.team.editTitle': 'Правка назначения',
   'plan.team.person': 'Человек',
   'plan.team.choosePerson': 'Выберите человека',
   'plan.team.role': 'Роль',
@@ -131,6 +132,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.team.days': 'Даты',
   'plan.team.add': 'Назначить',
   'plan.team.added': '{name}: назначение добавлено.',
+  'plan.team.saved': '{name}: назначение сохранено.',
   'plan.team.remove': 'Убрать',
   'plan.team.removed': '{name}: исключён(а) из команды.',
   'plan.team.listTitle': 'Команда ({n})',

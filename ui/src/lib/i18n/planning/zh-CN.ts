@@ -122,6 +122,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.activity.assignment': '队员',
 
   'plan.team.addTitle': '安排人员',
+  'plan.team.editTitle': '编辑安排',
   'plan.team.person': '人员',
   'plan.team.choosePerson': '选择人员',
   'plan.team.role': '职责',
@@ -131,6 +132,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.team.days': '日期',
   'plan.team.add': '安排',
   'plan.team.added': '已安排 {name}。',
+  'plan.team.saved': '已保存 {name} 的安排。',
   'plan.team.remove': '移除',
   'plan.team.removed': '已将 {name} 移出队伍。',
   'plan.team.listTitle': '队员（{n}）',
