@@ -249,6 +249,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         exchange::print,
         exchange::photo_store,
         exchange::photo_thumbnail,
+        exchange::photo_data,
         exchange::photo_fetch,
         exchange::lab_results_import,
         exchange::sample_summary,

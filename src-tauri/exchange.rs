@@ -183,6 +183,15 @@ pub fn photo_thumbnail(state: State<'_, AppState>, sha: String) -> Reply<Option<
     )))
 }
 
+/// The full photo's bytes (binary IPC, no JSON), for viewing it at full size.
+#[tauri::command(async)]
+pub fn photo_data(state: State<'_, AppState>, sha: String) -> Reply<tauri::ipc::Response> {
+    let dir = with(&state, |s| Ok(s.dir().to_path_buf()))?;
+    media::read_blob(&dir, &sha)
+        .map(tauri::ipc::Response::new)
+        .map_err(|e| ErrorPayload::from(&e))
+}
+
 #[tauri::command(async)]
 pub fn photo_fetch(app: tauri::AppHandle, sha: String) -> Reply<bool> {
     let state = app.state::<AppState>();

@@ -49,6 +49,15 @@ describe('photos, samples and data exchange', () => {
     await $('[data-nav="observations"].active').waitForExist({ timeoutMsg: 'the sighting was not saved' });
     await $('#photo-strip [data-testid="photo"] img').waitForExist({ timeoutMsg: 'the saved sighting shows no photo' });
     await screenshot('data-en-observation-photo');
+    // Opened, the photo is shown at full size (1600 px wide), not as its thumbnail.
+    await $('[data-testid="photo-open"]').click();
+    const full = $('#photo-viewer img[data-full="true"]');
+    await full.waitForExist({ timeoutMsg: 'the full-size photo was not shown' });
+    await browser.waitUntil(async () => (await browser.execute(() => document.querySelector('#photo-viewer img').naturalWidth)) === 1600, {
+      timeoutMsg: 'the viewer does not show the 1600 px photo',
+    });
+    await screenshot('data-en-photo-viewer');
+    await $('#photo-viewer-close').click();
   });
 
   it('takes a blood sample from the sighting and prints its label', async () => {

@@ -24,7 +24,7 @@ import { BackendError, type Backend } from './types';
 
 type ExchangeApi = Pick<
   Backend,
-  'photoStore' | 'photoThumbnail' | 'photoFetch' | 'labResultsImport' | 'sampleSummary' | 'csvPreview' | 'csvImport' | 'dwcaImport' | 'exportFile'
+  'photoStore' | 'photoThumbnail' | 'photoData' | 'photoFetch' | 'labResultsImport' | 'sampleSummary' | 'csvPreview' | 'csvImport' | 'dwcaImport' | 'exportFile'
 >;
 
 /** The sync server the mock laptops share: photos it holds can be fetched with `photoFetch`. */
@@ -424,6 +424,11 @@ export function exchangeMock(store: MockStore): ExchangeApi {
       if (!/^[0-9a-f]{64}$/.test(sha)) throw invalid('sha', 'format', `'${sha}' is not a SHA-256`);
       const b = blobs.get(sha);
       return b ? dataUrl(b) : null;
+    },
+    async photoData(sha: string) {
+      const b = blobs.get(sha);
+      if (!b) throw new BackendError({ code: 'not_found', message: `no photo with hash ${sha}`, fields: [] });
+      return b.slice();
     },
     async photoFetch(sha: string) {
       if (!/^[0-9a-f]{64}$/.test(sha)) throw invalid('sha', 'format', `'${sha}' is not a SHA-256`);

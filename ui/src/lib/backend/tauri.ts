@@ -57,6 +57,7 @@ export const tauriBackend: Backend = {
   print: () => call('print'),
   photoStore: (fileName, bytes) => send('photo_store', bytes, { name: fileName }),
   photoThumbnail: (sha) => call('photo_thumbnail', { sha }),
+  photoData: async (sha) => new Uint8Array(await call<ArrayBuffer>('photo_data', { sha })),
   photoFetch: (sha) => call('photo_fetch', { sha }),
   labResultsImport: (bytes) => send('lab_results_import', bytes),
   sampleSummary: () => call('sample_summary'),

@@ -81,6 +81,8 @@ export interface Backend {
   photoStore(fileName: string, bytes: Uint8Array): Promise<StoredPhoto>;
   /** The thumbnail as a `data:` URL; null when the photo is not on this laptop (not synced yet). */
   photoThumbnail(sha: string): Promise<string | null>;
+  /** The whole photo, for viewing it at full size (refused as not found when it is not on this laptop). */
+  photoData(sha: string): Promise<Uint8Array>;
   /** Fetches a photo this laptop lacks from the sync server; false when no server has it. */
   photoFetch(sha: string): Promise<boolean>;
   /** Imports lab results (CSV) matched to samples by barcode. */
