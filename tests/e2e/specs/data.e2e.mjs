@@ -56,6 +56,9 @@ describe('photos, samples and data exchange', () => {
     await browser.waitUntil(async () => (await browser.execute(() => document.querySelector('#photo-viewer img').naturalWidth)) === 1600, {
       timeoutMsg: 'the viewer does not show the 1600 px photo',
     });
+    await browser.executeAsync((done) => {
+      document.querySelector('#photo-viewer img').decode().then(() => requestAnimationFrame(() => done()));
+    });
     await screenshot('data-en-photo-viewer');
     await $('#photo-viewer-close').click();
   });
