@@ -72,6 +72,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` and the like ends when the reader stops reading, as for any
+    // command-line tool, instead of a panic on the broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let dir = match cli.data_dir.map_or_else(data_dir::default_dir, Ok) {
         Ok(d) => d,
