@@ -727,3 +727,45 @@ fn export_writes_a_csv_that_import_reads_back() {
         "header and two wolves:\n{only_wolves}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn output_piped_into_a_reader_that_stops_ends_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let cli = Cli::new();
+    let mut csv = String::from("taxon,count,lat,lon,observed_at\n");
+    for i in 0..3000 {
+        csv.push_str(&format!(
+            "Canis lupus,{},49.7,115.1,2026-06-01T07:{:02}:00+08:00\n",
+            i % 9 + 1,
+            i % 60
+        ));
+    }
+    let file = write(cli.dir.path(), "many.csv", &csv);
+    cli.ok(&["import", "observations", &file]);
+    // As `dauria-cli obs list --limit 0 | head -c 100`: the reader stops after a few bytes.
+    let mut child = bin()
+        .env("DAURIA_DATA_DIR", cli.dir.path())
+        .args(["obs", "list", "--limit", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(text(&first).starts_with("id"), "{}", text(&first));
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGPIPE),
+        "ended by the closed pipe: {:?}",
+        out.status
+    );
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "no panic on a closed pipe: {}",
+        text(&out.stderr)
+    );
+}
