@@ -251,6 +251,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         exchange::photo_thumbnail,
         exchange::photo_data,
         exchange::photo_fetch,
+        exchange::lab_results_preview,
         exchange::lab_results_import,
         exchange::sample_summary,
         exchange::csv_preview,

@@ -220,12 +220,35 @@ pub fn photo_fetch(app: tauri::AppHandle, sha: String) -> Reply<bool> {
 }
 
 #[tauri::command(async)]
+pub fn lab_results_preview(request: Request<'_>) -> Reply<CsvPreview> {
+    samples::preview_lab_results(bytes(&request)?, 8).map_err(|e| ErrorPayload::from(&e))
+}
+
+#[tauri::command(async)]
 pub fn lab_results_import(
     state: State<'_, AppState>,
     request: Request<'_>,
 ) -> Reply<LabResultReport> {
+    let columns = mapping(&request)?;
     let data = bytes(&request)?;
-    with(&state, |s| samples::import_lab_results(s, data))
+    with(&state, |s| {
+        samples::import_lab_results_mapped(s, data, columns.as_deref())
+    })
+}
+
+/// The column per header the person chose (`x-dauria-columns`, JSON), when they chose one.
+fn mapping(request: &Request<'_>) -> Reply<Option<Vec<Option<String>>>> {
+    header(request, "x-dauria-columns")?
+        .map(|json| {
+            serde_json::from_str(&json).map_err(|e| {
+                invalid(
+                    "columns",
+                    "format",
+                    format!("the column mapping is not valid: {e}"),
+                )
+            })
+        })
+        .transpose()
 }
 
 #[tauri::command]
@@ -240,15 +263,8 @@ pub fn csv_preview(request: Request<'_>) -> Reply<CsvPreview> {
 
 #[tauri::command(async)]
 pub fn csv_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<ImportReport> {
-    let columns: Vec<Option<String>> = match header(&request, "x-dauria-columns")? {
-        Some(json) => serde_json::from_str(&json).map_err(|e| {
-            invalid(
-                "columns",
-                "format",
-                format!("the column mapping is not valid: {e}"),
-            )
-        })?,
-        None => return Err(invalid("columns", "required", "no column mapping was sent")),
+    let Some(columns) = mapping(&request)? else {
+        return Err(invalid("columns", "required", "no column mapping was sent"));
     };
     let all_or_nothing = header(&request, "x-dauria-all-or-nothing")?.as_deref() == Some("true");
     let data = bytes(&request)?;

@@ -65,8 +65,12 @@ pub struct ImportOptions {
 
 /// The columns an observation CSV may map its headers to: the exported ones, and `position`
 /// (one field with both coordinates, in any notation `parse_position` reads).
-pub fn mappable_columns() -> impl Iterator<Item = &'static str> {
-    COLUMNS.iter().copied().chain(std::iter::once("position"))
+pub fn mappable_columns() -> Vec<&'static str> {
+    COLUMNS
+        .iter()
+        .copied()
+        .chain(std::iter::once("position"))
+        .collect()
 }
 
 /// The first rows of a CSV and the column each header would map to, for a mapping preview.
@@ -83,15 +87,22 @@ pub struct CsvPreview {
 
 /// Reads the header and the first `rows` rows of a CSV, guessing the column of each header.
 pub fn preview_csv(input: impl Read, rows: usize) -> Result<CsvPreview> {
+    preview_with(input, rows, column_for, &mappable_columns())
+}
+
+/// A preview of any CSV import: `guess` names the column a header stands for, `columns` are
+/// the columns a header may be mapped to.
+pub(crate) fn preview_with(
+    input: impl Read,
+    rows: usize,
+    guess: fn(&str) -> Option<&'static str>,
+    columns: &[&'static str],
+) -> Result<CsvPreview> {
     let (mut rdr, headers) = csv_with_headers(input)?;
     let mut seen = std::collections::HashSet::new();
     let guessed = headers
         .iter()
-        .map(|h| {
-            column_for(h)
-                .filter(|c| seen.insert(*c))
-                .map(str::to_string)
-        })
+        .map(|h| guess(h).filter(|c| seen.insert(*c)).map(str::to_string))
         .collect();
     let mut out = Vec::new();
     for rec in rdr.records().take(rows) {
@@ -103,14 +114,15 @@ pub fn preview_csv(input: impl Read, rows: usize) -> Result<CsvPreview> {
         headers,
         guessed,
         rows: out,
-        columns: mappable_columns().map(str::to_string).collect(),
+        columns: columns.iter().map(|c| c.to_string()).collect(),
     })
 }
 
-/// The column positions from an explicit mapping, checked against [`mappable_columns`].
-fn mapped_columns(
+/// The column positions from an explicit mapping, checked against the `allowed` columns.
+pub(crate) fn mapped_columns(
     headers: &[String],
     columns: &[Option<String>],
+    allowed: &[&'static str],
 ) -> Result<HashMap<&'static str, usize>> {
     if columns.len() != headers.len() {
         return Err(Error::invalid(
@@ -128,7 +140,7 @@ fn mapped_columns(
         let Some(c) = c.as_deref().filter(|c| !c.is_empty()) else {
             continue;
         };
-        let Some(known) = mappable_columns().find(|k| *k == c) else {
+        let Some(known) = allowed.iter().copied().find(|k| *k == c) else {
             return Err(Error::invalid(
                 "columns",
                 "unknown_column",
@@ -382,7 +394,7 @@ pub fn import_observations(
     let sites = SiteIndex::load(store)?;
     let (mut rdr, headers) = csv_with_headers(input)?;
     let cols = match &opts.columns {
-        Some(columns) => mapped_columns(&headers, columns)?,
+        Some(columns) => mapped_columns(&headers, columns, &mappable_columns())?,
         None => {
             let mut cols = HashMap::new();
             for (i, h) in headers.iter().enumerate() {

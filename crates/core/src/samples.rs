@@ -2,7 +2,7 @@
 //! summarised by site and host species.
 
 use crate::error::{Error, Result};
-use crate::import::{csv_with_headers, RowError};
+use crate::import::{csv_with_headers, mapped_columns, preview_with, CsvPreview, RowError};
 use crate::model::{Body, Kind, Sample, SampleResult, Site};
 use crate::store::Store;
 use crate::taxa::TaxonIndex;
@@ -31,6 +31,16 @@ pub struct LabResultReport {
     pub unmatched: Vec<UnmatchedRow>,
     pub errors: Vec<RowError>,
 }
+
+/// The columns a lab-results CSV may map its headers to.
+pub const LAB_COLUMNS: [&str; 6] = [
+    "barcode",
+    "result",
+    "result_date",
+    "test",
+    "pathogen",
+    "lab",
+];
 
 fn column_for(header: &str) -> Option<&'static str> {
     let h = header.trim().to_lowercase().replace([' ', '-'], "_");
@@ -61,13 +71,36 @@ pub fn parse_result(s: &str) -> Option<SampleResult> {
 /// barcode; matched samples get a new revision in one transaction; rows whose barcode matches
 /// no sample are listed, and bad rows are reported with line, column and reason.
 pub fn import_lab_results(store: &mut Store, input: impl Read) -> Result<LabResultReport> {
+    import_lab_results_mapped(store, input, None)
+}
+
+/// The header, guessed columns and first `rows` rows of a lab-results CSV, for a mapping
+/// preview.
+pub fn preview_lab_results(input: impl Read, rows: usize) -> Result<CsvPreview> {
+    preview_with(input, rows, column_for, &LAB_COLUMNS)
+}
+
+/// Like [`import_lab_results`], with the column of each header given by position (`None`
+/// ignores that header) instead of recognised by name. A mapping with the wrong number of
+/// columns, an unknown column or a column twice is refused and nothing is written.
+pub fn import_lab_results_mapped(
+    store: &mut Store,
+    input: impl Read,
+    columns: Option<&[Option<String>]>,
+) -> Result<LabResultReport> {
     let (mut rdr, headers) = csv_with_headers(input)?;
-    let mut cols: HashMap<&'static str, usize> = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        if let Some(c) = column_for(h) {
-            cols.entry(c).or_insert(i);
+    let cols = match columns {
+        Some(columns) => mapped_columns(&headers, columns, &LAB_COLUMNS)?,
+        None => {
+            let mut cols: HashMap<&'static str, usize> = HashMap::new();
+            for (i, h) in headers.iter().enumerate() {
+                if let Some(c) = column_for(h) {
+                    cols.entry(c).or_insert(i);
+                }
+            }
+            cols
         }
-    }
+    };
     for needed in ["barcode", "result"] {
         if !cols.contains_key(needed) {
             return Err(Error::invalid(

@@ -1,7 +1,10 @@
 //! Lab results imported from CSV and matched by barcode; results summarised by site and host.
 
 use dauria_core::model::*;
-use dauria_core::samples::{import_lab_results, summarize_results, UnmatchedRow};
+use dauria_core::samples::{
+    import_lab_results, import_lab_results_mapped, preview_lab_results, summarize_results,
+    UnmatchedRow,
+};
 use dauria_core::taxa::TaxonIndex;
 use dauria_core::Store;
 
@@ -172,4 +175,58 @@ fn results_are_summarised_by_site_and_host_species() {
     assert!(s
         .iter()
         .all(|r| r.pathogen.as_deref() == Some("Yersinia pestis")));
+}
+
+#[test]
+fn lab_columns_nobody_guesses_are_mapped_by_hand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path()).unwrap();
+    setup(&mut store);
+    // A laboratory's own sheet: nothing is recognised by name.
+    let csv = "Probe,Befund,Bemerkung\nMN-0001,positive,Ausstrich\nMN-9999,negative,\n";
+    let p = preview_lab_results(csv.as_bytes(), 8).unwrap();
+    assert_eq!(p.headers, ["Probe", "Befund", "Bemerkung"]);
+    assert!(p.guessed.iter().all(Option::is_none), "{:?}", p.guessed);
+    assert_eq!(p.rows.len(), 2);
+    assert!(p.columns.iter().any(|c| c == "barcode") && p.columns.iter().any(|c| c == "result"));
+    let err = import_lab_results(&mut store, csv.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("no 'barcode' column"), "{err}");
+
+    let map = |cols: &[&str]| -> Vec<Option<String>> {
+        cols.iter()
+            .map(|c| (!c.is_empty()).then(|| c.to_string()))
+            .collect()
+    };
+    for (cols, want) in [
+        (
+            map(&["barcode", "result"]),
+            "mapping names 2 columns but the CSV has 3",
+        ),
+        (
+            map(&["barcode", "barcode", ""]),
+            "two headers are mapped to 'barcode'",
+        ),
+        (
+            map(&["barcode", "result", "notes"]),
+            "'notes' is not a column",
+        ),
+    ] {
+        let err = import_lab_results_mapped(&mut store, csv.as_bytes(), Some(&cols)).unwrap_err();
+        assert!(err.to_string().contains(want), "{cols:?}: {err}");
+    }
+    let r = import_lab_results_mapped(
+        &mut store,
+        csv.as_bytes(),
+        Some(&map(&["barcode", "result", ""])),
+    )
+    .unwrap();
+    assert_eq!((r.rows, r.updated), (2, 1), "{r:?}");
+    assert_eq!(r.unmatched.len(), 1);
+    assert_eq!(r.unmatched[0].barcode, "MN-9999");
+    let positive: u64 = summarize_results(&store)
+        .unwrap()
+        .iter()
+        .map(|s| s.positive)
+        .sum();
+    assert_eq!(positive, 1);
 }
