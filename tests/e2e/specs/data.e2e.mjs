@@ -87,6 +87,8 @@ describe('photos, samples and data exchange', () => {
     const csv = path.join(work, 'lab-results.csv');
     writeFileSync(csv, 'barcode,result,result_date,test\nDAU-2026-0417,positive,2026-07-02,PCR\nDAU-2026-9999,negative,2026-07-02,PCR\n');
     await $('#lab-input').setValue(csv);
+    await $('#lab-preview').waitForDisplayed({ timeoutMsg: 'no lab results mapping preview' });
+    await $('#lab-import').click();
     await $('#lab-report').waitForDisplayed({ timeoutMsg: 'no lab results report' });
     await expect($('#lab-updated')).toHaveText(expect.stringContaining('1'));
     await expect($('#lab-unmatched')).toHaveText(expect.stringContaining('DAU-2026-9999'));

@@ -24,7 +24,7 @@ import { BackendError, type Backend } from './types';
 
 type ExchangeApi = Pick<
   Backend,
-  'photoStore' | 'photoThumbnail' | 'photoData' | 'photoFetch' | 'labResultsImport' | 'sampleSummary' | 'csvPreview' | 'csvImport' | 'dwcaImport' | 'exportFile'
+  'photoStore' | 'photoThumbnail' | 'photoData' | 'photoFetch' | 'labResultsPreview' | 'labResultsImport' | 'sampleSummary' | 'csvPreview' | 'csvImport' | 'dwcaImport' | 'exportFile'
 >;
 
 /** The sync server the mock laptops share: photos it holds can be fetched with `photoFetch`. */
@@ -315,6 +315,7 @@ const LAB_ALIASES: Record<string, string[]> = {
   pathogen: ['pathogen', 'target', 'target_pathogen'],
   lab: ['lab', 'laboratory'],
 };
+const LAB_COLUMNS = Object.keys(LAB_ALIASES);
 const aliasOf = (aliases: Record<string, string[]>, header: string): string | null => {
   const h = header.trim().toLowerCase().replace(/[ -]/g, '_');
   return Object.entries(aliases).find(([, xs]) => xs.includes(h))?.[0] ?? null;
@@ -438,14 +439,40 @@ export function exchangeMock(store: MockStore): ExchangeApi {
       return true;
     },
 
-    async labResultsImport(this: Backend, bytes: Uint8Array): Promise<LabResultReport> {
+    async labResultsPreview(bytes: Uint8Array) {
+      const rows = parseCsv(decode(bytes));
+      if (!rows.length) throw invalid('file', 'format', 'cannot read the CSV header: the file is empty');
+      const headers = rows[0].cells;
+      const seen = new Set<string>();
+      const guessed = headers.map((h) => {
+        const c = aliasOf(LAB_ALIASES, h);
+        if (!c || seen.has(c)) return null;
+        seen.add(c);
+        return c;
+      });
+      return { headers, guessed, rows: rows.slice(1, 9).map((r) => r.cells), columns: [...LAB_COLUMNS] };
+    },
+
+    async labResultsImport(this: Backend, bytes: Uint8Array, columns?: (string | null)[]): Promise<LabResultReport> {
       const rows = parseCsv(decode(bytes));
       const headers = rows.shift()?.cells ?? [];
       const cols = new Map<string, number>();
-      headers.forEach((h, i) => {
-        const c = aliasOf(LAB_ALIASES, h);
-        if (c && !cols.has(c)) cols.set(c, i);
-      });
+      if (columns) {
+        if (columns.length !== headers.length) {
+          throw invalid('columns', 'count', `the mapping names ${columns.length} columns but the CSV has ${headers.length}`);
+        }
+        columns.forEach((c, i) => {
+          if (!c) return;
+          if (!LAB_COLUMNS.includes(c)) throw invalid('columns', 'unknown_column', `'${c}' is not a lab results column`);
+          if (cols.has(c)) throw invalid('columns', 'duplicate', `two headers are mapped to '${c}'`);
+          cols.set(c, i);
+        });
+      } else {
+        headers.forEach((h, i) => {
+          const c = aliasOf(LAB_ALIASES, h);
+          if (c && !cols.has(c)) cols.set(c, i);
+        });
+      }
       for (const needed of ['barcode', 'result']) {
         if (!cols.has(needed)) {
           throw invalid('file', 'missing_column', `the CSV has no '${needed}' column (headers found: ${headers.join(', ')})`);

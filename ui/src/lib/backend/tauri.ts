@@ -59,7 +59,9 @@ export const tauriBackend: Backend = {
   photoThumbnail: (sha) => call('photo_thumbnail', { sha }),
   photoData: async (sha) => new Uint8Array(await call<ArrayBuffer>('photo_data', { sha })),
   photoFetch: (sha) => call('photo_fetch', { sha }),
-  labResultsImport: (bytes) => send('lab_results_import', bytes),
+  labResultsPreview: (bytes) => send('lab_results_preview', bytes),
+  labResultsImport: (bytes, columns) =>
+    send('lab_results_import', bytes, columns ? { columns: JSON.stringify(columns) } : {}),
   sampleSummary: () => call('sample_summary'),
   csvPreview: (bytes) => send('csv_preview', bytes),
   csvImport: (bytes, columns, allOrNothing) =>

@@ -85,8 +85,13 @@ export interface Backend {
   photoData(sha: string): Promise<Uint8Array>;
   /** Fetches a photo this laptop lacks from the sync server; false when no server has it. */
   photoFetch(sha: string): Promise<boolean>;
-  /** Imports lab results (CSV) matched to samples by barcode. */
-  labResultsImport(bytes: Uint8Array): Promise<LabResultReport>;
+  /** The header, guessed column mapping and first rows of a lab-results CSV. */
+  labResultsPreview(bytes: Uint8Array): Promise<CsvPreview>;
+  /**
+   * Imports lab results (CSV) matched to samples by barcode; `columns` gives the column per
+   * header (null: ignore); without it, headers are recognised by name.
+   */
+  labResultsImport(bytes: Uint8Array, columns?: (string | null)[]): Promise<LabResultReport>;
   /** Sample results counted by site, host species and pathogen. */
   sampleSummary(): Promise<ResultSummary[]>;
   /** The header, guessed column mapping and first rows of an observation CSV. */

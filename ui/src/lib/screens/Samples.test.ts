@@ -34,6 +34,15 @@ function sample(host: string, barcode: string, extra: Partial<Sample> = {}): Sam
 
 const rowOf = (c: HTMLElement, barcode: string) => c.querySelector(`tr[data-barcode="${barcode}"]`) as HTMLElement;
 const value = (c: HTMLElement, sel: string) => (c.querySelector(sel) as HTMLInputElement).value;
+const select = async (el: Element, v: string) => {
+  (el as HTMLSelectElement).value = v;
+  await fireEvent.change(el);
+};
+const storedSample = async () => {
+  const b = (await mock.listRecords('sample'))[0].body;
+  return b?.kind === 'sample' ? b.body : null;
+};
+const importButton = (c: HTMLElement) => c.querySelector('#lab-import') as HTMLButtonElement;
 
 beforeEach(async () => {
   mock = createMockBackend();
@@ -188,7 +197,15 @@ describe('samples', () => {
     const input = container.querySelector('#lab-input') as HTMLInputElement;
     choose(input, [textFile(csv, 'results.csv')]);
     await fireEvent.change(input);
+    await waitFor(() => expect(container.querySelector('#lab-preview')).not.toBeNull());
+    expect([0, 1, 2].map((i) => value(container, `#lab-map-${i}`))).toEqual(['barcode', 'result', 'result_date']);
+    expect(container.querySelectorAll('#lab-preview tbody tr')).toHaveLength(5);
+    expect(container.querySelector('#lab-warn')).toBeNull();
+    expect(container.querySelector('#lab-report')).toBeNull();
+    expect(importButton(container).disabled).toBe(false);
+    await fireEvent.click(importButton(container));
     await waitFor(() => expect(container.querySelector('#lab-report')).not.toBeNull());
+    expect(container.querySelector('#lab-preview')).toBeNull();
     expect(container.querySelector('#lab-rows')!.textContent).toBe('5 rows read');
     expect(container.querySelector('#lab-updated')!.textContent).toBe('2 samples updated');
     expect(container.querySelector('#lab-unchanged')!.textContent).toBe('1 already up to date');
@@ -206,15 +223,101 @@ describe('samples', () => {
     expect(container.querySelector('#sample-summary tr[data-host="Procapra gutturosa"] [data-result="negative"]')!.textContent).toBe('1');
   });
 
-  it('explains a results file without the needed columns', async () => {
+  it('says which needed column is not mapped yet, and cancels', async () => {
     setLocale('ru');
     const { container } = render(Samples);
     await waitFor(() => expect(container.querySelector('#lab-input')).not.toBeNull());
     const input = container.querySelector('#lab-input') as HTMLInputElement;
     choose(input, [textFile('code,outcome\nX,positive\n', 'lab.csv')]);
     await fireEvent.change(input);
+    await waitFor(() => expect(container.querySelector('#lab-preview')).not.toBeNull());
+    expect(value(container, '#lab-map-0')).toBe('');
+    expect(value(container, '#lab-map-1')).toBe('result');
+    expect(container.querySelector('#lab-warn')!.textContent).toContain('Ещё не сопоставлено: Штрихкод.');
+    expect(importButton(container).disabled).toBe(true);
+    await fireEvent.click(container.querySelector('#lab-cancel')!);
+    expect(container.querySelector('#lab-preview')).toBeNull();
+    expect(container.querySelector('#lab-import')).toBeNull();
+  });
+
+  it('explains a results file that cannot be read', async () => {
+    setLocale('ru');
+    const { container } = render(Samples);
+    await waitFor(() => expect(container.querySelector('#lab-input')).not.toBeNull());
+    const input = container.querySelector('#lab-input') as HTMLInputElement;
+    choose(input, [textFile('', 'lab.csv')]);
+    await fireEvent.change(input);
     await waitFor(() => expect(container.querySelector('#lab-error')).not.toBeNull());
-    expect(container.querySelector('#lab-error')!.textContent).toContain('lab.csv: В файле нет столбца, необходимого для импорта.');
-    expect(container.querySelector('#lab-error')!.textContent).toContain("no 'barcode' column");
+    expect(container.querySelector('#lab-error')!.textContent).toContain('lab.csv: ');
+    expect(container.querySelector('#lab-error')!.textContent).toContain('the file is empty');
+    expect(container.querySelector('#lab-preview')).toBeNull();
+  });
+
+  it('imports lab results whose headers are mapped by hand', async () => {
+    await mock.createRecord({ kind: 'sample', body: sample(marmot, 'DAU-2026-0001') });
+    const { container } = render(Samples);
+    await waitFor(() => expect(rowOf(container, 'DAU-2026-0001')).not.toBeNull());
+    const input = container.querySelector('#lab-input') as HTMLInputElement;
+    choose(input, [textFile('Probe,Befund,Erreger\nDAU-2026-0001,positiv,Yersinia pestis\n', 'befunde.csv')]);
+    await fireEvent.change(input);
+    await waitFor(() => expect(container.querySelector('#lab-preview')).not.toBeNull());
+    expect([0, 1, 2].map((i) => value(container, `#lab-map-${i}`))).toEqual(['', '', '']);
+    expect([...container.querySelectorAll('#lab-preview .header-name')].map((th) => th.textContent)).toEqual(['Probe', 'Befund', 'Erreger']);
+    expect([...(container.querySelector('#lab-map-0') as HTMLSelectElement).options].map((o) => o.value)).toEqual(
+      ['', 'barcode', 'result', 'result_date', 'test', 'pathogen', 'lab'],
+    );
+    expect(container.querySelector('#lab-map-0 option[value="result_date"]')!.textContent).toBe('Result date (result_date)');
+    expect(container.querySelector('#lab-warn')!.textContent).toContain('Barcode, Result');
+    expect(importButton(container).disabled).toBe(true);
+
+    await select(container.querySelector('#lab-map-0')!, 'barcode');
+    expect(container.querySelector('#lab-warn')!.textContent).not.toContain('Barcode');
+    expect(importButton(container).disabled).toBe(true);
+    await select(container.querySelector('#lab-map-1')!, 'barcode');
+    expect(container.querySelector('#lab-duplicate')).not.toBeNull();
+    expect(container.querySelector('#lab-map-0')!.classList.contains('invalid')).toBe(true);
+    expect(importButton(container).disabled).toBe(true);
+    await select(container.querySelector('#lab-map-1')!, 'result');
+    expect(container.querySelector('#lab-duplicate')).toBeNull();
+    expect(container.querySelector('#lab-warn')).toBeNull();
+    // "positiv" is no result the backend knows: the row is reported, nothing changes.
+    expect(importButton(container).disabled).toBe(false);
+    await fireEvent.click(importButton(container));
+    await waitFor(() => expect(container.querySelector('#lab-report')).not.toBeNull());
+    expect([...container.querySelectorAll('#lab-errors tbody td')].map((td) => td.textContent)).toEqual([
+      '2', 'Befund', "'positiv' is not one of pending, negative, positive, inconclusive",
+    ]);
+    expect(container.querySelector('#lab-updated')!.textContent).toBe('0 samples updated');
+
+    choose(input, [textFile('Probe,Befund,Erreger\nDAU-2026-0001,positive,Yersinia pestis\n', 'befunde.csv')]);
+    await fireEvent.change(input);
+    await waitFor(() => expect(container.querySelector('#lab-preview')).not.toBeNull());
+    expect(container.querySelector('#lab-report')).toBeNull();
+    await select(container.querySelector('#lab-map-0')!, 'barcode');
+    await select(container.querySelector('#lab-map-1')!, 'result');
+    await select(container.querySelector('#lab-map-2')!, 'pathogen');
+    await fireEvent.click(importButton(container));
+    await waitFor(() => expect(container.querySelector('#lab-updated')?.textContent).toBe('1 samples updated'));
+    await waitFor(() => expect(rowOf(container, 'DAU-2026-0001').querySelector('[data-testid="sample-result"]')!.textContent).toBe('Positive'));
+    expect(await storedSample()).toMatchObject({ result: 'positive', pathogen: 'Yersinia pestis' });
+  });
+
+  it('refuses a lab mapping without barcode or result, with a column twice or an unknown one', async () => {
+    await mock.createRecord({ kind: 'sample', body: sample(marmot, 'DAU-2026-0001') });
+    const bytes = new TextEncoder().encode('Probe,Befund\nDAU-2026-0001,positive\n');
+    const rule = async (columns: (string | null)[]) => {
+      try {
+        await mock.labResultsImport(bytes, columns);
+      } catch (e) {
+        return (e as { payload: { code: string; fields: { rule: string }[] } }).payload;
+      }
+      return null;
+    };
+    expect(await rule(['barcode', null])).toMatchObject({ code: 'invalid', fields: [{ rule: 'missing_column' }] });
+    expect(await rule(['barcode', 'barcode'])).toMatchObject({ code: 'invalid', fields: [{ rule: 'duplicate' }] });
+    expect(await rule(['barcode', 'colour'])).toMatchObject({ code: 'invalid', fields: [{ rule: 'unknown_column' }] });
+    expect((await storedSample())?.result).toBe('pending');
+    const report = await mock.labResultsImport(bytes, ['barcode', 'result']);
+    expect(report.updated).toBe(1);
   });
 });

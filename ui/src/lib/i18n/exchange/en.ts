@@ -108,6 +108,7 @@ const en = {
   'lab.updated': '{n} samples updated',
   'lab.unchanged': '{n} already up to date',
   'lab.unmatched': 'Barcodes that match no sample ({n})',
+  'lab.missing': 'Not mapped yet: {columns}. The import needs the barcode and the result.',
 
   'report.line': 'Line',
   'report.column': 'Column',

@@ -109,6 +109,7 @@ const m: Record<keyof typeof en, string> = {
   'lab.updated': '{n} дээж шинэчилсэн',
   'lab.unchanged': '{n} нь аль хэдийн шинэчлэгдсэн',
   'lab.unmatched': 'Ямар ч дээжтэй таараагүй бар код ({n})',
+  'lab.missing': 'Хараахан тохируулаагүй: {columns}. Импортод бар код болон дүн шаардлагатай.',
 
   'report.line': 'Мөр',
   'report.column': 'Багана',

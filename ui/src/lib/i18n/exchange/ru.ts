@@ -109,6 +109,7 @@ const m: Record<keyof typeof en, string> = {
   'lab.updated': 'обновлено проб: {n}',
   'lab.unchanged': 'уже актуальны: {n}',
   'lab.unmatched': 'Штрихкоды, не найденные среди проб ({n})',
+  'lab.missing': 'Ещё не сопоставлено: {columns}. Для импорта нужны штрихкод и результат.',
 
   'report.line': 'Строка',
   'report.column': 'Столбец',

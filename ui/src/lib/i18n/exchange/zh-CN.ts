@@ -109,6 +109,7 @@ const m: Record<keyof typeof en, string> = {
   'lab.updated': '更新 {n} 个样本',
   'lab.unchanged': '{n} 个已是最新',
   'lab.unmatched': '未匹配到样本的条形码（{n}）',
+  'lab.missing': '尚未对应：{columns}。导入需要条形码和结果。',
 
   'report.line': '行',
   'report.column': '列',
