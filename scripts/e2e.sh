@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm --prefix ui run build
-cargo build -p dauria -p dauria-server -p dauria-cli
+# The whole workspace, as `make rust-test` builds it: building a subset of packages resolves
+# dependency features differently and would compile the app's dependencies a second time.
+cargo build --workspace --bins
 if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install tauri-driver --version "^2" --locked
 fi

@@ -12,4 +12,6 @@ source scripts/pg-lib.sh
 pg_start
 trap pg_stop EXIT
 export DAURIA_TEST_PG_URL DAURIA_REQUIRE_PG=1
-cargo nextest run -p dauria-server -p dauria-system-tests --no-fail-fast -E 'test(postgres)'
+# --workspace with a filter, so the build is the one `make rust-test` made (a package subset
+# would resolve features differently and compile everything again).
+cargo nextest run --workspace --no-fail-fast -E 'test(postgres)'
