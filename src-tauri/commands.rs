@@ -246,7 +246,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         exchange::schedule,
         exchange::data_sheets,
         exchange::gpx_import,
-        exchange::print,
+        crate::print::print,
         exchange::photo_store,
         exchange::photo_thumbnail,
         exchange::photo_data,

@@ -49,7 +49,7 @@ pub struct Exported {
     pub records: u64,
 }
 
-fn io_error(context: String, e: std::io::Error) -> ErrorPayload {
+pub(crate) fn io_error(context: String, e: std::io::Error) -> ErrorPayload {
     ErrorPayload::from(&Error::Io { context, source: e })
 }
 
@@ -130,17 +130,6 @@ pub fn gpx_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<Imp
     let name = header(&request, "x-dauria-name")?.unwrap_or_else(|| "GPX".into());
     let data = bytes(&request)?;
     with(&state, |s| gpx::import(s, &survey, data, &name))
-}
-
-/// Prints the window's page through the system print dialog.
-#[tauri::command]
-pub fn print(window: tauri::WebviewWindow) -> Reply<()> {
-    tracing::info!("print requested");
-    window.print().map_err(|e| ErrorPayload {
-        code: "internal".into(),
-        message: format!("cannot open the print dialog: {e}"),
-        fields: Vec::new(),
-    })
 }
 
 #[tauri::command(async)]
@@ -282,7 +271,7 @@ pub fn dwca_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<Dw
 }
 
 /// The folder exports go to: the `export_dir` setting, else `Documents/Dauria Field`.
-fn export_dir(app: &tauri::AppHandle, state: &State<'_, AppState>) -> Reply<PathBuf> {
+pub(crate) fn export_dir(app: &tauri::AppHandle, state: &State<'_, AppState>) -> Reply<PathBuf> {
     if let Some(d) = with(state, |s| s.meta("ui.export_dir"))?.filter(|d| !d.trim().is_empty()) {
         return Ok(PathBuf::from(d.trim()));
     }

@@ -8,6 +8,7 @@ mod bindings;
 mod commands;
 mod exchange;
 mod logs;
+mod print;
 pub mod sync;
 
 use dauria_core::Store;

@@ -5,15 +5,22 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { appReady, openScreen, screenshot, setLanguage } from './helpers.mjs';
+import { execFileSync } from 'node:child_process';
+import { appReady, openScreen, printToPdf, screenshot, setLanguage } from './helpers.mjs';
 import { cameraPhoto } from './photos.mjs';
 
 const work = mkdtempSync(path.join(tmpdir(), 'dauria-e2e-files-'));
+// The export folder until the export step chooses `work`: where printed labels are saved.
+const exportsDefault = mkdtempSync(path.join(tmpdir(), 'dauria-e2e-exports-'));
 
 describe('photos, samples and data exchange', () => {
   before(async () => {
     await appReady();
     await setLanguage('en');
+    await openScreen('exchange');
+    await $('#export-dir').setValue(exportsDefault);
+    await $('#export-dir-save').click();
+    await expect($('#export-dir-hint')).toHaveText(expect.stringContaining(exportsDefault));
   });
 
   it('logs a sighting with a camera photo and takes its time and position from EXIF', async () => {
@@ -76,6 +83,18 @@ describe('photos, samples and data exchange', () => {
     await row.waitForExist({ timeoutMsg: 'the sample is not in the list' });
     await row.$('[data-testid="sample-check"]').click();
     await $('#print-labels').click();
+    // The dialog opens set up to save the labels as a PDF in the export folder; Print is pressed.
+    const pdf = path.join(exportsDefault, `Sample labels (1) ${new Date().toISOString().slice(0, 10)}.pdf`);
+    const { text } = await printToPdf(pdf, 'data-en-labels-print-dialog');
+    await expect($('#labels-pdf')).toHaveText(expect.stringContaining(pdf));
+    // The printout is the label alone: its code and host, none of the screen around it.
+    expect(text).toContain('DAU-2026-0417');
+    for (const chrome of ['Samples', 'Import and export', 'Print']) expect(text).not.toContain(chrome);
+    // The printed barcode scans back to the sample's code (zbar, a reader this project did not write).
+    const page = path.join(process.env.DAURIA_SCREENSHOTS, 'data-en-labels-pdf');
+    execFileSync('pdftoppm', ['-png', '-r', '150', '-singlefile', pdf, page]);
+    const scanned = execFileSync('zbarimg', ['--raw', '-q', `${page}.png`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(scanned.trim()).toBe('DAU-2026-0417');
     const label = $('[data-testid="label"][data-barcode="DAU-2026-0417"]');
     await label.waitForDisplayed({ timeoutMsg: 'the label sheet did not open' });
     await expect(label.$('svg rect')).toExist();

@@ -1,5 +1,6 @@
 // Shared steps for the end-to-end specs. Every wait polls for a condition; nothing sleeps.
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export async function appReady() {
@@ -24,4 +25,42 @@ export async function screenshot(name) {
   const dir = process.env.DAURIA_SCREENSHOTS;
   mkdirSync(dir, { recursive: true });
   await browser.saveScreenshot(path.join(dir, `${name}.png`));
+}
+
+/** The X window id of a visible top-level window whose title matches `pattern`, or null. */
+function windowId(pattern) {
+  try {
+    return execFileSync('xdotool', ['search', '--onlyvisible', '--name', pattern], { encoding: 'utf8' }).trim().split('\n')[0] || null;
+  } catch {
+    return null; // xdotool exits 1 when nothing matches
+  }
+}
+
+/** A PDF that is completely written: it exists and ends with the end-of-file marker. */
+function finishedPdf(file) {
+  return existsSync(file) && readFileSync(file).subarray(-32).toString('latin1').includes('%%EOF');
+}
+
+const PRINT_DIALOG = '^(Print|打印|Печать|Хэвлэх)$';
+
+/**
+ * Waits for GTK's print dialog (opened by the app set up to save `pdf`), takes a screenshot of
+ * it as `shot`, presses Print (Enter, the dialog's default) and waits until `pdf` is written and
+ * the dialog has closed. Returns the PDF's text (pdftotext, layout kept) and pdfinfo's report.
+ */
+export async function printToPdf(pdf, shot) {
+  let dialog = null;
+  await browser.waitUntil(() => (dialog = windowId(PRINT_DIALOG)) !== null, {
+    timeout: 20000,
+    timeoutMsg: 'the print dialog did not open',
+  });
+  execFileSync('import', ['-window', 'root', path.join(process.env.DAURIA_SCREENSHOTS, `${shot}.png`)]);
+  execFileSync('xdotool', ['windowfocus', '--sync', dialog]);
+  execFileSync('xdotool', ['key', '--clearmodifiers', 'Return']);
+  await browser.waitUntil(() => finishedPdf(pdf), { timeout: 60000, timeoutMsg: `nothing was saved as ${pdf}` });
+  await browser.waitUntil(() => windowId(PRINT_DIALOG) === null, { timeoutMsg: 'the print dialog did not close' });
+  return {
+    info: execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }),
+    text: execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }),
+  };
 }

@@ -1,11 +1,13 @@
 // A survey lead plans a season in Chinese: two people in the registry, a new survey, a route
 // drawn by clicking the map, both people on the team, exchange rates and budget lines in two
 // currencies (totals checked against a hand computation), a Garmin eTrex file imported, and the
-// printable plan.
+// printable plan, saved as a PDF through the system print dialog and read back.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appReady, openScreen, screenshot, setLanguage } from './helpers.mjs';
+import { appReady, openScreen, printToPdf, screenshot, setLanguage } from './helpers.mjs';
 
 /** Sets a date input (the value the input gives back is what the user would have picked). */
 async function setDate(selector, value) {
@@ -33,9 +35,16 @@ async function addPerson(name, organisation) {
 }
 
 describe('a survey planned in Chinese', () => {
+  // Where the app saves exports, and so the plan's PDF.
+  const exportDir = mkdtempSync(path.join(tmpdir(), 'dauria-plan-'));
+
   before(async () => {
     await appReady();
     await setLanguage('zh-CN');
+    await openScreen('exchange');
+    await $('#export-dir').setValue(exportDir);
+    await $('#export-dir-save').click();
+    await expect($('#export-dir-hint')).toHaveText(expect.stringContaining(exportDir));
   });
 
   it('adds two people to the registry', async () => {
@@ -159,12 +168,22 @@ describe('a survey planned in Chinese', () => {
     await expect($('#sheet-budget-total')).toHaveText(expect.stringContaining('3,618.53'));
     await screenshot('plan-zh-CN-plan');
     await $('#plan-print').click();
-    // The system print dialog (GTK's, where "Print to File" makes the PDF) opens over the window.
-    const windows = () => execFileSync('xwininfo', ['-root', '-tree'], { encoding: 'utf8' });
-    await browser.waitUntil(() => /"(Print|打印)"/.test(windows()), {
-      timeout: 20000,
-      timeoutMsg: 'the print dialog did not open',
-    });
-    execFileSync('import', ['-window', 'root', path.join(process.env.DAURIA_SCREENSHOTS, 'plan-zh-CN-print-dialog.png')]);
+    // GTK's print dialog opens over the window, set up to save the plan as a PDF in the export
+    // folder ("Print to File", A4, the survey's title as the file name); the user presses Print.
+    const pdf = path.join(exportDir, '达乌尔黄羊调查 2027.pdf');
+    const { info, text } = await printToPdf(pdf, 'plan-zh-CN-print-dialog');
+    // The page says where "Print to File" saves the plan.
+    await expect($('#plan-print-hint')).toHaveText(expect.stringContaining(pdf));
+
+    // The PDF is one A4 page with the plan in Chinese: team, route and the budget total.
+    expect(info).toMatch(/^Pages:\s+1$/m);
+    expect(info).toMatch(/Page size:\s+59[45](\.\d+)? x 84[12](\.\d+)? pts \(A4\)/);
+    for (const expected of ['达乌尔黄羊调查 2027', 'Bayarmaa', '王磊', '托列湖样线', '3,618.53']) {
+      expect(text).toContain(expected);
+    }
+    // Only the plan: not the app's navigation or the survey's tabs.
+    for (const chrome of ['记录观察', '概况', '打印']) expect(text).not.toContain(chrome);
+    // The printed page, to look at.
+    execFileSync('pdftoppm', ['-png', '-r', '80', '-singlefile', pdf, path.join(process.env.DAURIA_SCREENSHOTS, 'plan-zh-CN-pdf')]);
   });
 });

@@ -226,6 +226,10 @@ export function planningMock(store: MockStore): PlanningApi {
         }
       : unavailable('GPX import'),
 
-    print: async () => {},
+    print: async function (this: Backend, name?: string) {
+      if (!name?.trim()) return null;
+      const dir = ((await this.getSetting('export_dir')) ?? '').trim() || '/home/mock/Documents/Dauria Field';
+      return `${dir}/${name.trim().replace(/[/\\:*?"<>|]/g, '_')}.pdf`;
+    },
   };
 }

@@ -73,8 +73,11 @@ export interface Backend {
   dataSheets(): Promise<CountrySheet[]>;
   /** Imports a GPX file (its name and bytes) into a survey: routes, waypoints, tracks as visits. */
   gpxImport(survey: string, fileName: string, bytes: Uint8Array): Promise<GpxImportSummary>;
-  /** Opens the system print dialog for the current page (print to PDF from there). */
-  print(): Promise<void>;
+  /**
+   * Opens the system print dialog for the current page. With `name`, the dialog is set up to save
+   * a PDF of that name in the export folder; the file it would write is returned.
+   */
+  print(name?: string): Promise<string | null>;
 
   // Photos, samples and data exchange.
   /** Checks, stores (by SHA-256) and thumbnails a photo; reads its EXIF. Nothing is attached yet. */

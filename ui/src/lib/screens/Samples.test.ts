@@ -168,6 +168,9 @@ describe('samples', () => {
     await fireEvent.click(rowOf(container, 'DAU-2026-0003').querySelector('[data-testid="sample-check"]')!);
     await fireEvent.click(container.querySelector('#print-labels')!);
     await waitFor(() => expect(print).toHaveBeenCalledTimes(1));
+    // The dialog is set up to save a PDF named after the sheet; the page says where.
+    expect(print.mock.calls[0][0]).toMatch(/^Sample labels \(2\) \d{4}-\d{2}-\d{2}$/);
+    await waitFor(() => expect(container.querySelector('#labels-pdf')?.textContent).toContain('/home/mock/Documents/Dauria Field/Sample labels (2) '));
     const labels = [...container.querySelectorAll('#label-sheet [data-testid="label"]')];
     expect(labels.map((l) => l.getAttribute('data-barcode'))).toEqual(['DAU-2026-0001', 'DAU-2026-0002']);
     expect(labels[1].textContent).toContain('Tissue');

@@ -556,7 +556,8 @@ describe('schedule and plan', () => {
     expect(q(c, '#sheet-status').textContent).toBe('Ноорог');
     expect(q(c, '#plan-print').closest('.no-print')).not.toBeNull();
     await fireEvent.click(q(c, '#plan-print'));
-    await waitFor(() => expect(print).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(print).toHaveBeenCalledWith('Plan me'));
+    await waitFor(() => expect(q(c, '#plan-print-hint').textContent).toContain('/home/mock/Documents/Dauria Field/Plan me.pdf'));
   });
 
   it('deletes a survey from the overview and brings it back with undo', async () => {

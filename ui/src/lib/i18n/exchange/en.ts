@@ -100,6 +100,8 @@ const en = {
   'labels.printSelected': 'Print labels ({n})',
   'labels.title': 'Labels for {n} samples',
   'labels.print': 'Print',
+  'labels.file': 'Sample labels ({n}) {date}',
+  'labels.pdfPath': '“Print to File” saves the labels as {path}.',
 
   'lab.title': 'Lab results',
   'lab.explain': 'A CSV from the laboratory with the columns barcode and result (and optionally result_date, test, pathogen, lab). Rows are matched to samples by barcode.',

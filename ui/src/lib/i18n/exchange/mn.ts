@@ -101,6 +101,8 @@ const m: Record<keyof typeof en, string> = {
   'labels.printSelected': 'Шошго хэвлэх ({n})',
   'labels.title': '{n} дээжийн шошго',
   'labels.print': 'Хэвлэх',
+  'labels.file': 'Дээжийн шошго ({n}) {date}',
+  'labels.pdfPath': '«Файл руу хэвлэх» нь шошгыг {path} болгон хадгална.',
 
   'lab.title': 'Лабораторийн дүн',
   'lab.explain': 'Лабораторийн CSV файл: barcode, result баганатай (мөн хүсвэл result_date, test, pathogen, lab). Мөрүүдийг бар кодоор дээжтэй тулгана.',

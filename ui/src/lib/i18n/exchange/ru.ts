@@ -101,6 +101,8 @@ const m: Record<keyof typeof en, string> = {
   'labels.printSelected': 'Печать этикеток ({n})',
   'labels.title': 'Этикетки для проб: {n}',
   'labels.print': 'Печать',
+  'labels.file': 'Этикетки проб ({n}) {date}',
+  'labels.pdfPath': '«Печать в файл» сохранит этикетки как {path}.',
 
   'lab.title': 'Результаты лаборатории',
   'lab.explain': 'CSV из лаборатории со столбцами barcode и result (и при желании result_date, test, pathogen, lab). Строки сопоставляются с пробами по штрихкоду.',

@@ -101,6 +101,8 @@ const m: Record<keyof typeof en, string> = {
   'labels.printSelected': '打印标签（{n}）',
   'labels.title': '{n} 个样本的标签',
   'labels.print': '打印',
+  'labels.file': '样本标签（{n}）{date}',
+  'labels.pdfPath': '“打印到文件”会把标签保存为 {path}。',
 
   'lab.title': '实验室结果',
   'lab.explain': '实验室提供的 CSV 文件，须含 barcode 和 result 列（可选 result_date、test、pathogen、lab）。按条形码与样本匹配。',

@@ -195,7 +195,8 @@ const en = {
   'plan.category.other': 'Other',
 
   'plan.sheet.print': 'Print',
-  'plan.sheet.printHint': 'To keep a PDF, choose "Print to File" in the print dialog, with PDF as the format.',
+  'plan.sheet.printHint': 'The print dialog opens ready to save a PDF in the export folder; choose a printer there to print on paper.',
+  'plan.sheet.pdfPath': '“Print to File” saves the plan as {path}.',
   'plan.sheet.map': 'Routes',
   'plan.sheet.team': 'Team',
   'plan.sheet.budget': 'Budget ({currency})',

@@ -196,7 +196,8 @@ const m: Record<keyof typeof en, string> = {
   'plan.category.other': 'Бусад',
 
   'plan.sheet.print': 'Хэвлэх',
-  'plan.sheet.printHint': 'PDF хадгалахын тулд хэвлэх цонхонд «Файл руу хэвлэх»-ийг сонгож, PDF хэлбэрийг сонгоно уу.',
+  'plan.sheet.printHint': 'Хэвлэх цонх PDF-ийг экспортын хавтаст хадгалахаар бэлэн нээгдэнэ; цаасан дээр хэвлэхийн тулд тэндээс принтер сонгоно уу.',
+  'plan.sheet.pdfPath': '«Файл руу хэвлэх» нь төлөвлөгөөг {path} болгон хадгална.',
   'plan.sheet.map': 'Маршрут',
   'plan.sheet.team': 'Баг',
   'plan.sheet.budget': 'Төсөв ({currency})',

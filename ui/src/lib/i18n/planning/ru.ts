@@ -196,7 +196,8 @@ const m: Record<keyof typeof en, string> = {
   'plan.category.other': 'Прочее',
 
   'plan.sheet.print': 'Печать',
-  'plan.sheet.printHint': 'Чтобы получить PDF, выберите в окне печати «Печать в файл» и формат PDF.',
+  'plan.sheet.printHint': 'Окно печати откроется готовым сохранить PDF в папку экспорта; чтобы напечатать на бумаге, выберите там принтер.',
+  'plan.sheet.pdfPath': '«Печать в файл» сохранит план как {path}.',
   'plan.sheet.map': 'Маршруты',
   'plan.sheet.team': 'Команда',
   'plan.sheet.budget': 'Бюджет ({currency})',

@@ -196,7 +196,8 @@ const m: Record<keyof typeof en, string> = {
   'plan.category.other': '其他',
 
   'plan.sheet.print': '打印',
-  'plan.sheet.printHint': '如需保存 PDF，请在打印对话框中选择“打印到文件”，格式选 PDF。',
+  'plan.sheet.printHint': '打印对话框打开时已设为把 PDF 保存到导出文件夹；如需纸质打印，请在其中选择打印机。',
+  'plan.sheet.pdfPath': '“打印到文件”会把计划书保存为 {path}。',
   'plan.sheet.map': '路线',
   'plan.sheet.team': '队员',
   'plan.sheet.budget': '预算（{currency}）',
