@@ -118,6 +118,8 @@ describe('a survey planned in Chinese', () => {
   });
 
   it('adds exchange rates and budget lines; the totals match a hand computation', async () => {
+    // The window runs with Tauri's prototype freezing on, and the budget's exact decimals work under it.
+    expect(await browser.execute(() => Object.isFrozen(Object.prototype))).toBe(true);
     await $('#tab-budget').click();
     await $('#rate-add').click();
     await $('#rate-currency-0').selectByAttribute('value', 'CNY');
@@ -137,6 +139,9 @@ describe('a survey planned in Chinese', () => {
       await $('#line-quantity').setValue(quantity);
       await $('#line-unit-cost').setValue(cost);
       await $('#line-currency').selectByAttribute('value', currency);
+      // The line's amount, shown as it is typed, is exact: 300 × 8.25 is 2,475.00, not 2474.999….
+      const expected = ['2,475.00 CNY', '540,000 MNT'][i];
+      await expect($('#line-amount')).toHaveText(expected);
       await $('#line-save').click();
       await browser.waitUntil(async () => (await $$('[data-testid="budget-line"]')).length === i + 1, {
         timeoutMsg: `budget line ${i + 1} was not added`,

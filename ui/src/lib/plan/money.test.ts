@@ -1,6 +1,6 @@
-import Big from 'big.js';
+import * as dn from 'dnum';
 import { describe, expect, it } from 'vitest';
-import { MissingRate, convert, isDecimal, lineAmount, missingRates, normaliseDecimal, rateTable, roundMoney, showMoney, summarise } from './money';
+import { MissingRate, convert, decimalText, isDecimal, lineAmount, missingRates, normaliseDecimal, rateTable, roundMoney, showMoney, summarise } from './money';
 import type { BudgetLine } from '../bindings/core';
 
 const line = (currency: string, quantity: string, unit_cost: string, category = 'transport', actual: string | null = null): BudgetLine => ({
@@ -15,19 +15,25 @@ const line = (currency: string, quantity: string, unit_cost: string, category = 
 
 describe('money rounding (the backend rule)', () => {
   it('rounds half away from zero to the minor unit of the currency', () => {
-    expect(roundMoney(new Big('10.005'), 'USD')).toBe('10.01');
-    expect(roundMoney(new Big('10.004'), 'USD')).toBe('10.00');
-    expect(roundMoney(new Big('-10.005'), 'CNY')).toBe('-10.01');
-    expect(roundMoney(new Big('1500.5'), 'MNT')).toBe('1501');
-    expect(roundMoney(new Big('1500.49'), 'KZT')).toBe('1500');
-    expect(roundMoney(new Big('2.5'), 'MNT')).toBe('3');
-    expect(roundMoney(new Big('1800'), 'CNY')).toBe('1800.00');
+    expect(roundMoney(dn.from('10.005'), 'USD')).toBe('10.01');
+    expect(roundMoney(dn.from('10.004'), 'USD')).toBe('10.00');
+    expect(roundMoney(dn.from('-10.005'), 'CNY')).toBe('-10.01');
+    expect(roundMoney(dn.from('1500.5'), 'MNT')).toBe('1501');
+    expect(roundMoney(dn.from('1500.49'), 'KZT')).toBe('1500');
+    expect(roundMoney(dn.from('2.5'), 'MNT')).toBe('3');
+    expect(roundMoney(dn.from('1800'), 'CNY')).toBe('1800.00');
+  });
+
+  it('keeps every decimal when a whole amount comes first in a sum', () => {
+    // 1900 + 0.005 = 1900.005, which rounds half away from zero to 1900.01.
+    const s = summarise([line('CNY', '1', '1900'), line('CNY', '1', '0.005')], [], null);
+    expect(s.per_currency.map((t) => t.amounts.planned)).toEqual(['1900.01']);
   });
 
   it('multiplies exactly where floating point would not', () => {
     // 0.1 × 3 is 0.30000000000000004 in floating point.
-    expect(lineAmount('3', '0.1')!.toString()).toBe('0.3');
-    expect(lineAmount('1,5', '1000.10')!.toString()).toBe('1500.15');
+    expect(decimalText(lineAmount('3', '0.1')!)).toBe('0.3');
+    expect(decimalText(lineAmount('1,5', '1000.10')!)).toBe('1500.15');
     expect(lineAmount('x', '1')).toBeNull();
   });
 
@@ -52,10 +58,10 @@ describe('conversion and totals', () => {
 
   it('converts through USD, exactly', () => {
     const t = rateTable(rates);
-    expect(convert(new Big('720'), 'CNY', 'USD', t).toString()).toBe('100');
-    expect(convert(new Big('100'), 'USD', 'MNT', t).toString()).toBe('340000');
-    expect(convert(new Big('7.2'), 'CNY', 'MNT', t).toString()).toBe('3400');
-    expect(() => convert(new Big(1), 'RUB', 'USD', t)).toThrow(MissingRate);
+    expect(decimalText(convert(dn.from('720'), 'CNY', 'USD', t))).toBe('100');
+    expect(decimalText(convert(dn.from('100'), 'USD', 'MNT', t))).toBe('340000');
+    expect(decimalText(convert(dn.from('7.2'), 'CNY', 'MNT', t))).toBe('3400');
+    expect(() => convert(dn.from(1), 'RUB', 'USD', t)).toThrow(MissingRate);
   });
 
   it('sums before rounding, per currency, per category and overall', () => {

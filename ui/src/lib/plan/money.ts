@@ -1,8 +1,30 @@
-// Budget arithmetic in exact decimals (big.js), by the backend's rule: amounts stay exact while
-// they are summed and converted; a reported total is rounded once, half away from zero, to the
-// minor unit of its currency (2 decimals for CNY, RUB and USD; 0 for MNT and KZT).
-import Big from 'big.js';
+// Budget arithmetic in exact decimals (dnum: a bigint and a count of decimals, no prototype
+// patching), by the backend's rule: amounts stay exact while they are summed and converted; a
+// reported total is rounded once, half away from zero, to the minor unit of its currency
+// (2 decimals for CNY, RUB and USD; 0 for MNT and KZT).
+import * as dn from 'dnum';
 import type { BudgetLine, BudgetSummary, ExchangeRate, Total } from '../bindings/core';
+
+/** An exact decimal amount. */
+export type Amount = dn.Dnum;
+
+/** Decimal places kept by a conversion (as many as the backend's decimal type carries). */
+const CONVERSION_PLACES = 28;
+
+/** `a + b`, exact (dnum would otherwise keep only the first operand's decimals). */
+function plus(a: Amount, b: Amount): Amount {
+  return dn.add(a, b, Math.max(a[1], b[1]));
+}
+
+/** `a × b`, exact. */
+function times(a: Amount, b: Amount): Amount {
+  return dn.multiply(a, b, a[1] + b[1]);
+}
+
+/** An amount written out in full, without trailing zeros (`0.3`, `100`). */
+export function decimalText(amount: Amount): string {
+  return dn.toString(amount);
+}
 
 export const CURRENCIES = ['CNY', 'MNT', 'RUB', 'KZT', 'USD'] as const;
 export type Currency = (typeof CURRENCIES)[number];
@@ -24,16 +46,17 @@ export function normaliseDecimal(s: string): string {
 }
 
 /** `amount` rounded to the minor unit of `currency`, half away from zero, with that many decimals. */
-export function roundMoney(amount: Big, currency: string): string {
-  return amount.round(minorUnit(currency), Big.roundHalfUp).toFixed(minorUnit(currency));
+export function roundMoney(amount: Amount, currency: string): string {
+  const places = minorUnit(currency);
+  return dn.toString(dn.setDecimals(amount, places, { rounding: 'ROUND_HALF' }), { digits: places, trailingZeros: true });
 }
 
 /** Quantity × unit cost, exact; null when either is not a decimal number. */
-export function lineAmount(quantity: string, unitCost: string): Big | null {
+export function lineAmount(quantity: string, unitCost: string): Amount | null {
   const q = normaliseDecimal(quantity);
   const c = normaliseDecimal(unitCost);
   if (!isDecimal(q) || !isDecimal(c)) return null;
-  return new Big(q).times(new Big(c));
+  return times(dn.from(q), dn.from(c));
 }
 
 /** A reported amount with its currency, digits grouped for reading: `1 800.00 CNY` → `1,800.00 CNY` in English. */
@@ -54,29 +77,23 @@ export class MissingRate extends Error {
 }
 
 /** Exchange rates as units per USD (USD is 1). */
-export function rateTable(rates: readonly ExchangeRate[]): Map<string, Big> {
-  const m = new Map<string, Big>([['USD', new Big(1)]]);
+export function rateTable(rates: readonly ExchangeRate[]): Map<string, Amount> {
+  const m = new Map<string, Amount>([['USD', dn.from(1)]]);
   for (const r of rates) {
     const v = normaliseDecimal(r.per_usd);
-    if (isDecimal(v) && new Big(v).gt(0)) m.set(r.currency.trim().toUpperCase(), new Big(v));
+    if (isDecimal(v) && dn.greaterThan(dn.from(v), 0)) m.set(r.currency.trim().toUpperCase(), dn.from(v));
   }
   return m;
 }
 
 /** `amount` in `from` as `to`, exact: amount × per_usd(to) / per_usd(from). */
-export function convert(amount: Big, from: string, to: string, rates: Map<string, Big>): Big {
+export function convert(amount: Amount, from: string, to: string, rates: Map<string, Amount>): Amount {
   if (from === to) return amount;
   const a = rates.get(from);
   if (!a) throw new MissingRate(from);
   const b = rates.get(to);
   if (!b) throw new MissingRate(to);
-  const dp = Big.DP;
-  Big.DP = 28;
-  try {
-    return amount.times(b).div(a);
-  } finally {
-    Big.DP = dp;
-  }
+  return dn.divide(times(amount, b), a, { decimals: CONVERSION_PLACES, rounding: 'ROUND_HALF' });
 }
 
 /** Currencies used by `lines` (and the reporting currency) that have no rate. */
@@ -90,16 +107,16 @@ export function missingRates(lines: readonly { currency: string }[], rates: read
 }
 
 interface Acc {
-  planned: Big;
-  actual: Big;
+  planned: Amount;
+  actual: Amount;
   lines: number;
   missing: number;
 }
-const acc = (): Acc => ({ planned: new Big(0), actual: new Big(0), lines: 0, missing: 0 });
-function add(a: Acc, planned: Big, actual: Big | null) {
-  a.planned = a.planned.plus(planned);
+const acc = (): Acc => ({ planned: dn.from(0), actual: dn.from(0), lines: 0, missing: 0 });
+function add(a: Acc, planned: Amount, actual: Amount | null) {
+  a.planned = plus(a.planned, planned);
   a.lines += 1;
-  if (actual) a.actual = a.actual.plus(actual);
+  if (actual) a.actual = plus(a.actual, actual);
   else a.missing += 1;
 }
 function report(a: Acc, key: string, currency: string): Total {
@@ -118,8 +135,8 @@ export function summarise(lines: readonly BudgetLine[], rates: readonly Exchange
   const perCategory = new Map<string, Acc>();
   const all = acc();
   for (const l of lines) {
-    const planned = lineAmount(l.quantity, l.unit_cost) ?? new Big(0);
-    const a = l.actual && l.actual.trim() && isDecimal(normaliseDecimal(l.actual)) ? new Big(normaliseDecimal(l.actual)) : null;
+    const planned = lineAmount(l.quantity, l.unit_cost) ?? dn.from(0);
+    const a = l.actual && l.actual.trim() && isDecimal(normaliseDecimal(l.actual)) ? dn.from(normaliseDecimal(l.actual)) : null;
     if (!perCurrency.has(l.currency)) perCurrency.set(l.currency, acc());
     add(perCurrency.get(l.currency)!, planned, a);
     if (reporting) {
