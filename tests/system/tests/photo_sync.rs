@@ -143,3 +143,124 @@ fn records_sync_even_when_photos_cannot() {
     assert_eq!(l.store.pending_count().unwrap(), 0);
     assert!(server_copy(&server, &sha).is_none());
 }
+
+/// Runs a tool that `make test` installs, failing with what to do when it is missing.
+fn tool(program: &str, args: &[&str]) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} (run `make setup-test`): {e}"));
+    assert!(
+        out.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A 12-megapixel JPEG with the tags a GPS camera writes: encoded by ImageMagick, tagged by
+/// exiftool (neither of them ours), so the EXIF is not shaped by this project's own writer.
+fn camera_photo(dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join("DSCN0417.JPG");
+    let path = file.to_str().unwrap();
+    tool(
+        "convert",
+        &[
+            "-seed",
+            "42",
+            "-size",
+            "4000x3000",
+            "plasma:fractal",
+            "-quality",
+            "92",
+            path,
+        ],
+    );
+    tool(
+        "exiftool",
+        &[
+            "-q",
+            "-overwrite_original",
+            "-Make=NIKON",
+            "-Model=COOLPIX P950",
+            "-DateTimeOriginal=2026:06:01 07:42:10",
+            "-OffsetTimeOriginal=+08:00",
+            "-GPSLatitude=49.7133",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=115.12",
+            "-GPSLongitudeRef=E",
+            "-GPSAltitude=612",
+            "-GPSAltitudeRef=0",
+            path,
+        ],
+    );
+    file
+}
+
+#[test]
+fn camera_photo_with_gps_synced_through_cuts_keeps_its_exif() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), None, None, &[]);
+    let photo = camera_photo(dir.path());
+    let original = std::fs::read(&photo).unwrap();
+    assert!(original.len() > 2 << 20, "a camera-sized photo");
+
+    // A field laptop attaches the photo to a sighting, as the app's Log and `photo attach` do.
+    let mut field = Laptop::new("field");
+    field.enroll(&server, "field");
+    let s = field.log("Procapra gutturosa", 14);
+    let attached = media::attach_photo(&mut field.store, &s.id, &photo).unwrap();
+    assert_eq!((attached.width, attached.height), (4000, 3000));
+    let sha = attached.sha256.clone();
+    let read_here = media::photo_info(&photo).unwrap();
+    assert_eq!(
+        read_here.taken_at.as_deref(),
+        Some("2026-06-01T07:42:10+08:00")
+    );
+    assert!((read_here.lat.unwrap() - 49.7133).abs() < 1e-6);
+    assert!((read_here.lon.unwrap() - 115.12).abs() < 1e-6);
+
+    // Every connection is cut after 300–900 kB, so the 4 MB upload is cut mid-chunk many times.
+    let proxy = FaultProxy::start(server.addr);
+    proxy.cut_every_request(17, 300_000, 900_000);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        assert!(attempts < 200, "the photo never arrived");
+        match field.sync_via(&proxy.url(), quick_options()) {
+            Ok(s) if s.photo_error.is_none() => break,
+            _ => continue,
+        }
+    }
+    assert!(
+        proxy.faults.load(Ordering::SeqCst) > 3,
+        "the network was cut"
+    );
+    assert_eq!(server_copy(&server, &sha).as_deref(), Some(&original[..]));
+
+    // A lead's laptop gets the sighting with the photo's hash, then the photo by that hash:
+    // the same bytes, so the same time and position.
+    let mut lead = Laptop::new("lead");
+    lead.enroll(&server, "lead");
+    lead.sync_via(&server.url(), quick_options()).unwrap();
+    let cur = lead
+        .store
+        .get(&s.id)
+        .unwrap()
+        .expect("the sighting arrived");
+    let Some(Body::Observation(o)) = cur.body else {
+        panic!("not an observation")
+    };
+    assert_eq!(o.photos, vec![sha.clone()]);
+    let t = HttpTransport::new(&server.url(), Duration::from_secs(10)).unwrap();
+    let fetched = SyncClient::new(&t, quick_options())
+        .fetch_blob(&lead.store, &sha)
+        .unwrap();
+    assert_eq!(std::fs::read(&fetched).unwrap(), original);
+    let read_there = media::photo_info(&fetched).unwrap();
+    assert_eq!(read_there.taken_at, read_here.taken_at);
+    assert_eq!(
+        (read_there.lat, read_there.lon, read_there.altitude_m),
+        (read_here.lat, read_here.lon, read_here.altitude_m)
+    );
+    assert_eq!(read_there.altitude_m, Some(612.0));
+}
