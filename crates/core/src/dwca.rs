@@ -19,6 +19,7 @@
 //! no quoting (tabs and line breaks inside values become spaces).
 
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::model::{Body, CountUnit, Kind, Observation, Sample, SampleResult, Site, Survey, Visit};
 use crate::store::query::ObservationFilter;
 use crate::store::Store;
@@ -1053,13 +1054,90 @@ impl Table {
     }
 }
 
+/// Checks what an archive's headers declare against [`crate::limits`]: the number of entries,
+/// each entry's and the total uncompressed size, and each entry's compression ratio.
+fn check_archive<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<()> {
+    if zip.len() > limits::MAX_ARCHIVE_ENTRIES {
+        return Err(Error::ArchiveTooLarge(format!(
+            "the archive has {} files; Dauria Field reads archives of at most {}",
+            zip.len(),
+            limits::MAX_ARCHIVE_ENTRIES
+        )));
+    }
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|e| bad_archive(format!("the archive is damaged: {e}")))?;
+        let (size, packed) = (f.size(), f.compressed_size());
+        let name = f
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| format!("file {i}"));
+        check_entry_size(&name, size)?;
+        if size > limits::RATIO_CHECKED_ABOVE_BYTES
+            && size / packed.max(1) > limits::MAX_COMPRESSION_RATIO
+        {
+            return Err(Error::ArchiveTooLarge(format!(
+                "{} unpacks from {} to {} (more than {} times); Dauria Field does not open \
+                 archives packed like this",
+                name,
+                limits::human_bytes(packed),
+                limits::human_bytes(size),
+                limits::MAX_COMPRESSION_RATIO
+            )));
+        }
+        total = total.saturating_add(size);
+        if total > limits::MAX_ARCHIVE_TOTAL_BYTES {
+            return Err(Error::ArchiveTooLarge(format!(
+                "the archive unpacks to more than the {} Dauria Field reads",
+                limits::human_bytes(limits::MAX_ARCHIVE_TOTAL_BYTES)
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_entry_size(name: &str, size: u64) -> Result<()> {
+    if size > limits::MAX_ARCHIVE_ENTRY_BYTES {
+        return Err(Error::ArchiveTooLarge(format!(
+            "{name} in the archive unpacks to {}; Dauria Field reads files of at most {} from an \
+             archive",
+            limits::human_bytes(size),
+            limits::human_bytes(limits::MAX_ARCHIVE_ENTRY_BYTES)
+        )));
+    }
+    Ok(())
+}
+
+/// Reads one archive entry as UTF-8 text. The read stops one byte past the size its header
+/// declares (itself within the limits), so an entry that unpacks to more than it says is
+/// refused without being unpacked.
+fn read_entry<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Result<String> {
+    let f = zip
+        .by_name(name)
+        .map_err(|e| bad_archive(format!("the archive has no {name} ({e})")))?;
+    let declared = f.size();
+    check_entry_size(name, declared)?;
+    let mut bytes = Vec::new();
+    let read = f.take(declared.saturating_add(1)).read_to_end(&mut bytes);
+    // The zip reader itself may stop past the declared size with an error of its own (zip 9
+    // does); either way the entry holds more than it says.
+    let overran = matches!(&read, Err(e) if e.kind() == std::io::ErrorKind::InvalidData
+        && e.to_string().contains("declared uncompressed size"));
+    if bytes.len() as u64 > declared || overran {
+        return Err(Error::ArchiveTooLarge(format!(
+            "{name} unpacks to more than the {} its header declares; the archive is damaged or \
+             forged",
+            limits::human_bytes(declared)
+        )));
+    }
+    read.map_err(|e| bad_archive(format!("{name} cannot be unpacked: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| bad_archive(format!("{name} is not UTF-8 text: {e}")))
+}
+
 fn read_table<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, spec: &FileSpec) -> Result<Table> {
-    let mut f = zip
-        .by_name(&spec.location)
-        .map_err(|e| bad_archive(format!("the archive has no {} ({e})", spec.location)))?;
-    let mut text = String::new();
-    f.read_to_string(&mut text)
-        .map_err(|e| bad_archive(format!("{} is not UTF-8 text: {e}", spec.location)))?;
+    let text = read_entry(zip, &spec.location)?;
     let mut b = csv::ReaderBuilder::new();
     b.has_headers(false)
         .flexible(true)
@@ -1112,14 +1190,11 @@ fn match_taxon(taxa: &TaxonIndex, name: &str) -> Option<String> {
 pub fn import_dwca<R: Read + Seek>(store: &mut Store, input: R) -> Result<DwcaImportReport> {
     let mut zip = zip::ZipArchive::new(input)
         .map_err(|e| bad_archive(format!("not a Darwin Core Archive (zip): {e}")))?;
-    let meta = {
-        let mut m = String::new();
-        zip.by_name("meta.xml")
-            .map_err(|_| bad_archive("the archive has no meta.xml"))?
-            .read_to_string(&mut m)
-            .map_err(|e| bad_archive(format!("meta.xml: {e}")))?;
-        m
-    };
+    check_archive(&mut zip)?;
+    if zip.index_for_name("meta.xml").is_none() {
+        return Err(bad_archive("the archive has no meta.xml"));
+    }
+    let meta = read_entry(&mut zip, "meta.xml")?;
     let specs = parse_meta(&meta)?;
     let is_occ = |s: &FileSpec| s.row_type.ends_with("/Occurrence");
     let core = &specs[0];

@@ -30,10 +30,22 @@ pub enum Error {
     /// A revision received from elsewhere is malformed.
     #[error("bad revision {rev_id}: {reason}")]
     BadRevision { rev_id: String, reason: String },
+    /// A photo whose pixels would take more memory than the app allows (a decompression bomb,
+    /// or a header claiming huge dimensions); refused before any pixel is allocated.
+    #[error("{0}")]
+    ImageTooLarge(String),
+    /// An archive that unpacks to more than the app reads (a zip bomb, or headers that lie);
+    /// refused before the memory is taken.
+    #[error("{0}")]
+    ArchiveTooLarge(String),
+    /// A file larger than the app reads for that purpose.
+    #[error("{0}")]
+    FileTooLarge(String),
 }
 
 impl Error {
-    /// Stable machine-readable code (`invalid`, `not_found`, `too_new`, `io`, `storage`, `bad_revision`).
+    /// Stable machine-readable code (`invalid`, `not_found`, `too_new`, `io`, `storage`,
+    /// `bad_revision`, `migration`, `image_too_large`, `archive_too_large`, `file_too_large`).
     pub fn code(&self) -> &'static str {
         match self {
             Error::Invalid(_) => "invalid",
@@ -43,6 +55,9 @@ impl Error {
             Error::Storage(_) => "storage",
             Error::BadRevision { .. } => "bad_revision",
             Error::Migration(_) => "migration",
+            Error::ImageTooLarge(_) => "image_too_large",
+            Error::ArchiveTooLarge(_) => "archive_too_large",
+            Error::FileTooLarge(_) => "file_too_large",
         }
     }
 

@@ -7,8 +7,10 @@
 pub mod coords;
 pub mod dwca;
 pub mod error;
+pub mod fs_mode;
 pub mod hlc;
 pub mod import;
+pub mod limits;
 pub mod media;
 pub mod model;
 pub mod planning;

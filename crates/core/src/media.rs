@@ -8,6 +8,7 @@
 //! worker thread, never the UI thread.
 
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::model::Body;
 use crate::store::{Saved, Store};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
@@ -143,6 +144,11 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
 /// Decodes `bytes` as an image (JPEG, PNG, WebP, TIFF or GIF), turned upright as its EXIF
 /// orientation says. A file that is not an image, is cut short or is corrupt gets an
 /// `Error::Invalid` on the field `photo` whose message names the problem.
+///
+/// The dimensions are read from the header first: a photo over the limits of
+/// [`crate::limits`] (a decompression bomb, or a header claiming huge dimensions) gets
+/// [`Error::ImageTooLarge`] before any pixel is allocated, and the decoder itself runs with
+/// `image::Limits` so a header that lies is stopped too.
 pub fn decode_photo(bytes: &[u8]) -> Result<DynamicImage> {
     if bytes.is_empty() {
         return Err(photo_error("empty", "the file is empty".into()));
@@ -165,14 +171,11 @@ pub fn decode_photo(bytes: &[u8]) -> Result<DynamicImage> {
                 .into(),
         ));
     }
-    let decoded = (|| {
-        let mut decoder = reader.into_decoder()?;
-        let orientation = decoder.orientation()?;
-        let mut img = DynamicImage::from_decoder(decoder)?;
-        img.apply_orientation(orientation);
-        Ok::<_, image::ImageError>(img)
-    })();
-    decoded.map_err(|e| match e {
+    let decode_error = |e: image::ImageError| match e {
+        image::ImageError::Limits(l) => Error::ImageTooLarge(format!(
+            "the {name} needs more memory to open than Dauria Field allows ({} at most): {l}",
+            limits::human_bytes(limits::MAX_PHOTO_DECODE_BYTES)
+        )),
         image::ImageError::Unsupported(u) => photo_error(
             "unsupported_format",
             format!("this {name} uses a feature Dauria Field cannot read: {u}"),
@@ -184,7 +187,56 @@ pub fn decode_photo(bytes: &[u8]) -> Result<DynamicImage> {
             "corrupt",
             format!("the {name} file is damaged and cannot be read: {other}"),
         ),
-    })
+    };
+    // Dimensions are checked below, where the refusal can name them; only the allocation
+    // limit applies while the header is read.
+    let mut reader = reader;
+    let mut header_limits = image::Limits::default();
+    header_limits.max_alloc = Some(limits::MAX_PHOTO_DECODE_BYTES);
+    reader.limits(header_limits);
+    let mut decoder = reader.into_decoder().map_err(|e| match e {
+        image::ImageError::Limits(_) => too_large_image(&name, None),
+        other => decode_error(other),
+    })?;
+    let (width, height) = decoder.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    if width > limits::MAX_PHOTO_SIDE
+        || height > limits::MAX_PHOTO_SIDE
+        || pixels > limits::MAX_PHOTO_PIXELS
+        || decoder.total_bytes() > limits::MAX_PHOTO_DECODE_BYTES
+    {
+        return Err(too_large_image(&name, Some((width, height))));
+    }
+    decoder.set_limits(photo_limits()).map_err(decode_error)?;
+    let decoded = (|| {
+        let orientation = decoder.orientation()?;
+        let mut img = DynamicImage::from_decoder(decoder)?;
+        img.apply_orientation(orientation);
+        Ok::<_, image::ImageError>(img)
+    })();
+    decoded.map_err(decode_error)
+}
+
+/// The decoder's own limits: the same as checked on the header, so a format whose header
+/// understates what it holds is stopped inside the decoder.
+fn photo_limits() -> image::Limits {
+    let mut l = image::Limits::default();
+    l.max_image_width = Some(limits::MAX_PHOTO_SIDE);
+    l.max_image_height = Some(limits::MAX_PHOTO_SIDE);
+    l.max_alloc = Some(limits::MAX_PHOTO_DECODE_BYTES);
+    l
+}
+
+fn too_large_image(name: &str, dims: Option<(u32, u32)>) -> Error {
+    let size = match dims {
+        Some((w, h)) => format!("{w} × {h} pixels"),
+        None => "larger than the limit".into(),
+    };
+    Error::ImageTooLarge(format!(
+        "the {name} is {size}; Dauria Field opens photos of at most {} pixels a side and {} megapixels",
+        limits::MAX_PHOTO_SIDE,
+        limits::MAX_PHOTO_PIXELS / 1_000_000
+    ))
 }
 
 /// A JPEG thumbnail of `img`, at most [`THUMB_SIZE`] pixels on its longest side.
@@ -243,7 +295,7 @@ pub fn attach_photo(store: &mut Store, observation_id: &str, path: &Path) -> Res
             ),
         ));
     };
-    let bytes = std::fs::read(path).map_err(io(format!("cannot read {}", path.display())))?;
+    let bytes = read_photo_file(path)?;
     let stored = store_photo(store.dir(), &bytes).map_err(|e| match e {
         Error::Invalid(mut errs) => {
             for fe in &mut errs {
@@ -251,6 +303,7 @@ pub fn attach_photo(store: &mut Store, observation_id: &str, path: &Path) -> Res
             }
             Error::Invalid(errs)
         }
+        Error::ImageTooLarge(m) => Error::ImageTooLarge(format!("{}: {m}", path.display())),
         other => other,
     })?;
     let StoredPhoto {
@@ -275,6 +328,17 @@ pub fn attach_photo(store: &mut Store, observation_id: &str, path: &Path) -> Res
         width,
         height,
     })
+}
+
+/// Reads a photo file into memory, refusing one larger than [`limits::MAX_PHOTO_FILE_BYTES`]
+/// without reading it all.
+fn read_photo_file(path: &Path) -> Result<Vec<u8>> {
+    let f = File::open(path).map_err(io(format!("cannot read {}", path.display())))?;
+    limits::read_capped(
+        f,
+        limits::MAX_PHOTO_FILE_BYTES,
+        &format!("the photo {}", path.display()),
+    )
 }
 
 /// A photo kept in the blob store, with what its EXIF says.
@@ -356,6 +420,17 @@ fn degrees(exif: &exif::Exif, tag: exif::Tag, ref_tag: exif::Tag, negative: u8) 
 /// (or without those tags) gives empty fields, not an error.
 pub fn photo_info(path: &Path) -> Result<PhotoInfo> {
     let f = File::open(path).map_err(io(format!("cannot read {}", path.display())))?;
+    // Some containers (TIFF) are read whole to find their EXIF.
+    let size = f
+        .metadata()
+        .map_err(io(format!("cannot read {}", path.display())))?
+        .len();
+    if size > limits::MAX_PHOTO_FILE_BYTES {
+        return Err(limits::too_large_file(
+            &format!("the photo {}", path.display()),
+            limits::MAX_PHOTO_FILE_BYTES,
+        ));
+    }
     let exif = match exif::Reader::new().read_from_container(&mut BufReader::new(f)) {
         Ok(e) => e,
         Err(exif::Error::Io(e)) => return Err(io(format!("cannot read {}", path.display()))(e)),

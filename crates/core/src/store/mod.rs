@@ -84,6 +84,7 @@ impl Store {
             source,
         })?;
         let mut conn = Connection::open(dir.join(DB_FILE))?;
+        crate::fs_mode::restrict_store(dir, DB_FILE)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if found > schema_version() {
