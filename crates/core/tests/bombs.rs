@@ -327,3 +327,16 @@ fn data_folder_and_store_are_private_after_create_and_after_open() {
     let _store = Store::open(&dir).unwrap();
     assert_private(&dir);
 }
+
+#[test]
+fn the_enrollment_reply_prints_without_its_credential() {
+    let resp = dauria_proto::EnrollResponse {
+        device_id: "d1".into(),
+        name: "laptop 1".into(),
+        role: dauria_proto::Role::Field,
+        token: "s3cret-bearer-credential".into(),
+    };
+    let shown = format!("{resp:?} {resp:#?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(shown.contains("laptop 1"), "{shown}");
+}

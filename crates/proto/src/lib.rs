@@ -94,13 +94,25 @@ pub struct EnrollRequest {
 }
 
 /// Reply to an enrollment.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct EnrollResponse {
     pub device_id: String,
     pub name: String,
     pub role: Role,
     /// Bearer credential; the server keeps only its hash.
     pub token: String,
+}
+
+// Written by hand so the credential never reaches a log through `{:?}`.
+impl std::fmt::Debug for EnrollResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrollResponse")
+            .field("device_id", &self.device_id)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("token", &"<redacted>")
+            .finish()
+    }
 }
 
 /// `GET /v1/config`: limits and versions.
