@@ -5,6 +5,7 @@
 
 use crate::coords::parse_position;
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::model::{Body, CountUnit, Observation};
 use crate::store::query::{ObservationFilter, SiteIndex};
 use crate::store::Store;
@@ -106,8 +107,11 @@ pub(crate) fn preview_with(
         .collect();
     let mut out = Vec::new();
     for rec in rdr.records().take(rows) {
-        let rec =
-            rec.map_err(|e| Error::invalid("file", "format", format!("cannot read the CSV: {e}")))?;
+        let rec = rec.map_err(|e| {
+            csv_read_error(&e).unwrap_or_else(|| {
+                Error::invalid("file", "format", format!("cannot read the CSV: {e}"))
+            })
+        })?;
         out.push(rec.iter().map(str::to_string).collect());
     }
     Ok(CsvPreview {
@@ -159,15 +163,38 @@ pub(crate) fn mapped_columns(
 }
 
 /// A CSV reader (rows may be short or long: each row is checked on its own) and its header.
-pub(crate) fn csv_with_headers<R: Read>(input: R) -> Result<(csv::Reader<R>, Vec<String>)> {
+/// The input is read through [`limits::Capped`]: at most [`limits::MAX_CSV_BYTES`], in lines of
+/// at most [`limits::MAX_CSV_LINE_BYTES`], so a huge file or one without line breaks is refused
+/// instead of held.
+pub(crate) fn csv_with_headers<R: Read>(
+    input: R,
+) -> Result<(csv::Reader<limits::Capped<R>>, Vec<String>)> {
+    let input = limits::Capped::new(input, limits::MAX_CSV_BYTES, "the CSV file")
+        .max_line(limits::MAX_CSV_LINE_BYTES);
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = rdr
         .headers()
-        .map_err(|e| Error::invalid("file", "format", format!("cannot read the CSV header: {e}")))?
+        .map_err(|e| {
+            csv_read_error(&e).unwrap_or_else(|| {
+                Error::invalid("file", "format", format!("cannot read the CSV header: {e}"))
+            })
+        })?
         .iter()
         .map(str::to_string)
         .collect();
     Ok((rdr, headers))
+}
+
+/// A CSV error that ends the import: the file could not be read, or is over the limits. A bad
+/// row is not one (it is reported and the import goes on); `None` for those.
+pub(crate) fn csv_read_error(e: &csv::Error) -> Option<Error> {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => Some(limits::over_limit(io).unwrap_or_else(|| Error::Io {
+            context: "cannot read the CSV file".into(),
+            source: std::io::Error::new(io.kind(), io.to_string()),
+        })),
+        _ => None,
+    }
 }
 
 /// Header aliases (lower-case) for each column we understand.
@@ -478,6 +505,9 @@ fn import_rows(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
+                if let Some(stop) = csv_read_error(&e) {
+                    return Err(stop);
+                }
                 let line = e.position().map_or(report.rows + 2, |p| p.line());
                 report.rows += 1;
                 report.errors.push(RowError {

@@ -8,6 +8,8 @@
 
 use crate::error::{Error, Result};
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -34,8 +36,15 @@ pub const MAX_COMPRESSION_RATIO: u64 = 200;
 /// Entries up to this size may have any ratio (a small meta.xml can compress very well).
 pub const RATIO_CHECKED_ABOVE_BYTES: u64 = MIB;
 
-/// Largest CSV or GPX file the app imports (some million rows; a GPS unit's year of tracks).
-pub const MAX_TEXT_FILE_BYTES: u64 = 256 * MIB;
+/// Largest CSV file the app imports. Rows are streamed into the store, so this bounds the time
+/// and the store's growth rather than memory: about ten million rows.
+pub const MAX_CSV_BYTES: u64 = 1024 * MIB;
+/// Longest line of a CSV file: a row is held whole, so a file with no line breaks would
+/// otherwise be held whole.
+pub const MAX_CSV_LINE_BYTES: u64 = 4 * MIB;
+/// Largest GPX file the app imports. It is parsed whole, into structures several times the size
+/// of the text; a GPS unit's trip is a few megabytes.
+pub const MAX_GPX_BYTES: u64 = 32 * MIB;
 
 /// Human-readable size for messages: `512 MiB`, `1.5 GiB`.
 pub fn human_bytes(n: u64) -> String {
@@ -71,4 +80,107 @@ pub fn too_large_file(what: &str, limit: u64) -> Error {
         "{what} is larger than the {} Dauria Field reads",
         human_bytes(limit)
     ))
+}
+
+/// The error a [`Capped`] reader returns past its limit, inside an `io::Error`.
+#[derive(Debug)]
+struct OverLimit(String);
+
+impl std::fmt::Display for OverLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OverLimit {}
+
+/// A reader that fails once more than `limit` bytes were read, or (if set) once a line runs
+/// longer than `max_line` bytes, so a parser on top never holds more. The failure is an
+/// `io::Error` that [`over_limit`] turns back into [`Error::FileTooLarge`], and [`Capped::tripped`]
+/// tells it apart from other errors when a parser hides the `io::Error`.
+pub struct Capped<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+    max_line: Option<u64>,
+    line: u64,
+    what: String,
+    tripped: Arc<AtomicBool>,
+}
+
+impl<R: Read> Capped<R> {
+    /// Reads at most `limit` bytes of `inner`; `what` names the file in the refusal.
+    pub fn new(inner: R, limit: u64, what: impl Into<String>) -> Self {
+        Capped {
+            inner,
+            left: limit,
+            limit,
+            max_line: None,
+            line: 0,
+            what: what.into(),
+            tripped: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Also refuses a line longer than `max` bytes.
+    pub fn max_line(mut self, max: u64) -> Self {
+        self.max_line = Some(max);
+        self
+    }
+
+    /// Set once the limit was hit; clone it before handing the reader to a parser.
+    pub fn tripped(&self) -> Arc<AtomicBool> {
+        self.tripped.clone()
+    }
+
+    /// The refusal, as the error this reader reports.
+    pub fn refusal(&self) -> Error {
+        too_large_file(&self.what, self.limit)
+    }
+
+    fn fail(&self, message: String) -> std::io::Error {
+        self.tripped.store(true, Ordering::Relaxed);
+        std::io::Error::other(OverLimit(message))
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            // At the limit: only the end of the file is still acceptable.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(self.fail(self.refusal().to_string())),
+            };
+        }
+        let max = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        if let Some(max_line) = self.max_line {
+            for &b in &buf[..n] {
+                self.line = if b == b'\n' { 0 } else { self.line + 1 };
+                if self.line > max_line {
+                    return Err(self.fail(format!(
+                        "{} has a line longer than the {} Dauria Field reads; is it a text file?",
+                        self.what,
+                        human_bytes(max_line)
+                    )));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The refusal inside an `io::Error` from a [`Capped`] reader, if that is what it is.
+pub fn over_limit(e: &std::io::Error) -> Option<Error> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<OverLimit>())
+        .map(|o| Error::FileTooLarge(o.0.clone()))
 }

@@ -135,6 +135,9 @@ pub fn import_lab_results_mapped(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
+                if let Some(stop) = crate::import::csv_read_error(&e) {
+                    return Err(stop);
+                }
                 report.rows += 1;
                 report.errors.push(RowError {
                     line: e.position().map_or(report.rows + 1, |p| p.line()),

@@ -340,3 +340,67 @@ fn the_enrollment_reply_prints_without_its_credential() {
     assert!(!shown.contains("s3cret"), "{shown}");
     assert!(shown.contains("laptop 1"), "{shown}");
 }
+
+#[test]
+fn a_10_gb_csv_without_line_breaks_is_refused_without_being_held() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("huge.csv");
+    // Sparse: 10 GB that read as zeros and take no disk.
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(10 * 1024 * 1024 * 1024)
+        .unwrap();
+    let mut store = Store::open(&tmp.path().join("data")).unwrap();
+    let err = dauria_core::import::import_observations(
+        &mut store,
+        std::fs::File::open(&path).unwrap(),
+        Default::default(),
+        |_| {},
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "file_too_large", "{err}");
+    assert!(err.to_string().contains("line longer"), "{err}");
+    assert_memory_stayed_small();
+}
+
+#[test]
+fn reading_past_a_file_limit_is_refused_with_its_code() {
+    use std::io::Read;
+    let mut capped = limits::Capped::new(std::io::repeat(b'a'), 1_000_000, "the test file");
+    let mut sink = Vec::new();
+    let e = capped.read_to_end(&mut sink).unwrap_err();
+    assert!(sink.len() <= 1_000_000, "{} bytes held", sink.len());
+    let err = limits::over_limit(&e).expect("the limit's own error");
+    assert_eq!(err.code(), "file_too_large");
+    // Exactly at the limit is fine.
+    let mut exact = limits::Capped::new(&[7u8; 1000][..], 1000, "the test file");
+    assert_eq!(exact.read_to_end(&mut Vec::new()).unwrap(), 1000);
+}
+
+/// A GPX file that never ends: its header, then spaces forever.
+struct EndlessGpx {
+    header: std::io::Cursor<&'static [u8]>,
+}
+
+impl std::io::Read for EndlessGpx {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.header.read(buf)?;
+        if n > 0 {
+            return Ok(n);
+        }
+        buf.fill(b' ');
+        Ok(buf.len())
+    }
+}
+
+#[test]
+fn a_gpx_stream_past_its_limit_is_refused() {
+    let endless = EndlessGpx {
+        header: std::io::Cursor::new(
+            br#"<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><wpt lat="50.1" lon="115.9"><name>a</name></wpt>"#,
+        ),
+    };
+    let err = dauria_core::planning::gpx::read(endless).unwrap_err();
+    assert_eq!(err.code(), "file_too_large", "{err}");
+    assert_memory_stayed_small();
+}

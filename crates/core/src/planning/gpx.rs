@@ -11,7 +11,7 @@
 
 use super::{bodies, length_km};
 use crate::model::{Body, Kind, Route, Visit, Waypoint};
-use crate::{Error, Result, Store};
+use crate::{limits, Error, Result, Store};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::io::{BufReader, Read, Write};
@@ -121,7 +121,13 @@ fn gpx_point(w: &Waypoint) -> ::gpx::Waypoint {
 
 /// Parses GPX 1.0 or 1.1 from `reader`.
 pub fn read(reader: impl Read) -> Result<GpxData> {
-    let g = ::gpx::read(BufReader::new(reader)).map_err(|e| {
+    // Parsed whole, so read at most [`limits::MAX_GPX_BYTES`] of it.
+    let capped = limits::Capped::new(reader, limits::MAX_GPX_BYTES, "the GPX file");
+    let (tripped, refusal) = (capped.tripped(), capped.refusal());
+    let g = ::gpx::read(BufReader::new(capped)).map_err(|e| {
+        if tripped.load(std::sync::atomic::Ordering::Relaxed) {
+            return refusal;
+        }
         Error::invalid(
             "file",
             "gpx",
