@@ -193,6 +193,9 @@ const en = {
   'error.code.bad_revision': 'A stored revision is damaged.',
   'error.code.migration': 'The database could not be updated to this version.',
   'error.code.internal': 'Something went wrong inside the app.',
+  'error.code.image_too_large': 'This photo is too large to open: Dauria Field opens photos of at most 16,384 pixels a side and 120 megapixels. Nothing was saved.',
+  'error.code.archive_too_large': 'This archive unpacks to more than Dauria Field reads (a damaged or forged file?). Nothing was imported.',
+  'error.code.file_too_large': 'This file is larger than Dauria Field imports. Nothing was imported.',
 
   'rule.required': 'This is required.',
   'rule.range': 'This value is out of range.',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import en from './en';
-import { LOCALES, MESSAGES, fieldMessage, setLocale, t } from './index.svelte';
+import { LOCALES, MESSAGES, errorMessage, fieldMessage, setLocale, t } from './index.svelte';
 
 describe('message files', () => {
   for (const locale of LOCALES) {
@@ -36,5 +36,17 @@ describe('t', () => {
     expect(fieldMessage({ field: 'uncertainty_m', rule: 'negative', message: 'x' })).toBe('Значение должно быть не меньше нуля.');
     expect(fieldMessage({ field: 'x', rule: 'unheard_of', message: 'english' })).toBe('english');
     setLocale('en');
+  });
+});
+
+describe('errorMessage', () => {
+  it('translates the size-limit refusals by their code', () => {
+    const p = { code: 'image_too_large', message: 'the PNG is 40000 × 40000 pixels', fields: [] };
+    setLocale('ru');
+    expect(errorMessage(p)).toContain('16 384');
+    setLocale('en');
+    expect(errorMessage(p)).toContain('16,384 pixels a side');
+    expect(errorMessage({ code: 'archive_too_large', message: 'x', fields: [] })).toContain('archive');
+    expect(errorMessage({ code: 'file_too_large', message: 'x', fields: [] })).toContain('larger');
   });
 });

@@ -195,6 +195,9 @@ const zh: Messages = {
   'error.code.bad_revision': '一个已保存的修订已损坏。',
   'error.code.migration': '数据库无法升级到此版本。',
   'error.code.internal': '应用内部出错。',
+  'error.code.image_too_large': '照片过大，无法打开：Dauria Field 只打开每边不超过 16,384 像素、总计不超过 1.2 亿像素的照片。未保存任何内容。',
+  'error.code.archive_too_large': '该压缩包解压后超出 Dauria Field 可读取的大小（文件可能已损坏或被伪造）。未导入任何内容。',
+  'error.code.file_too_large': '该文件超出 Dauria Field 可导入的大小。未导入任何内容。',
 
   'rule.required': '此项为必填。',
   'rule.range': '数值超出范围。',
