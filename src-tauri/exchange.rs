@@ -198,8 +198,8 @@ pub fn photo_fetch(app: tauri::AppHandle, sha: String) -> Reply<bool> {
     let Some(server) = server else {
         return Ok(false);
     };
-    let transport = dauria_sync::HttpTransport::new(&server, std::time::Duration::from_secs(60))
-        .map_err(|e| crate::sync::payload(&dauria_sync::SyncError::Unreachable(e.to_string())))?;
+    let transport = dauria_sync::transport_for(&store, &server, std::time::Duration::from_secs(60))
+        .map_err(|e| crate::sync::payload(&e))?;
     let client = dauria_sync::SyncClient::new(&transport, dauria_sync::SyncOptions::default());
     match client.fetch_blob(&store, &sha) {
         Ok(_) => Ok(true),

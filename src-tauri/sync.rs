@@ -6,9 +6,7 @@
 
 use dauria_core::error::ErrorPayload;
 use dauria_core::Store;
-use dauria_sync::{
-    HttpTransport, Progress, SyncClient, SyncError, SyncOptions, SyncStatus, SyncSummary,
-};
+use dauria_sync::{Progress, SyncClient, SyncError, SyncOptions, SyncStatus, SyncSummary};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -163,19 +161,20 @@ pub fn start(app: AppHandle, data_dir: PathBuf) -> SyncTask {
 fn run_once(app: &AppHandle, store: &mut Store, server: &str, running: &AtomicBool) {
     running.store(true, Ordering::SeqCst);
     let _ = app.emit("sync", SyncEvent::Started);
-    let result = HttpTransport::new(server, TIMEOUT)
-        .map_err(|e| SyncError::Unreachable(e.to_string()))
-        .and_then(|t| {
-            // Few attempts: the task tries again on its own soon, and "Sync now" is not kept
-            // waiting behind a long backoff.
-            let opts = SyncOptions {
-                max_attempts: 3,
-                ..SyncOptions::default()
-            };
-            SyncClient::new(&t, opts).sync(store, &mut |p| {
+    // The certificate trust pinned at enrollment.
+    let result = dauria_sync::transport_for(store, server, TIMEOUT).and_then(|t| {
+        // Few attempts: the task tries again on its own soon, and "Sync now" is not kept
+        // waiting behind a long backoff.
+        let opts = SyncOptions {
+            max_attempts: 3,
+            ..SyncOptions::default()
+        };
+        SyncClient::new(&t, opts)
+            .sync(store, &mut |p| {
                 let _ = app.emit("sync", SyncEvent::Progress { progress: p.into() });
             })
-        });
+            .map_err(|e| dauria_sync::explain_tls(&t, e))
+    });
     running.store(false, Ordering::SeqCst);
     let status = Box::new(
         dauria_sync::status(store)

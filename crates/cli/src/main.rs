@@ -51,6 +51,13 @@ enum Command {
         /// The sync server's address (https://host:port).
         #[arg(long, value_name = "URL")]
         server: String,
+        /// Trust exactly the server certificate with this SHA-256 fingerprint (the one
+        /// `dauria-server serve` prints).
+        #[arg(long, value_name = "HEX", conflicts_with = "ca_file")]
+        fingerprint: Option<String>,
+        /// Trust server certificates issued by a root in this PEM file.
+        #[arg(long, value_name = "PATH")]
+        ca_file: Option<PathBuf>,
         /// The code printed by `dauria-server enroll`.
         code: String,
     },
@@ -92,7 +99,18 @@ fn main() -> ExitCode {
         Command::Export(c) => commands::transfer::export(&dir, c),
         Command::Photo(c) => commands::photo::run(&dir, c),
         Command::Sample(c) => commands::sample::run(&dir, c),
-        Command::Enroll { server, code } => commands::sync::enroll(&dir, &server, &code),
+        Command::Enroll {
+            server,
+            fingerprint,
+            ca_file,
+            code,
+        } => commands::sync::enroll(
+            &dir,
+            &server,
+            &code,
+            fingerprint.as_deref(),
+            ca_file.as_deref(),
+        ),
         Command::Sync(a) => commands::sync::sync(&dir, a),
         Command::Conflicts => commands::sync::conflicts(&dir),
         Command::Survey(c) => commands::survey::run(&dir, c),

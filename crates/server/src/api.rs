@@ -16,6 +16,11 @@ use dauria_proto::{
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::sync::Arc;
+use std::time::Duration;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 /// Limits the server advertises and enforces.
 #[derive(Debug, Clone, Copy)]
@@ -272,13 +277,24 @@ async fn blob_put(
             ServerError::BadRequest(format!("missing or bad header {HEADER_CHUNK_SHA256}"))
         })?
         .to_string();
+    // Refuse an oversized photo before reading its body, so nothing of it is kept.
+    let max_photo = state.blobs.limits().max_photo_bytes;
+    if size > max_photo {
+        return Err(ServerError::TooLarge(format!(
+            "a photo may be at most {max_photo} bytes; this one declares {size}"
+        )));
+    }
     let chunk = axum::body::to_bytes(req.into_body(), MAX_CHUNK)
         .await
-        .map_err(|_| ServerError::TooLarge(format!("a chunk may be at most {MAX_CHUNK} bytes")))?;
+        .map_err(|e| body_error(e, MAX_CHUNK))?;
     let blobs = state.blobs.clone();
     let sha2 = sha.clone();
-    let outcome =
-        blocking(move || blobs.put_chunk(&sha2, offset, size, &chunk_sha, &chunk)).await?;
+    // One writer per upload: a second one waits, then finds the new offset (409).
+    let _writer = state.blobs.lock(&sha).lock().await;
+    let outcome = blocking(move || {
+        blobs.put_chunk(&device.device_id, &sha2, offset, size, &chunk_sha, &chunk)
+    })
+    .await?;
     Ok(match outcome {
         ChunkOutcome::Complete => Json(ChunkAck {
             sha256: sha,
@@ -316,12 +332,38 @@ async fn blob_get(
         )));
     }
     let path = state.blobs.path(&sha);
-    let bytes = blocking(move || {
-        std::fs::read(&path)
-            .map_err(|_| ServerError::NotFound(format!("no photo {sha} on the server")))
-    })
-    .await?;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+    // Streamed from disk: a large photo never sits whole in memory.
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|_| ServerError::NotFound(format!("no photo {sha} on the server")))?;
+    let len = file
+        .metadata()
+        .await
+        .map_err(|e| ServerError::Internal(format!("cannot read photo {sha}: {e}")))?
+        .len();
+    let body =
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 << 10));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_LENGTH, len.to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// A request body that could not be read: too large (413) or broken, slow or badly encoded
+/// (400).
+fn body_error(e: axum::Error, limit: usize) -> ServerError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return ServerError::TooLarge(format!("the request body is larger than {limit} bytes"));
+        }
+        source = err.source();
+    }
+    ServerError::BadRequest(format!("the request body could not be read: {e}"))
 }
 
 async fn not_found() -> ServerError {
@@ -344,5 +386,22 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::disable())
+        // Bodies may come compressed; handlers still cap the decompressed size (413).
+        .layer(RequestDecompressionLayer::new().gzip(true).zstd(true))
+        // Photos are already compressed; everything else is worth compressing.
+        .layer(CompressionLayer::new().gzip(true).zstd(true).compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream")),
+        ))
+        // A slow link only has to keep bytes moving; a stalled body is cut after a minute.
+        .layer(RequestBodyTimeoutLayer::new(BODY_IDLE_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .with_state(state)
 }
+
+/// Longest a request body may go without a byte arriving.
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest one request may take in all, however steadily its bytes arrive.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15 * 60);

@@ -4,7 +4,9 @@
 pub mod api;
 pub mod blobs;
 pub mod error;
+pub mod serve;
 pub mod store;
+pub mod tls;
 
 pub use api::{router, AppState, Limits};
 pub use error::ServerError;

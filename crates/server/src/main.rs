@@ -3,9 +3,12 @@
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use dauria_proto::Role;
+use dauria_server::blobs::{BlobLimits, BlobStore};
+use dauria_server::serve::ServeOptions;
 use dauria_server::{open_store, router, AppState, Limits};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "dauria-server", version, about = "Dauria Field sync server")]
@@ -47,6 +50,23 @@ enum Command {
         /// Largest push body in bytes.
         #[arg(long, default_value_t = Limits::default().max_bytes)]
         max_bytes: usize,
+        /// Most connections open at once; more are closed as they arrive.
+        #[arg(long, default_value_t = ServeOptions::default().max_connections)]
+        max_connections: usize,
+        /// Largest photo accepted, by its declared size in bytes.
+        #[arg(long, default_value_t = BlobLimits::default().max_photo_bytes)]
+        max_photo_bytes: u64,
+        /// Bytes of photos (complete and partial) one device may have uploaded.
+        #[arg(long, default_value_t = BlobLimits::default().quota_bytes)]
+        photo_quota_bytes: u64,
+        /// Hours after its last chunk that an unfinished photo upload is deleted (fractions allowed).
+        #[arg(long, default_value_t = 72.0)]
+        partial_expiry_hours: f64,
+    },
+    /// TLS certificates for a field station.
+    Tls {
+        #[command(subcommand)]
+        command: TlsCommand,
     },
     /// Print a one-time enrollment code for a new laptop.
     Enroll {
@@ -61,6 +81,19 @@ enum Command {
     Devices {
         #[command(subcommand)]
         command: DevicesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TlsCommand {
+    /// Write a self-signed certificate and key (cert.pem, key.pem) and print its fingerprint.
+    Init {
+        /// Folder for cert.pem and key.pem.
+        #[arg(long)]
+        out: PathBuf,
+        /// Host names or IP addresses laptops use to reach the server (repeatable).
+        #[arg(long = "host")]
+        hosts: Vec<String>,
     },
 }
 
@@ -85,6 +118,19 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Making a certificate needs no database.
+    if let Command::Tls {
+        command: TlsCommand::Init { out, hosts },
+    } = &cli.command
+    {
+        let fp = dauria_server::tls::init(out, hosts)?;
+        println!("tls fingerprint sha256 {fp}");
+        eprintln!(
+            "Wrote {0}/cert.pem and {0}/key.pem. Serve with --tls-cert {0}/cert.pem --tls-key {0}/key.pem; laptops enroll with --fingerprint {fp}",
+            out.display()
+        );
+        return Ok(());
+    }
     let store = open_store(&cli.data_dir, cli.database.as_deref())
         .context("cannot open the server database")?;
     match cli.command {
@@ -119,6 +165,8 @@ fn main() -> anyhow::Result<()> {
             }
             println!("revoked {device_id}");
         }
+        // Handled above, before the database is opened.
+        Command::Tls { .. } => {}
         Command::Serve {
             listen,
             tls_cert,
@@ -126,48 +174,62 @@ fn main() -> anyhow::Result<()> {
             insecure_http,
             max_ops,
             max_bytes,
+            max_connections,
+            max_photo_bytes,
+            photo_quota_bytes,
+            partial_expiry_hours,
         } => {
             if tls_cert.is_none() && !listen.ip().is_loopback() && !insecure_http {
                 bail!("refusing plain HTTP on {listen}: give --tls-cert and --tls-key, or --insecure-http if the network is trusted");
+            }
+            if !(partial_expiry_hours.is_finite() && partial_expiry_hours > 0.0) {
+                bail!("--partial-expiry-hours must be a positive number of hours");
             }
             let limits = Limits {
                 max_ops,
                 max_bytes,
                 ..Limits::default()
             };
-            let blobs = dauria_server::blobs::BlobStore::new(&cli.data_dir)?;
+            let blobs = BlobStore::with_limits(
+                &cli.data_dir,
+                BlobLimits {
+                    max_photo_bytes,
+                    quota_bytes: photo_quota_bytes,
+                    partial_expiry: Duration::from_secs_f64(partial_expiry_hours * 3600.0),
+                },
+            )?;
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(dauria_server::serve::load_tls(&cert, &key)?),
+                _ => None,
+            };
+            dauria_server::serve::raise_open_file_limit();
             let app = router(AppState {
                 store,
-                blobs,
+                blobs: blobs.clone(),
                 limits,
             });
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
-                match (tls_cert, tls_key) {
-                    (Some(cert), Some(key)) => {
-                        let _ = rustls::crypto::ring::default_provider().install_default();
-                        let config =
-                            axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
-                                .await
-                                .with_context(|| {
-                                    format!("cannot read {} / {}", cert.display(), key.display())
-                                })?;
-                        let listener = std::net::TcpListener::bind(listen)?;
-                        println!("listening on https://{}", listener.local_addr()?);
-                        axum_server::from_tcp_rustls(listener, config)?
-                            .serve(app.into_make_service())
-                            .await?;
-                    }
-                    _ => {
-                        let listener = tokio::net::TcpListener::bind(listen)
-                            .await
-                            .with_context(|| format!("cannot listen on {listen}"))?;
-                        println!("listening on http://{}", listener.local_addr()?);
-                        axum::serve(listener, app).await?;
-                    }
-                }
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                tokio::spawn(blobs.sweep_forever());
+                let opts = ServeOptions {
+                    max_connections,
+                    ..ServeOptions::default()
+                };
+                dauria_server::serve::serve(
+                    listener,
+                    app,
+                    tls,
+                    opts,
+                    dauria_server::serve::shutdown_signal(),
+                )
+                .await?;
                 anyhow::Ok(())
             })?;
+            // Blocking store calls still queued must not keep a stopped server alive.
+            rt.shutdown_timeout(Duration::from_secs(1));
         }
     }
     Ok(())

@@ -6,6 +6,7 @@
 //! acknowledgement for the batch sent is not an acknowledgement.
 
 mod blobs;
+pub mod tls;
 pub mod transport;
 
 use dauria_core::Store;
@@ -15,6 +16,7 @@ use dauria_proto::{
 };
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+pub use tls::Trust;
 pub use transport::{HttpResponse, HttpTransport, Transport, TransportError};
 use ts_rs::TS;
 
@@ -628,4 +630,52 @@ fn not_sync_server<T>(r: &HttpResponse) -> Attempt<T> {
         r.status,
         r.content_type.as_deref().unwrap_or("no content type")
     ))
+}
+
+const K_TLS_FINGERPRINT: &str = "sync.tls_fingerprint";
+const K_TLS_CA_FILE: &str = "sync.tls_ca_file";
+
+/// The server certificates this laptop trusts, as pinned at enrollment.
+pub fn trust_of(store: &Store) -> Result<Trust, SyncError> {
+    let get = |k| -> Result<Option<String>, SyncError> {
+        Ok(store.meta(k)?.filter(|s: &String| !s.is_empty()))
+    };
+    Ok(match (get(K_TLS_FINGERPRINT)?, get(K_TLS_CA_FILE)?) {
+        (Some(fp), _) => Trust::Fingerprint(fp),
+        (None, Some(ca)) => Trust::CaFile(ca.into()),
+        (None, None) => Trust::System,
+    })
+}
+
+/// Pins the server certificates this laptop trusts (at enrollment).
+pub fn set_trust(store: &Store, trust: &Trust) -> Result<(), SyncError> {
+    let (fp, ca) = match trust {
+        Trust::System => (String::new(), String::new()),
+        Trust::Fingerprint(fp) => (fp.clone(), String::new()),
+        Trust::CaFile(p) => (String::new(), p.to_string_lossy().into_owned()),
+    };
+    store.set_meta(K_TLS_FINGERPRINT, &fp)?;
+    store.set_meta(K_TLS_CA_FILE, &ca)?;
+    Ok(())
+}
+
+/// A transport to the server this laptop is enrolled with, trusting what it pinned.
+pub fn transport_for(
+    store: &Store,
+    server: &str,
+    timeout: Duration,
+) -> Result<HttpTransport, SyncError> {
+    HttpTransport::with_trust(server, timeout, &trust_of(store)?)
+        .map_err(|e| SyncError::Unreachable(e.to_string()))
+}
+
+/// Names the refused certificate's fingerprint in an unreachable-server error, so a person
+/// can compare it with the one the server printed.
+pub fn explain_tls(transport: &HttpTransport, e: SyncError) -> SyncError {
+    match (&e, transport.refused_fingerprint()) {
+        (SyncError::Unreachable(_) | SyncError::NotAnAck(_), Some(fp)) => {
+            SyncError::Unreachable(tls::untrusted_message(&fp))
+        }
+        _ => e,
+    }
 }

@@ -52,21 +52,42 @@ pub trait Transport: Send + Sync {
 pub struct HttpTransport {
     base: String,
     client: reqwest::blocking::Client,
+    /// Certificates the server presented, to name one that was refused.
+    presented: std::sync::Arc<crate::tls::Presented>,
 }
 
 impl HttpTransport {
-    /// A transport to `base` (`https://host:port`), with a per-request timeout.
+    /// A transport to `base` (`https://host:port`) trusting the public web PKI, with a
+    /// per-request timeout.
     pub fn new(base: &str, timeout: Duration) -> Result<HttpTransport, TransportError> {
+        Self::with_trust(base, timeout, &crate::tls::Trust::System)
+    }
+
+    /// A transport to `base` that trusts the server certificates `trust` names.
+    pub fn with_trust(
+        base: &str,
+        timeout: Duration,
+        trust: &crate::tls::Trust,
+    ) -> Result<HttpTransport, TransportError> {
+        let (tls, presented) = crate::tls::client_config(trust).map_err(TransportError::Connect)?;
         let client = reqwest::blocking::Client::builder()
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(5).min(timeout))
             .user_agent(concat!("dauria-sync/", env!("CARGO_PKG_VERSION")))
+            .use_preconfigured_tls(tls)
             .build()
             .map_err(|e| TransportError::Connect(e.to_string()))?;
         Ok(HttpTransport {
             base: base.trim_end_matches('/').to_string(),
             client,
+            presented,
         })
+    }
+
+    /// The fingerprint of the server certificate last refused, if the last handshake failed
+    /// on trust.
+    pub fn refused_fingerprint(&self) -> Option<String> {
+        self.presented.refused()
     }
 }
 

@@ -43,6 +43,8 @@ pub struct ServerProcess {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub database: Option<String>,
+    /// With TLS: the certificate fingerprint the server printed.
+    pub fingerprint: Option<String>,
     extra: Vec<String>,
 }
 
@@ -90,10 +92,22 @@ impl ServerProcess {
             .spawn()
             .expect("server starts");
         let stdout = child.stdout.take().expect("piped stdout");
+        let mut stdout = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout)
+        stdout
             .read_line(&mut line)
             .expect("server prints its address");
+        // With TLS the next line is the certificate's fingerprint.
+        let fingerprint = line.starts_with("listening on https://").then(|| {
+            let mut fp = String::new();
+            stdout
+                .read_line(&mut fp)
+                .expect("server prints its fingerprint");
+            fp.trim()
+                .strip_prefix("tls fingerprint sha256 ")
+                .unwrap_or_else(|| panic!("expected the fingerprint line, got '{fp}'"))
+                .to_string()
+        });
         let addr = line
             .trim()
             .rsplit("//")
@@ -105,13 +119,27 @@ impl ServerProcess {
             addr,
             data_dir: data_dir.to_path_buf(),
             database: database.map(str::to_string),
+            fingerprint,
             extra,
         }
     }
 
     /// The base URL.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.fingerprint {
+            Some(_) => format!("https://{}", self.addr),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the server has exited, and how.
+    pub fn try_exit(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().expect("server status")
     }
 
     /// SIGKILLs the server (if still running) and waits for it.
@@ -203,13 +231,19 @@ impl Laptop {
     /// Enrolls against `server` with a code for `role`.
     pub fn enroll(&self, server: &ServerProcess, role: &str) {
         let code = server.enrollment_code(&self.name, role);
-        let t = HttpTransport::new(&server.url(), Duration::from_secs(10)).unwrap();
+        // A TLS server is trusted by the fingerprint it printed, as a person would.
+        let trust = match &server.fingerprint {
+            Some(fp) => dauria_sync::Trust::Fingerprint(fp.clone()),
+            None => dauria_sync::Trust::System,
+        };
+        let t = HttpTransport::with_trust(&server.url(), Duration::from_secs(10), &trust).unwrap();
         dauria_sync::enroll(&self.store, &t, &server.url(), &code).expect("enrollment works");
+        dauria_sync::set_trust(&self.store, &trust).unwrap();
     }
 
     /// One sync through `url` (the server or a proxy in front of it).
     pub fn sync_via(&mut self, url: &str, opts: SyncOptions) -> Result<SyncSummary, SyncError> {
-        let t = HttpTransport::new(url, Duration::from_secs(5)).unwrap();
+        let t = dauria_sync::transport_for(&self.store, url, Duration::from_secs(5))?;
         SyncClient::new(&t, opts).sync(&mut self.store, &mut |_| {})
     }
 

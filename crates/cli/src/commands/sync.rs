@@ -4,7 +4,7 @@ use super::{open, open_existing};
 use anyhow::{bail, Context, Result};
 use dauria_core::model::Body;
 use dauria_core::Store;
-use dauria_sync::{HttpTransport, Progress, SyncClient, SyncOptions};
+use dauria_sync::{HttpTransport, Progress, SyncClient, SyncOptions, Trust};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -24,16 +24,34 @@ enum SyncCommand {
     Status,
 }
 
-fn transport(server: &str) -> Result<HttpTransport> {
-    HttpTransport::new(server, Duration::from_secs(60))
+fn transport(server: &str, trust: &Trust) -> Result<HttpTransport> {
+    HttpTransport::with_trust(server, Duration::from_secs(60), trust)
         .with_context(|| format!("cannot set up a connection to {server}"))
 }
 
-/// Exchanges a one-time code for this laptop's credential.
-pub fn enroll(dir: &Path, server: &str, code: &str) -> Result<ExitCode> {
+/// Exchanges a one-time code for this laptop's credential. The server's certificate is
+/// trusted by `fingerprint`, by the roots in `ca_file`, or by the public web PKI, and that
+/// choice is kept for every later sync.
+pub fn enroll(
+    dir: &Path,
+    server: &str,
+    code: &str,
+    fingerprint: Option<&str>,
+    ca_file: Option<&Path>,
+) -> Result<ExitCode> {
     let store = open(dir)?;
     let server = server.trim_end_matches('/');
-    let resp = dauria_sync::enroll(&store, &transport(server)?, server, code)?;
+    let trust = match (fingerprint, ca_file) {
+        (Some(fp), _) => Trust::Fingerprint(fp.trim().to_string()),
+        (None, Some(ca)) => Trust::CaFile(
+            std::path::absolute(ca).with_context(|| format!("cannot use {}", ca.display()))?,
+        ),
+        (None, None) => Trust::System,
+    };
+    let t = transport(server, &trust)?;
+    let resp = dauria_sync::enroll(&store, &t, server, code)
+        .map_err(|e| dauria_sync::explain_tls(&t, e))?;
+    dauria_sync::set_trust(&store, &trust)?;
     println!(
         "enrolled as '{}' ({}) with {server}; run `dauria-cli sync` to send and receive changes",
         resp.name,
@@ -62,7 +80,7 @@ pub fn sync(dir: &Path, args: SyncArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let t = transport(&server)?;
+    let t = transport(&server, &dauria_sync::trust_of(&store)?)?;
     let summary = SyncClient::new(&t, SyncOptions::default()).sync(&mut store, &mut |p| {
         if let Some(b) = &bar {
             match p {
@@ -87,7 +105,7 @@ pub fn sync(dir: &Path, args: SyncArgs) -> Result<ExitCode> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let s = summary?;
+    let s = summary.map_err(|e| dauria_sync::explain_tls(&t, e))?;
     println!(
         "sent {} changes ({} already on the server, {} rejected) in {} batches; received {}; {} conflicts to merge",
         s.pushed,

@@ -10,9 +10,9 @@ use super::{
 };
 use crate::error::ServerError;
 use dauria_proto::{Change, EnrollResponse, PushRequest, Revision, Role};
-use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 use std::collections::HashMap;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS batch (
 );
 ";
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
 
 /// PostgreSQL-backed server store.
 pub struct PostgresStore {
@@ -86,10 +86,9 @@ impl PostgresStore {
     ///
     /// Must not be called from an async task (the postgres client blocks).
     pub fn connect(url: &str) -> Result<PostgresStore, ServerError> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e| ServerError::BadRequest(format!("bad PostgreSQL URL: {e}")))?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        // TLS as the URL's sslmode/sslrootcert ask (crate::tls::postgres_config).
+        let (config, tls) = crate::tls::postgres_config(url)?;
+        let manager = PostgresConnectionManager::new(config, tls);
         let pool = r2d2::Pool::builder().max_size(16).build(manager)?;
         let mut c = pool.get()?;
         // Concurrent `CREATE TABLE IF NOT EXISTS` can collide in PostgreSQL; serialise setup.
