@@ -233,9 +233,11 @@ fn too_large_image(name: &str, dims: Option<(u32, u32)>) -> Error {
         None => "larger than the limit".into(),
     };
     Error::ImageTooLarge(format!(
-        "the {name} is {size}; Dauria Field opens photos of at most {} pixels a side and {} megapixels",
+        "the {name} is {size}; Dauria Field opens photos of at most {} pixels a side, {} \
+         megapixels and {} of decoded pixels",
         limits::MAX_PHOTO_SIDE,
-        limits::MAX_PHOTO_PIXELS / 1_000_000
+        limits::MAX_PHOTO_PIXELS / 1_000_000,
+        limits::human_bytes(limits::MAX_PHOTO_DECODE_BYTES)
     ))
 }
 
