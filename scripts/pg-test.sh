@@ -11,7 +11,7 @@ fi
 source scripts/pg-lib.sh
 pg_start
 trap pg_stop EXIT
-export DAURIA_TEST_PG_URL DAURIA_REQUIRE_PG=1
+export DAURIA_TEST_PG_URL DAURIA_TEST_PG_CA DAURIA_REQUIRE_PG=1
 # --workspace with a filter, so the build is the one `make rust-test` made (a package subset
 # would resolve features differently and compile everything again).
 cargo nextest run --workspace --no-fail-fast -E 'test(postgres)'
