@@ -18,8 +18,8 @@ use ts_rs::TS;
 
 /// How often the task tries on its own.
 const EVERY: Duration = Duration::from_secs(30);
-/// Per-request timeout.
-const TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the link may stay silent before a request fails.
+const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What the Sync screen shows: the engine's status, and whether a sync is running now.
 #[derive(Debug, Clone, Serialize, TS)]

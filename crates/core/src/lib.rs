@@ -19,6 +19,7 @@ pub mod seed;
 pub mod store;
 pub mod taxa;
 pub mod text;
+pub mod trust;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -138,8 +138,10 @@ fn seed_revision(seq: u64, key: &str, body: &Body) -> Revision {
     }
 }
 
-/// Seeds a new store with the checklist, per-country checklists, reserves and a site per reserve.
-pub(crate) fn seed(store: &mut Store) -> Result<()> {
+/// The seed revisions: the checklist, per-country checklists, reserves and a site per reserve.
+/// Every laptop and the server compute the same ones (the server uses them to know the kind
+/// and the author of seed records, which are never pushed).
+pub fn seed_revisions() -> Vec<Revision> {
     let mut bodies: Vec<(String, Body)> = Vec::new();
     let taxa = checklist_taxa();
     let taxon_ids: Vec<String> = taxa
@@ -179,12 +181,16 @@ pub(crate) fn seed(store: &mut Store) -> Result<()> {
         bodies.push((format!("site:{}", r.name_en), Body::Site(site)));
         bodies.push((pa_key, Body::ProtectedArea(r)));
     }
-    let revs: Vec<Revision> = bodies
+    bodies
         .iter()
         .enumerate()
         .map(|(i, (key, body))| seed_revision(i as u64 + 1, key, body))
-        .collect();
-    store.apply_remote(&revs, &[("seeded", "1")])?;
+        .collect()
+}
+
+/// Seeds a new store with [`seed_revisions`].
+pub(crate) fn seed(store: &mut Store) -> Result<()> {
+    store.apply_remote(&seed_revisions(), &[("seeded", "1")])?;
     Ok(())
 }
 

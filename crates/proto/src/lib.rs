@@ -125,6 +125,16 @@ pub struct SyncConfig {
     /// Changes when the server's data was re-created or restored; cursors from another epoch
     /// must refetch.
     pub epoch: String,
+    /// Largest record body accepted, in bytes of JSON.
+    #[serde(default)]
+    pub max_body_bytes: usize,
+    /// Content encodings the server accepts on request bodies (`zstd`, `gzip`).
+    #[serde(default)]
+    pub request_encodings: Vec<String>,
+    /// The calling device's highest device_seq the server has (0 from older servers); a laptop
+    /// that knows less was restored from a backup (docs/SYNC.md §4.1).
+    #[serde(default)]
+    pub applied_upto: u64,
 }
 
 /// `POST /v1/push`: a contiguous run of one device's outbox.
@@ -158,6 +168,9 @@ pub struct OpResult {
     pub status: OpStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Stable code of the rule a rejected op broke (`kind_mismatch`, `not_creator`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// The acknowledgement of a push, sent only after the batch is committed.
@@ -179,13 +192,20 @@ pub struct GapResponse {
 }
 
 /// One entry of the changefeed.
+///
+/// The revision travels as raw JSON: a receiver parses each one on its own, so a revision it
+/// cannot read (written by a newer or a broken peer) is set aside without failing the page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Change {
     pub server_seq: u64,
-    pub rev: Revision,
+    /// A [`Revision`] as JSON.
+    pub rev: Box<RawValue>,
+    /// Role of the device that wrote it when it was stored (absent from older servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
 }
 
-/// `GET /v1/pull?cursor=EPOCH:SEQ&limit=N`: a page of the changefeed.
+/// `GET /v1/pull?cursor=EPOCH:SEQ&limit=N&max_bytes=B`: a page of the changefeed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PullResponse {
     pub changes: Vec<Change>,
@@ -206,6 +226,15 @@ pub struct DeviceInfo {
     pub role: Role,
     pub revoked: bool,
     pub applied_upto: u64,
+}
+
+/// `GET /v1/own?after=SEQ&limit=N`: the calling device's own revisions with `device_seq`
+/// above `after`, in device order, for a laptop restored from a backup.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OwnResponse {
+    pub changes: Vec<Change>,
+    /// More follow.
+    pub more: bool,
 }
 
 /// Every non-2xx answer carries this body.

@@ -10,13 +10,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use dauria_proto::{
     parse_cursor, BlobMissing, BlobQuery, ChunkAck, DeviceInfo, EnrollRequest, MissingBlob,
-    PullResponse, PushRequest, SyncConfig, HEADER_BLOB_OFFSET, HEADER_BLOB_SIZE,
+    OwnResponse, PullResponse, PushRequest, SyncConfig, HEADER_BLOB_OFFSET, HEADER_BLOB_SIZE,
     HEADER_CHUNK_SHA256, MIN_SCHEMA_VERSION, SCHEMA_VERSION,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -46,6 +48,41 @@ pub struct AppState {
     pub store: Arc<dyn ServerStore>,
     pub blobs: BlobStore,
     pub limits: Limits,
+    /// Failed enrollment attempts per address.
+    pub enroll_guard: EnrollGuard,
+}
+
+/// Wrong enrollment codes allowed from one address per [`ENROLL_WINDOW`].
+pub const ENROLL_FAILURES: u32 = 10;
+/// The window over which wrong enrollment codes are counted.
+pub const ENROLL_WINDOW: Duration = Duration::from_secs(600);
+
+/// Counts wrong enrollment codes per address, so codes cannot be guessed at speed. Codes have
+/// about 59 bits, so this is defence in depth; it also keeps a typo-prone user informed.
+#[derive(Clone, Default)]
+pub struct EnrollGuard {
+    failures: Arc<Mutex<HashMap<IpAddr, (u32, Instant)>>>,
+}
+
+impl EnrollGuard {
+    fn check(&self, ip: IpAddr) -> Result<(), ServerError> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (_, since)| since.elapsed() < ENROLL_WINDOW);
+        match map.get(&ip) {
+            Some((n, since)) if *n >= ENROLL_FAILURES => {
+                Err(ServerError::TooManyRequests(format!(
+                    "too many wrong enrollment codes from this address; try again in {} minutes",
+                    (ENROLL_WINDOW.saturating_sub(since.elapsed()).as_secs() / 60).max(1)
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn failed(&self, ip: IpAddr) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(ip).or_insert((0, Instant::now())).0 += 1;
+    }
 }
 
 /// Largest photo chunk accepted in one request.
@@ -96,20 +133,28 @@ async fn health(State(state): State<AppState>) -> Result<Response, ServerError> 
 }
 
 async fn enroll(State(state): State<AppState>, req: Request) -> Result<Response, ServerError> {
+    let ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    state.enroll_guard.check(ip)?;
     let body: EnrollRequest = json_body(req, 64 << 10).await?;
     if uuid::Uuid::parse_str(&body.device_id).is_err() {
         return Err(ServerError::BadRequest("device_id must be a UUID".into()));
     }
     let store = state.store.clone();
-    let resp = blocking(move || store.enroll(&body.code, &body.device_id)).await?;
-    Ok(Json(resp).into_response())
+    let resp = blocking(move || store.enroll(&body.code, &body.device_id)).await;
+    if let Err(ServerError::Unauthorized(_)) = &resp {
+        state.enroll_guard.failed(ip);
+    }
+    Ok(Json(resp?).into_response())
 }
 
 async fn config(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ServerError> {
-    authenticate(&state, &headers).await?;
+    let device = authenticate(&state, &headers).await?;
     let store = state.store.clone();
     let epoch = blocking(move || store.epoch()).await?;
     Ok(Json(SyncConfig {
@@ -118,6 +163,9 @@ async fn config(
         min_schema_version: MIN_SCHEMA_VERSION,
         schema_version: SCHEMA_VERSION,
         epoch,
+        max_body_bytes: dauria_core::trust::MAX_BODY_BYTES,
+        request_encodings: vec!["zstd".into(), "gzip".into()],
+        applied_upto: device.applied_upto,
     })
     .into_response())
 }
@@ -167,6 +215,8 @@ async fn push(State(state): State<AppState>, req: Request) -> Result<Response, S
 struct PullQuery {
     cursor: Option<String>,
     limit: Option<usize>,
+    /// About how many bytes of changes the page may carry (a slow link asks for less).
+    max_bytes: Option<usize>,
 }
 
 async fn pull(
@@ -179,6 +229,10 @@ async fn pull(
         .limit
         .unwrap_or(state.limits.max_pull)
         .clamp(1, state.limits.max_pull);
+    let max_bytes = q
+        .max_bytes
+        .unwrap_or(state.limits.max_bytes)
+        .clamp(1, state.limits.max_bytes);
     let store = state.store.clone();
     let resp = blocking(move || {
         let epoch = store.epoch()?;
@@ -199,9 +253,9 @@ async fn pull(
                 seq
             }
         };
-        let (changes, last) = store.pull(after, limit, &device.device_id)?;
+        let (changes, last) = store.pull(after, limit, max_bytes, &device.device_id)?;
         let more = last > after && {
-            let (_, next_last) = store.pull(last, 1, "")?;
+            let (_, next_last) = store.pull(last, 1, 1, "")?;
             next_last > last
         };
         Ok(PullResponse {
@@ -213,6 +267,32 @@ async fn pull(
     })
     .await?;
     Ok(Json(resp).into_response())
+}
+
+#[derive(Deserialize)]
+struct OwnQuery {
+    after: Option<u64>,
+    limit: Option<usize>,
+}
+
+/// The caller's own revisions above a device_seq: how a laptop restored from a backup takes
+/// back what it had sent since.
+async fn own(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<OwnQuery>,
+) -> Result<Response, ServerError> {
+    let device = authenticate(&state, &headers).await?;
+    let limit = q
+        .limit
+        .unwrap_or(state.limits.max_pull)
+        .clamp(1, state.limits.max_pull);
+    let after = q.after.unwrap_or(0);
+    let store = state.store.clone();
+    let changes = blocking(move || store.own_changes(&device.device_id, after, limit + 1)).await?;
+    let more = changes.len() > limit;
+    let changes = changes.into_iter().take(limit).collect();
+    Ok(Json(OwnResponse { changes, more }).into_response())
 }
 
 async fn blobs_missing(
@@ -379,6 +459,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/devices/me", get(me))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
+        .route("/v1/own", get(own))
         .route("/v1/blobs/missing", post(blobs_missing))
         .route(
             "/v1/blobs/{sha}",

@@ -22,6 +22,12 @@ pub enum ServerError {
     UpgradeRequired(String),
     #[error("{0}")]
     NotFound(String),
+    /// Enrollment would take over a device that is enrolled already.
+    #[error("{0}")]
+    DeviceExists(String),
+    /// Too many failed attempts from one address; try again later.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The device's photos on the server would pass its quota.
     #[error("{0}")]
     QuotaExceeded(String),
@@ -39,6 +45,8 @@ impl ServerError {
             ServerError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ServerError::UpgradeRequired(_) => (StatusCode::UPGRADE_REQUIRED, "upgrade_required"),
             ServerError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ServerError::DeviceExists(_) => (StatusCode::CONFLICT, "device_exists"),
+            ServerError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ServerError::QuotaExceeded(_) => (StatusCode::PAYLOAD_TOO_LARGE, "quota_exceeded"),
             ServerError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use dauria_proto::Role;
 use dauria_server::blobs::{BlobLimits, BlobStore};
 use dauria_server::serve::ServeOptions;
+use dauria_server::store::DEFAULT_CODE_HOURS;
 use dauria_server::{open_store, router, AppState, Limits};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,14 +69,20 @@ enum Command {
         #[command(subcommand)]
         command: TlsCommand,
     },
-    /// Print a one-time enrollment code for a new laptop.
+    /// Print a one-time enrollment code for a new laptop; `enroll list|cancel` manage codes.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Enroll {
         /// Who or what the laptop is ("Daursky team laptop 2").
-        #[arg(long)]
-        name: String,
+        #[arg(long, required = true)]
+        name: Option<String>,
         /// lead, field or viewer.
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
+        #[arg(long, value_parser = parse_role, required = true)]
+        role: Option<Role>,
+        /// Hours the code stays valid.
+        #[arg(long, default_value_t = DEFAULT_CODE_HOURS)]
+        expires_in: u64,
+        #[command(subcommand)]
+        command: Option<EnrollCommand>,
     },
     /// Manage enrolled devices.
     Devices {
@@ -98,11 +105,30 @@ enum TlsCommand {
 }
 
 #[derive(Subcommand)]
+enum EnrollCommand {
+    /// List enrollment codes (open, used, expired, cancelled).
+    List,
+    /// Cancel an open code by the id `enroll list` shows.
+    Cancel { id: String },
+}
+
+#[derive(Subcommand)]
 enum DevicesCommand {
     /// List enrolled devices.
     List,
     /// Revoke a device: it can no longer sync; its data on the server stays.
     Revoke { device_id: String },
+    /// Print a one-time code that gives an enrolled laptop which lost its credential a new
+    /// one, keeping its history and numbering (and lifting a revocation).
+    Reenroll {
+        device_id: String,
+        /// Role for the laptop from now on (default: the role it has).
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        /// Hours the code stays valid.
+        #[arg(long, default_value_t = DEFAULT_CODE_HOURS)]
+        expires_in: u64,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -134,10 +160,51 @@ fn main() -> anyhow::Result<()> {
     let store = open_store(&cli.data_dir, cli.database.as_deref())
         .context("cannot open the server database")?;
     match cli.command {
-        Command::Enroll { name, role } => {
-            let code = store.create_enrollment(&name, role)?;
+        Command::Enroll {
+            command: Some(EnrollCommand::List),
+            ..
+        } => {
+            println!(
+                "{:<12} {:<8} {:<10} {:<20} {:<20}  NAME",
+                "ID", "ROLE", "STATE", "CREATED", "EXPIRES"
+            );
+            for e in store.enrollments()? {
+                let name = match &e.device_id {
+                    Some(d) => format!("{} (re-enrolls {d})", e.name),
+                    None => e.name.clone(),
+                };
+                println!(
+                    "{:<12} {:<8} {:<10} {:<20} {:<20}  {}",
+                    e.id,
+                    e.role.as_str(),
+                    e.state,
+                    e.created_at,
+                    e.expires_at,
+                    name
+                );
+            }
+        }
+        Command::Enroll {
+            command: Some(EnrollCommand::Cancel { id }),
+            ..
+        } => {
+            if !store.cancel_enrollment(&id)? {
+                bail!("no open enrollment code with id {id}; see `dauria-server enroll list`");
+            }
+            println!("cancelled {id}");
+        }
+        Command::Enroll {
+            name,
+            role,
+            expires_in,
+            command: None,
+        } => {
+            let (Some(name), Some(role)) = (name, role) else {
+                bail!("give --name and --role");
+            };
+            let code = store.create_enrollment(&name, role, expires_in, None)?;
             println!("{code}");
-            eprintln!("One-time enrollment code for '{name}' ({}). On the laptop: dauria-cli enroll --server URL {code}", role.as_str());
+            eprintln!("One-time enrollment code for '{name}' ({}), valid for {expires_in} hours. On the laptop: dauria-cli enroll --server URL {code}", role.as_str());
         }
         Command::Devices {
             command: DevicesCommand::List,
@@ -164,6 +231,26 @@ fn main() -> anyhow::Result<()> {
                 bail!("no device with id {device_id}; see `dauria-server devices list`");
             }
             println!("revoked {device_id}");
+        }
+        Command::Devices {
+            command:
+                DevicesCommand::Reenroll {
+                    device_id,
+                    role,
+                    expires_in,
+                },
+        } => {
+            let Some(device) = store
+                .devices()?
+                .into_iter()
+                .find(|d| d.device_id == device_id)
+            else {
+                bail!("no device with id {device_id}; see `dauria-server devices list`");
+            };
+            let role = role.unwrap_or(device.role);
+            let code = store.create_enrollment(&device.name, role, expires_in, Some(&device_id))?;
+            println!("{code}");
+            eprintln!("One-time code that re-enrolls '{}' ({device_id}) as {}, valid for {expires_in} hours. On that laptop: dauria-cli enroll --server URL {code}", device.name, role.as_str());
         }
         // Handled above, before the database is opened.
         Command::Tls { .. } => {}
@@ -207,6 +294,7 @@ fn main() -> anyhow::Result<()> {
                 store,
                 blobs: blobs.clone(),
                 limits,
+                enroll_guard: Default::default(),
             });
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {

@@ -46,7 +46,9 @@ fn log(store: &mut Store, n: u32) -> dauria_core::Saved {
 }
 
 fn enrolled(store: &dyn ServerStore, laptop: &Store, role: Role) -> (Device, String) {
-    let code = store.create_enrollment("test laptop", role).unwrap();
+    let code = store
+        .create_enrollment("test laptop", role, 72, None)
+        .unwrap();
     let resp = store
         .enroll(&code.to_lowercase(), laptop.device_id())
         .unwrap();
@@ -84,12 +86,188 @@ fn suite(store: &dyn ServerStore) {
     concurrent_heads_are_reported_as_conflict(store);
     heads_follow_every_op_of_one_batch_in_order(store);
     pull_is_ordered_and_leaves_out_the_callers_own(store);
+    identity_is_fixed_and_bodies_are_checked(store);
+    enrollment_never_takes_over_a_device(store);
+}
+
+fn op_codes(r: &dauria_proto::PushResponse) -> Vec<Option<&str>> {
+    r.results.iter().map(|x| x.code.as_deref()).collect()
+}
+
+/// A record's kind and creator are fixed by its first revision; bodies, parents and
+/// generations are checked; each refusal names its rule and the rest of the batch goes on.
+fn identity_is_fixed_and_bodies_are_checked(store: &dyn ServerStore) {
+    let (_d1, mut a) = laptop();
+    let (_d2, mut f) = laptop();
+    let (da, _) = enrolled(store, &a, Role::Field);
+    let (df, _) = enrolled(store, &f, Role::Field);
+    let s = log(&mut a, 1);
+    acked(
+        store
+            .push(&da, &batch(&a, &fresh_batch_id(), 0, 10))
+            .unwrap(),
+    );
+    let obs_rev = a.get(&s.id).unwrap().unwrap().rev_id;
+    // F writes five ops: each is then made hostile in its own way.
+    for i in 0..6 {
+        log(&mut f, i + 1);
+    }
+    let mut req = batch(&f, &fresh_batch_id(), 0, 10);
+    let taxon = f.list(dauria_core::model::Kind::Taxon).unwrap().remove(0);
+    // 1: a seed taxon called an observation, to slip past the role rule.
+    req.ops[0].record_id = taxon.id.clone();
+    req.ops[0].parents = vec![taxon.rev_id.clone()];
+    req.ops[0].generation = 2;
+    // 2: an edit of A's observation by F (a field device that did not create it).
+    req.ops[1].record_id = s.id.clone();
+    req.ops[1].parents = vec![obs_rev.clone()];
+    req.ops[1].generation = 2;
+    // 3: an edit of a record nobody knows.
+    req.ops[2].parents = vec![uuid::Uuid::now_v7().to_string()];
+    req.ops[2].generation = 2;
+    // 4: a wrong generation on a new record.
+    req.ops[3].generation = 7;
+    // 5: a body that breaks the laptop's own rules (latitude 123), hash left out.
+    let bad = req.ops[4]
+        .body
+        .as_ref()
+        .unwrap()
+        .get()
+        .replace("\"lat\":49.0", "\"lat\":123.0");
+    assert!(bad.contains("123.0"));
+    req.ops[4].body = Some(serde_json::value::RawValue::from_string(bad).unwrap());
+    req.ops[4].body_sha256 = String::new();
+    // 6: honest, with the body hash left out (the receiver computes it).
+    req.ops[5].body_sha256 = String::new();
+    let r = acked(store.push(&df, &req).unwrap());
+    assert_eq!(
+        op_codes(&r),
+        vec![
+            Some("kind_mismatch"),
+            Some("not_creator"),
+            Some("unknown_record"),
+            Some("bad_generation"),
+            Some("invalid_body"),
+            None
+        ],
+        "{:?}",
+        r.results
+    );
+    assert_eq!(r.results[5].status, OpStatus::Applied);
+    assert_eq!(r.applied_upto, 6);
+    // A lead may change A's observation, but not by calling it another kind.
+    let (_d3, l) = laptop();
+    let (dl, _) = enrolled(store, &l, Role::Lead);
+    let mut op = req.ops[1].clone();
+    op.device_id = l.device_id().to_string();
+    op.device_seq = 1;
+    op.rev_id = uuid::Uuid::now_v7().to_string();
+    op.body_sha256 = String::new();
+    let mut wrong_kind = op.clone();
+    wrong_kind.rev_id = uuid::Uuid::now_v7().to_string();
+    wrong_kind.device_seq = 2;
+    wrong_kind.kind = "site".into();
+    wrong_kind.body = Some(
+        serde_json::value::RawValue::from_string(
+            r#"{"name":"Mine","country":"MN","lat":49.0,"lon":115.0}"#.into(),
+        )
+        .unwrap(),
+    );
+    let mut unknown_parent = op.clone();
+    unknown_parent.rev_id = uuid::Uuid::now_v7().to_string();
+    unknown_parent.device_seq = 3;
+    unknown_parent.parents = vec![uuid::Uuid::now_v7().to_string()];
+    let mut foreign_parent = op.clone();
+    foreign_parent.rev_id = uuid::Uuid::now_v7().to_string();
+    foreign_parent.device_seq = 4;
+    foreign_parent.parents = vec![req.ops[5].rev_id.clone()];
+    let r = acked(
+        store
+            .push(
+                &dl,
+                &PushRequest {
+                    batch_id: fresh_batch_id(),
+                    device_id: l.device_id().to_string(),
+                    ops: vec![op, wrong_kind, unknown_parent, foreign_parent],
+                },
+            )
+            .unwrap(),
+    );
+    assert_eq!(
+        op_codes(&r),
+        vec![
+            None,
+            Some("kind_mismatch"),
+            Some("unknown_parent"),
+            Some("foreign_parent")
+        ]
+    );
+}
+
+/// Enrollment never takes over an enrolled device; a lead's re-enrollment code does, for
+/// that device only, keeping its numbering; expired and cancelled codes do nothing.
+fn enrollment_never_takes_over_a_device(store: &dyn ServerStore) {
+    let (_d, mut l) = laptop();
+    let (dev, token) = enrolled(store, &l, Role::Field);
+    log(&mut l, 1);
+    acked(
+        store
+            .push(&dev, &batch(&l, &fresh_batch_id(), 0, 10))
+            .unwrap(),
+    );
+    let code = store
+        .create_enrollment("thief", Role::Lead, 72, None)
+        .unwrap();
+    let err = store.enroll(&code, l.device_id()).unwrap_err();
+    assert!(
+        matches!(err, dauria_server::ServerError::DeviceExists(_)),
+        "{err}"
+    );
+    assert!(
+        store.device_by_token(&token).unwrap().is_some(),
+        "the real laptop keeps its credential"
+    );
+    // A re-enrollment code works for its device only.
+    let (_d2, other) = laptop();
+    let re = store
+        .create_enrollment("again", Role::Field, 72, Some(l.device_id()))
+        .unwrap();
+    assert!(store.enroll(&re, other.device_id()).is_err());
+    let resp = store.enroll(&re, l.device_id()).unwrap();
+    assert!(store.device_by_token(&token).unwrap().is_none());
+    let again = store.device_by_token(&resp.token).unwrap().unwrap();
+    assert_eq!(again.applied_upto, 1, "history and numbering are kept");
+    // Expired and cancelled codes.
+    let expired = store
+        .create_enrollment("late", Role::Field, 0, None)
+        .unwrap();
+    let (_d3, late) = laptop();
+    let err = store.enroll(&expired, late.device_id()).unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    let code = store
+        .create_enrollment("cancel me", Role::Field, 72, None)
+        .unwrap();
+    let listed = store.enrollments().unwrap();
+    let entry = listed.iter().find(|e| e.name == "cancel me").unwrap();
+    assert_eq!(entry.state, "open");
+    assert!(store.cancel_enrollment(&entry.id).unwrap());
+    let err = store.enroll(&code, late.device_id()).unwrap_err();
+    assert!(err.to_string().contains("cancelled"), "{err}");
+    let mut states: Vec<_> = store
+        .enrollments()
+        .unwrap()
+        .into_iter()
+        .filter(|e| ["late", "cancel me"].contains(&e.name.as_str()))
+        .map(|e| e.state)
+        .collect();
+    states.sort();
+    assert_eq!(states, vec!["cancelled", "expired"]);
 }
 
 fn enrollment_codes_work_once_and_credentials_are_revocable(store: &dyn ServerStore) {
     let (_d, l) = laptop();
     let code = store
-        .create_enrollment("Daursky laptop", Role::Field)
+        .create_enrollment("Daursky laptop", Role::Field, 72, None)
         .unwrap();
     let resp = store.enroll(&code, l.device_id()).unwrap();
     assert_eq!(resp.role, Role::Field);
@@ -191,7 +369,8 @@ fn concurrent_heads_are_reported_as_conflict(store: &dyn ServerStore) {
     let (_d1, mut a) = laptop();
     let (_d2, mut b) = laptop();
     let (da, _) = enrolled(store, &a, Role::Field);
-    let (db, _) = enrolled(store, &b, Role::Field);
+    // Only a lead may change a record another device created.
+    let (db, _) = enrolled(store, &b, Role::Lead);
     let s = log(&mut a, 1);
     acked(
         store
@@ -225,7 +404,8 @@ fn heads_follow_every_op_of_one_batch_in_order(store: &dyn ServerStore) {
     let (_d1, mut a) = laptop();
     let (_d2, mut b) = laptop();
     let (da, _) = enrolled(store, &a, Role::Field);
-    let (db, _) = enrolled(store, &b, Role::Field);
+    // Only a lead may change a record another device created.
+    let (db, _) = enrolled(store, &b, Role::Lead);
     let s = log(&mut a, 1);
     for n in 2..4 {
         let cur = a.get(&s.id).unwrap().unwrap();
@@ -293,18 +473,18 @@ fn pull_is_ordered_and_leaves_out_the_callers_own(store: &dyn ServerStore) {
     for i in 0..7 {
         log(&mut a, i + 1);
     }
-    let (_, start) = store.pull(0, usize::MAX >> 1, "").unwrap();
+    let (_, start) = store.pull(0, usize::MAX >> 1, usize::MAX, "").unwrap();
     acked(
         store
             .push(&da, &batch(&a, &fresh_batch_id(), 0, 10))
             .unwrap(),
     );
-    let (page, last) = store.pull(start, 4, b.device_id()).unwrap();
+    let (page, last) = store.pull(start, 4, usize::MAX, b.device_id()).unwrap();
     assert_eq!(page.len(), 4);
     assert!(page.windows(2).all(|w| w[0].server_seq < w[1].server_seq));
-    let (rest, _) = store.pull(last, 100, b.device_id()).unwrap();
+    let (rest, _) = store.pull(last, 100, usize::MAX, b.device_id()).unwrap();
     assert_eq!(rest.len(), 3);
-    let (own, _) = store.pull(start, 100, a.device_id()).unwrap();
+    let (own, _) = store.pull(start, 100, usize::MAX, a.device_id()).unwrap();
     assert!(own.is_empty(), "a device does not get its own ops back");
 }
 

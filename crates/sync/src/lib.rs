@@ -9,13 +9,15 @@ mod blobs;
 pub mod tls;
 pub mod transport;
 
+use dauria_core::store::Pulled;
 use dauria_core::Store;
 use dauria_proto::{
-    EnrollRequest, EnrollResponse, ErrorBody, GapResponse, OpStatus, PullResponse, PushRequest,
-    PushResponse, SyncConfig,
+    Change, EnrollRequest, EnrollResponse, ErrorBody, GapResponse, OpStatus, OwnResponse,
+    PullResponse, PushRequest, PushResponse, SyncConfig,
 };
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
+use std::cell::Cell;
+use std::time::{Duration, Instant};
 pub use tls::Trust;
 pub use transport::{HttpResponse, HttpTransport, Transport, TransportError};
 use ts_rs::TS;
@@ -71,12 +73,21 @@ impl SyncError {
     }
 }
 
-/// An op the server rejected: kept for a person to look at; it never blocks the queue.
+/// A change that needs a person's attention: an op of this laptop the server rejected, or
+/// (`incoming`) a change from elsewhere this laptop set aside. Neither blocks sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RejectedOp {
     pub rev_id: String,
     pub device_seq: u64,
     pub reason: String,
+    /// Stable code of the rule it broke (`kind_mismatch`, `not_creator`, ...), for the window
+    /// to word it in its own language.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// A change pulled from the server that this laptop could not apply; it is tried again
+    /// after an upgrade.
+    #[serde(default)]
+    pub incoming: bool,
 }
 
 /// What the user sees about sync.
@@ -107,6 +118,8 @@ pub struct SyncSummary {
     pub pulled: u64,
     pub batches: u64,
     pub retries: u64,
+    /// This laptop's own changes taken back from the server after a restore from a backup.
+    pub recovered: u64,
     /// Photos uploaded completely during this sync.
     pub photos_uploaded: u64,
     /// Photo bytes sent.
@@ -134,8 +147,13 @@ pub struct SyncOptions {
     /// First backoff; doubled per attempt with jitter, capped at `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
-    /// Changes per pull page.
+    /// Most changes per pull page.
     pub pull_limit: usize,
+    /// Batches and pages are sized so that one takes about this long on the measured link:
+    /// short enough to finish on a 2G or satellite link, long enough to be efficient.
+    pub target_request: Duration,
+    /// Record bytes (JSON) of the first batch or page, before the link is measured.
+    pub first_request_bytes: usize,
 }
 
 impl Default for SyncOptions {
@@ -145,9 +163,14 @@ impl Default for SyncOptions {
             base_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(30),
             pull_limit: 2000,
+            target_request: Duration::from_secs(10),
+            first_request_bytes: 64 << 10,
         }
     }
 }
+
+/// Smallest batch or page asked for, in record bytes (JSON).
+const MIN_REQUEST_BYTES: usize = 4 << 10;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Inflight {
@@ -231,8 +254,21 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
         last_error: non_empty(K_LAST_ERR)?,
         last_error_code: non_empty(K_LAST_ERR_CODE)?,
         conflicts: store.conflicts()?.len() as u64,
-        needs_attention: rejected(store)?,
+        needs_attention: needs_attention(store)?,
     })
+}
+
+/// Rejected own ops, then changes from elsewhere set aside.
+fn needs_attention(store: &Store) -> Result<Vec<RejectedOp>, SyncError> {
+    let mut all = rejected(store)?;
+    all.extend(store.set_aside()?.into_iter().map(|a| RejectedOp {
+        rev_id: a.rev_id.unwrap_or_default(),
+        device_seq: 0,
+        reason: a.reason,
+        code: Some(a.code),
+        incoming: true,
+    }));
+    Ok(all)
 }
 
 fn rejected(store: &Store) -> Result<Vec<RejectedOp>, SyncError> {
@@ -246,6 +282,8 @@ fn rejected(store: &Store) -> Result<Vec<RejectedOp>, SyncError> {
 pub struct SyncClient<'t> {
     transport: &'t dyn Transport,
     opts: SyncOptions,
+    /// Record bytes (JSON) per second the link carried in the last exchange with a body.
+    rate: Cell<Option<f64>>,
 }
 
 /// One request for [`SyncClient::exchange`].
@@ -271,7 +309,35 @@ enum Attempt<T> {
 impl<'t> SyncClient<'t> {
     /// An engine over `transport`.
     pub fn new(transport: &'t dyn Transport, opts: SyncOptions) -> SyncClient<'t> {
-        SyncClient { transport, opts }
+        SyncClient {
+            transport,
+            opts,
+            rate: Cell::new(None),
+        }
+    }
+
+    /// Record bytes for the next batch or page: what the measured link carries in
+    /// [`SyncOptions::target_request`], within `[MIN_REQUEST_BYTES, cap]`.
+    fn request_bytes(&self, cap: usize) -> usize {
+        let want = match self.rate.get() {
+            Some(rate) => (rate * self.opts.target_request.as_secs_f64()) as usize,
+            None => self.opts.first_request_bytes,
+        };
+        want.clamp(MIN_REQUEST_BYTES.min(cap), cap.max(1))
+    }
+
+    /// Takes a measurement of the link: `bytes` of records moved in `elapsed`. Small
+    /// exchanges say more about latency than about the link, so they only ever raise it.
+    fn measured(&self, bytes: usize, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64().max(0.001);
+        let rate = bytes as f64 / secs;
+        let next = match self.rate.get() {
+            Some(old) if bytes < MIN_REQUEST_BYTES => old.max(rate),
+            // Move halfway to the new reading: one odd exchange does not swing the size.
+            Some(old) => (old + rate) / 2.0,
+            None => rate,
+        };
+        self.rate.set(Some(next));
     }
 
     fn backoff(&self, attempt: u32) {
@@ -396,7 +462,12 @@ impl<'t> SyncClient<'t> {
         summary: &mut SyncSummary,
     ) -> Result<(), SyncError> {
         let config = self.config(store, summary)?;
+        if config.applied_upto > store.pushed_seq()? {
+            self.take_back_own(store, config.applied_upto, summary)?;
+        }
         let mut max_ops = config.max_ops.max(1);
+        let mut cap = config.max_bytes.max(1);
+        let zstd = config.request_encodings.iter().any(|e| e == "zstd");
         let total = store.pending_count()?;
         let mut done = 0u64;
         progress(Progress::Push { done, total });
@@ -410,7 +481,11 @@ impl<'t> SyncClient<'t> {
                     (inf.batch_id, ops)
                 }
                 None => {
-                    let ops = store.outbox_after(store.pushed_seq()?, max_ops, config.max_bytes)?;
+                    let ops = store.outbox_after(
+                        store.pushed_seq()?,
+                        max_ops,
+                        self.request_bytes(cap),
+                    )?;
                     if ops.is_empty() {
                         return Ok(());
                     }
@@ -432,24 +507,43 @@ impl<'t> SyncClient<'t> {
                 continue;
             }
             let last_seq = ops.last().map_or(0, |o| o.device_seq);
-            let req = PushRequest {
+            let mut req = PushRequest {
                 batch_id: batch_id.clone(),
                 device_id: store.device_id().to_string(),
                 ops,
             };
-            let body = serde_json::to_vec(&req).expect("requests serialise");
+            if config.max_body_bytes > 0 {
+                // The server computes the body hash itself: 64 bytes of noise per op saved.
+                for op in &mut req.ops {
+                    op.body_sha256.clear();
+                }
+            }
+            let json_body = serde_json::to_vec(&req).expect("requests serialise");
+            let json_len = json_body.len();
+            let (body, headers) = if zstd {
+                let packed = zstd::bulk::compress(&json_body, ZSTD_LEVEL)
+                    .map_err(|e| SyncError::Unreachable(format!("cannot compress: {e}")))?;
+                let headers = vec![
+                    ("content-type", "application/json".to_string()),
+                    ("content-encoding", "zstd".to_string()),
+                ];
+                (packed, headers)
+            } else {
+                (json_body, json().to_vec())
+            };
             let device_id = store.device_id().to_string();
             enum Answer {
                 Ack(PushResponse),
                 Gap(u64),
                 TooLarge,
             }
+            let started = Instant::now();
             let answer = self.exchange(
                 store,
                 Req {
                     method: "POST",
                     path: "/v1/push",
-                    headers: &json(),
+                    headers: &headers,
                     body: Some(&body),
                 },
                 summary,
@@ -479,6 +573,7 @@ impl<'t> SyncClient<'t> {
             )?;
             match answer {
                 Answer::Ack(a) => {
+                    self.measured(json_len, started.elapsed());
                     let mut rejected_now = Vec::new();
                     for res in &a.results {
                         match res.status {
@@ -494,6 +589,8 @@ impl<'t> SyncClient<'t> {
                                     rev_id: res.rev_id.clone(),
                                     device_seq: res.device_seq,
                                     reason: res.reason.clone().unwrap_or_default(),
+                                    code: res.code.clone(),
+                                    incoming: false,
                                 });
                             }
                         }
@@ -532,22 +629,100 @@ impl<'t> SyncClient<'t> {
                         return Err(SyncError::OpTooLarge(req.ops[0].rev_id.clone()));
                     }
                     max_ops = (req.ops.len() / 2).max(1);
+                    cap = (json_len / 2).max(1);
                     store.set_meta(K_INFLIGHT, "")?;
                 }
             }
         }
     }
 
-    /// Pulls the changefeed until it is exhausted, one local transaction per page.
+    /// A laptop restored from an older copy of its store: the server has more of its own
+    /// changes than it does. Takes them back and numbers its newer changes after them
+    /// ([`Store::take_back_own`]); when the server simply has ops whose acknowledgement was
+    /// lost, nothing needs doing.
+    fn take_back_own(
+        &self,
+        store: &mut Store,
+        server_upto: u64,
+        summary: &mut SyncSummary,
+    ) -> Result<(), SyncError> {
+        let mut own: Vec<Pulled> = Vec::new();
+        let mut after = store.pushed_seq()?;
+        loop {
+            let path = format!("/v1/own?after={after}&limit={}", self.opts.pull_limit);
+            let page: OwnResponse = self.exchange(
+                store,
+                Req {
+                    method: "GET",
+                    path: &path,
+                    headers: &[],
+                    body: None,
+                },
+                summary,
+                |r| {
+                    if r.status == 200 && is_json(r) {
+                        if let Ok(p) = serde_json::from_slice::<OwnResponse>(&r.body) {
+                            return Ok(Attempt::Done(p));
+                        }
+                    }
+                    Ok(not_sync_server(r))
+                },
+            )?;
+            let n = page.changes.len();
+            for c in page.changes {
+                let seq = serde_json::from_str::<dauria_proto::Revision>(c.rev.get())
+                    .map(|r| r.device_seq)
+                    .unwrap_or(after);
+                after = after.max(seq);
+                own.push(pulled(c));
+            }
+            if !page.more || n == 0 {
+                break;
+            }
+        }
+        let mut lost = false;
+        for p in &own {
+            if let Ok(r) = serde_json::from_str::<dauria_proto::Revision>(&p.doc) {
+                lost |= !store.has_revision(&r.rev_id)?;
+            }
+        }
+        if !lost {
+            return Ok(());
+        }
+        let taken = store.take_back_own(server_upto, &own)?;
+        store.set_meta(K_INFLIGHT, "")?;
+        tracing::warn!(
+            recovered = taken.recovered,
+            renumbered = taken.renumbered,
+            "this laptop's store is older than what the server has of it (restored from a backup?): took its own changes back"
+        );
+        summary.recovered += taken.recovered as u64;
+        Ok(())
+    }
+
+    /// Pulls the changefeed until it is exhausted, one local transaction per page. Changes
+    /// this laptop cannot apply are set aside and the cursor moves on; changes set aside by
+    /// an earlier version are tried again first.
     pub fn pull(
         &self,
         store: &mut Store,
         progress: &mut dyn FnMut(Progress),
         summary: &mut SyncSummary,
     ) -> Result<(), SyncError> {
+        let retried = store.retry_set_aside()?;
+        if retried > 0 {
+            tracing::info!(retried, "changes set aside before now apply");
+            summary.pulled += retried as u64;
+        }
         loop {
             let cursor = store.meta(K_CURSOR)?.unwrap_or_default();
-            let path = format!("/v1/pull?cursor={cursor}&limit={}", self.opts.pull_limit);
+            let path = format!(
+                "/v1/pull?cursor={cursor}&limit={}&max_bytes={}",
+                self.opts.pull_limit,
+                self.request_bytes(usize::MAX >> 1)
+            );
+            let started = Instant::now();
+            let mut page_bytes = 0;
             let page: PullResponse = self.exchange(
                 store,
                 Req {
@@ -560,6 +735,7 @@ impl<'t> SyncClient<'t> {
                 |r| {
                     if r.status == 200 && is_json(r) {
                         if let Ok(p) = serde_json::from_slice::<PullResponse>(&r.body) {
+                            page_bytes = r.body.len();
                             return Ok(Attempt::Done(p));
                         }
                     }
@@ -572,16 +748,17 @@ impl<'t> SyncClient<'t> {
                     Ok(not_sync_server(r))
                 },
             )?;
+            self.measured(page_bytes, started.elapsed());
             if page.must_refetch {
                 tracing::warn!("the server's changefeed was reset; fetching everything again");
                 store.set_meta(K_CURSOR, &page.cursor)?;
                 continue;
             }
-            let revs: Vec<_> = page.changes.into_iter().map(|c| c.rev).collect();
-            let report = store.apply_remote(&revs, &[(K_CURSOR, &page.cursor)])?;
+            let changes: Vec<Pulled> = page.changes.into_iter().map(pulled).collect();
+            let report = store.apply_pulled(&changes, &[(K_CURSOR, &page.cursor)])?;
             summary.pulled += report.applied as u64;
             for (rev_id, reason) in report.rejected {
-                tracing::warn!(%rev_id, %reason, "skipped a malformed change from the server");
+                tracing::warn!(%rev_id, %reason, "set aside a change this laptop cannot apply");
             }
             progress(Progress::Pull {
                 received: summary.pulled,
@@ -621,6 +798,17 @@ impl<'t> SyncClient<'t> {
             }
         }
         result.map(|()| summary)
+    }
+}
+
+/// zstd level for request bodies: most of the gain of higher levels at a fraction of the CPU.
+const ZSTD_LEVEL: i32 = 6;
+
+fn pulled(c: Change) -> Pulled {
+    Pulled {
+        server_seq: Some(c.server_seq),
+        doc: c.rev.get().to_string(),
+        role: c.role,
     }
 }
 

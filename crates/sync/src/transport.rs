@@ -49,16 +49,21 @@ pub trait Transport: Send + Sync {
 }
 
 /// The production transport: reqwest with rustls.
+///
+/// It drives reqwest's async client on a small runtime of its own, because only the async
+/// client times out on progress (no byte for a while) rather than on the whole request.
+/// Like any blocking call, `send_raw` must not be called from inside an async task.
 pub struct HttpTransport {
     base: String,
-    client: reqwest::blocking::Client,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
     /// Certificates the server presented, to name one that was refused.
     presented: std::sync::Arc<crate::tls::Presented>,
 }
 
 impl HttpTransport {
-    /// A transport to `base` (`https://host:port`) trusting the public web PKI, with a
-    /// per-request timeout.
+    /// A transport to `base` (`https://host:port`) trusting the public web PKI; a request
+    /// fails when no byte arrives for `timeout`.
     pub fn new(base: &str, timeout: Duration) -> Result<HttpTransport, TransportError> {
         Self::with_trust(base, timeout, &crate::tls::Trust::System)
     }
@@ -70,16 +75,25 @@ impl HttpTransport {
         trust: &crate::tls::Trust,
     ) -> Result<HttpTransport, TransportError> {
         let (tls, presented) = crate::tls::client_config(trust).map_err(TransportError::Connect)?;
-        let client = reqwest::blocking::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(5).min(timeout))
+        // Timeouts on progress, never on the whole request: a batch on a 2G or satellite link
+        // takes long but keeps moving; `timeout` is how long the link may go silent.
+        let client = reqwest::Client::builder()
+            .read_timeout(timeout)
+            .connect_timeout(Duration::from_secs(10).min(timeout))
             .user_agent(concat!("dauria-sync/", env!("CARGO_PKG_VERSION")))
             .use_preconfigured_tls(tls)
             .build()
             .map_err(|e| TransportError::Connect(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                TransportError::Connect(format!("cannot start the network runtime: {e}"))
+            })?;
         Ok(HttpTransport {
             base: base.trim_end_matches('/').to_string(),
             client,
+            runtime,
             presented,
         })
     }
@@ -124,18 +138,20 @@ impl Transport for HttpTransport {
                 TransportError::Broken(e.to_string())
             }
         };
-        let resp = req.send().map_err(classify)?;
-        let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = resp.bytes().map_err(classify)?.to_vec();
-        Ok(HttpResponse {
-            status,
-            content_type,
-            body,
+        self.runtime.block_on(async {
+            let resp = req.send().await.map_err(classify)?;
+            let status = resp.status().as_u16();
+            let content_type = resp
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let body = resp.bytes().await.map_err(classify)?.to_vec();
+            Ok(HttpResponse {
+                status,
+                content_type,
+                body,
+            })
         })
     }
 }

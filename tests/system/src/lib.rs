@@ -186,6 +186,26 @@ impl ServerProcess {
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     }
 
+    /// Runs `dauria-server devices reenroll` against the same store and returns the code.
+    pub fn reenrollment_code(&self, device_id: &str) -> String {
+        let bin = cargo_bin("dauria-server", "dauria-server");
+        let mut cmd = Command::new(bin);
+        cmd.arg("--data-dir").arg(&self.data_dir);
+        if let Some(db) = &self.database {
+            cmd.arg("--database").arg(db);
+        }
+        let out = cmd
+            .args(["devices", "reenroll", device_id])
+            .output()
+            .expect("reenroll runs");
+        assert!(
+            out.status.success(),
+            "reenroll failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
     /// Opens the server's store for checks.
     pub fn store(&self) -> std::sync::Arc<dyn dauria_server::ServerStore> {
         dauria_server::open_store(&self.data_dir, self.database.as_deref())
@@ -213,6 +233,7 @@ pub fn quick_options() -> SyncOptions {
         base_backoff: Duration::from_millis(2),
         max_backoff: Duration::from_millis(20),
         pull_limit: 50,
+        ..SyncOptions::default()
     }
 }
 

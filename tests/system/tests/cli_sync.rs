@@ -29,18 +29,28 @@ fn enroll_log_sync_conflict_merge_through_the_cli() {
     let sdir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(sdir.path(), None, None, &[]);
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    for (dir, name) in [
-        (a.path(), "Daursky laptop"),
-        (b.path(), "Mongol Daguur laptop"),
+    // b is the survey lead's laptop: a field laptop changes only the records it created.
+    for (dir, name, role) in [
+        (a.path(), "Daursky laptop", "field"),
+        (b.path(), "Mongol Daguur laptop", "lead"),
     ] {
         ok(dir, &["init"]);
         let (success, _, err) = cli(dir, &["sync"]);
         assert!(!success && err.contains("not enrolled"), "{err}");
-        let code = server.enrollment_code(name, "field");
+        let code = server.enrollment_code(name, role);
         let out = ok(dir, &["enroll", "--server", &server.url(), &code]);
         assert!(out.contains("enrolled as"), "{out}");
     }
+    // A plain code never takes over an enrolled laptop; a lead's re-enrollment code does.
     let code = server.enrollment_code("again", "field");
+    let (success, _, err) = cli(a.path(), &["enroll", "--server", &server.url(), &code]);
+    assert!(
+        !success && err.contains("enrolled already") && err.contains("reenroll"),
+        "{err}"
+    );
+    let status = ok(a.path(), &["sync", "status"]);
+    let device = status.lines().find(|l| l.starts_with("device:")).unwrap()[15..].trim();
+    let code = server.reenrollment_code(device);
     ok(a.path(), &["enroll", "--server", &server.url(), &code]);
     let (success, _, err) = cli(b.path(), &["enroll", "--server", &server.url(), &code]);
     assert!(

@@ -392,7 +392,8 @@ fn offline_edits_on_two_laptops_conflict_and_a_merge_on_either_resolves_everywhe
     let mut a = Laptop::new("a");
     let mut b = Laptop::new("b");
     a.enroll(&server, "field");
-    b.enroll(&server, "field");
+    // A lead: a field laptop may change only the records it created.
+    b.enroll(&server, "lead");
     let x = a.log("Marmota sibirica", 3).id;
     let y = a.log("Marmota sibirica", 4).id;
     settle(&server, &mut [&mut a, &mut b]);
@@ -444,7 +445,8 @@ fn laptop_with_a_clock_a_year_off_syncs_and_conflicts_are_not_decided_by_time() 
     let mut a = Laptop::new("a");
     let mut b = Laptop::new("b");
     a.store.set_clock_offset_ms(365 * 24 * 3600 * 1000);
-    a.enroll(&server, "field");
+    // A lead: a field laptop may change only the records it created.
+    a.enroll(&server, "lead");
     b.enroll(&server, "field");
     let x = b.log("Vulpes corsac", 1).id;
     settle(&server, &mut [&mut a, &mut b]);

@@ -142,13 +142,29 @@ fn status(store: &Store) -> Result<ExitCode> {
     println!("last success:  {}", or(&st.last_success, "never"));
     println!("last error:    {}", or(&st.last_error, "none"));
     println!("conflicts:     {}", st.conflicts);
-    if !st.needs_attention.is_empty() {
+    let (incoming, rejected): (Vec<_>, Vec<_>) =
+        st.needs_attention.iter().partition(|r| r.incoming);
+    if !rejected.is_empty() {
         println!(
             "needs attention ({} changes the server rejected):",
-            st.needs_attention.len()
+            rejected.len()
         );
-        for r in &st.needs_attention {
+        for r in &rejected {
             println!("  #{} {}: {}", r.device_seq, r.rev_id, r.reason);
+        }
+    }
+    if !incoming.is_empty() {
+        println!(
+            "needs attention ({} changes from other laptops set aside; tried again after an upgrade):",
+            incoming.len()
+        );
+        for r in &incoming {
+            let id = if r.rev_id.is_empty() { "?" } else { &r.rev_id };
+            println!(
+                "  {id} [{}]: {}",
+                r.code.as_deref().unwrap_or("unknown"),
+                r.reason
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

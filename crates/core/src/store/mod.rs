@@ -17,20 +17,21 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
 
-pub use write::{check_remote, ApplyReport, Saved};
+pub use write::{ApplyReport, Pulled, Saved, SetAside, TakenBack};
 
 /// File name of the database inside the data folder.
 pub const DB_FILE: &str = "dauria.sqlite3";
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!(
-        "../../migrations/001_initial.sql"
-    ))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/001_initial.sql")),
+        M::up(include_str!("../../migrations/002_set_aside.sql")),
+    ])
 }
 
 /// Number of migrations this build knows (the store schema version it writes).
 pub fn schema_version() -> i64 {
-    1
+    2
 }
 
 /// The current state of one record.
@@ -287,6 +288,14 @@ impl Store {
     /// than we thought (it was restored from a backup), the ops after it are sent again.
     pub fn set_pushed(&self, device_seq: u64) -> Result<()> {
         self.set_meta("pushed_seq", &device_seq.to_string())
+    }
+
+    /// Whether this laptop has the revision.
+    pub fn has_revision(&self, rev_id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM revision WHERE rev_id = ?1")?
+            .exists([rev_id])?)
     }
 
     /// Outbox ops after `after_seq`, oldest first, at most `max_ops` and about `max_bytes`

@@ -5,8 +5,9 @@ use super::{set_meta, Store};
 use crate::error::{Error, Result};
 use crate::hlc::Hlc;
 use crate::model::{Body, Kind};
+use crate::trust;
 use crate::validate::{validate, FieldError};
-use dauria_proto::{Revision, MIN_SCHEMA_VERSION, SCHEMA_VERSION};
+use dauria_proto::{Revision, Role, SCHEMA_VERSION};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -371,20 +372,46 @@ impl Store {
         Ok(s)
     }
 
-    /// Applies revisions written elsewhere (a pulled page) and stores `meta` pairs (the page's
-    /// cursor) in the same transaction. Revisions already known are counted as duplicates;
-    /// malformed ones are skipped and listed in the report, so one bad op never blocks a page.
+    /// Applies revisions written elsewhere and stores `meta` pairs in the same transaction
+    /// (see [`Store::apply_pulled`]); used for seeds and tests, with no writer role known.
     pub fn apply_remote(
         &mut self,
         revs: &[Revision],
         meta: &[(&str, &str)],
     ) -> Result<ApplyReport> {
+        let page: Vec<Pulled> = revs
+            .iter()
+            .map(|r| Pulled {
+                server_seq: None,
+                doc: serde_json::to_string(r).expect("revisions serialise"),
+                role: None,
+            })
+            .collect();
+        self.apply_pulled(&page, meta)
+    }
+
+    /// Applies a pulled page and stores `meta` pairs (the page's cursor) in the same
+    /// transaction. Revisions already known are counted as duplicates. A revision this laptop
+    /// cannot apply — not a revision, unknown kind, newer schema, a body that does not fit,
+    /// a change that breaks its record's kind or creator, or that its writer's role forbids —
+    /// is set aside with its reason ([`Store::set_aside`]) and the rest of the page applies:
+    /// nothing one laptop sends can stop another's pull.
+    pub fn apply_pulled(&mut self, page: &[Pulled], meta: &[(&str, &str)]) -> Result<ApplyReport> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut report = ApplyReport::default();
         let mut newest = self.clock;
-        for rev in revs {
+        for item in page {
+            let rev: Revision = match serde_json::from_str(&item.doc) {
+                Ok(r) => r,
+                Err(e) => {
+                    let reason = format!("not a revision: {e}");
+                    set_aside(&tx, None, item, "bad_revision", &reason)?;
+                    report.rejected.push((String::new(), reason));
+                    continue;
+                }
+            };
             let known = tx
                 .prepare_cached("SELECT 1 FROM revision WHERE rev_id = ?1")?
                 .query_row([&rev.rev_id], |_| Ok(()))
@@ -394,42 +421,34 @@ impl Store {
                 report.duplicates += 1;
                 continue;
             }
-            let (kind, body) = match check_remote(rev) {
+            let checked = trust::check_revision(&rev).and_then(|(kind, body)| {
+                let identity = identity_of(&tx, &rev.record_id).map_err(|e| trust::Refusal {
+                    code: "storage",
+                    reason: e.to_string(),
+                })?;
+                trust::check_identity(&rev, identity.as_ref(), item.role.unwrap_or(Role::Lead))?;
+                Ok((kind, body))
+            });
+            let (kind, body) = match checked {
                 Ok(v) => v,
-                Err(e) => {
-                    report.rejected.push((rev.rev_id.clone(), e.to_string()));
+                Err(r) => {
+                    set_aside(&tx, Some(&rev.rev_id), item, r.code, &r.reason)?;
+                    report.rejected.push((rev.rev_id.clone(), r.to_string()));
                     continue;
                 }
             };
-            tx.prepare_cached(
-                "INSERT INTO revision(rev_id, record_id, kind, parents, generation, device_id,
-                   device_seq, hlc, schema_version, deleted, body, body_sha256)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?
-            .execute(params![
-                rev.rev_id,
-                rev.record_id,
-                rev.kind,
-                serde_json::to_string(&rev.parents).expect("strings serialise"),
-                rev.generation,
-                rev.device_id,
-                rev.device_seq,
-                rev.hlc,
-                rev.schema_version,
-                rev.deleted,
-                rev.body.as_ref().map(|b| b.get()),
-                rev.body_sha256
-            ])?;
-            let fresh = rev.parents.is_empty() && current::heads(&tx, &rev.record_id)?.is_empty();
-            integrate(
-                &tx,
-                &rev.record_id,
-                kind,
-                &rev.rev_id,
-                &rev.parents,
-                body.as_ref(),
-                fresh,
-            )?;
+            // Each revision in a savepoint: one that fails half-way leaves nothing behind.
+            tx.execute_batch("SAVEPOINT apply_one")?;
+            match insert_remote(&tx, &rev, kind, body.as_ref()) {
+                Ok(()) => tx.execute_batch("RELEASE apply_one")?,
+                Err(e) => {
+                    tx.execute_batch("ROLLBACK TO apply_one; RELEASE apply_one")?;
+                    let reason = e.to_string();
+                    set_aside(&tx, Some(&rev.rev_id), item, "cannot_apply", &reason)?;
+                    report.rejected.push((rev.rev_id.clone(), reason));
+                    continue;
+                }
+            }
             if let Some(h) = Hlc::parse(&rev.hlc) {
                 newest.observe(h, now_ms() + self.clock_offset_ms);
             }
@@ -445,32 +464,287 @@ impl Store {
         self.clock = newest;
         Ok(report)
     }
+
+    /// Revisions set aside because this laptop could not apply them, oldest first.
+    pub fn set_aside(&self) -> Result<Vec<SetAside>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rev_id, server_seq, code, reason, app_version, set_at FROM set_aside ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SetAside {
+                rev_id: r.get(0)?,
+                server_seq: r.get(1)?,
+                code: r.get(2)?,
+                reason: r.get(3)?,
+                app_version: r.get(4)?,
+                set_at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Tries the set-aside revisions again if this build is not the one that set them aside
+    /// (an upgrade may know their kind or schema now); returns how many now applied.
+    pub fn retry_set_aside(&mut self) -> Result<usize> {
+        let version = env!("CARGO_PKG_VERSION");
+        let page: Vec<(i64, Pulled)> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, server_seq, doc, role FROM set_aside WHERE app_version <> ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([version], |r| {
+                let role: Option<String> = r.get(3)?;
+                Ok((
+                    r.get(0)?,
+                    Pulled {
+                        server_seq: r.get(1)?,
+                        doc: r.get(2)?,
+                        role: role.as_deref().and_then(Role::parse),
+                    },
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if page.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
+        let docs: Vec<Pulled> = page.into_iter().map(|(_, p)| p).collect();
+        // Out of the list first: what still cannot be applied goes back in, with this
+        // version's reason.
+        {
+            let tx = self.conn.transaction()?;
+            for id in &ids {
+                tx.execute("DELETE FROM set_aside WHERE id = ?1", [id])?;
+            }
+            tx.commit()?;
+        }
+        let report = self.apply_pulled(&docs, &[])?;
+        Ok(report.applied)
+    }
 }
 
-/// Checks a revision from elsewhere: known kind, supported schema, body hash, parseable body.
-pub fn check_remote(rev: &Revision) -> Result<(Kind, Option<Body>)> {
-    let bad = |reason: String| Error::BadRevision {
-        rev_id: rev.rev_id.clone(),
+/// One change of a pulled page, as the server sent it.
+#[derive(Debug, Clone)]
+pub struct Pulled {
+    /// Its place in the server's changefeed.
+    pub server_seq: Option<u64>,
+    /// The revision as JSON (it may not even be one).
+    pub doc: String,
+    /// The writer's role as the server stated it; None when unknown (older servers).
+    pub role: Option<Role>,
+}
+
+/// A revision from elsewhere that this laptop set aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SetAside {
+    /// None when the document was not a revision at all.
+    pub rev_id: Option<String>,
+    pub server_seq: Option<u64>,
+    /// Stable code of the rule it broke (`unknown_kind`, `kind_mismatch`, ...).
+    pub code: String,
+    /// In words (English).
+    pub reason: String,
+    /// The app version that set it aside.
+    pub app_version: String,
+    pub set_at: String,
+}
+
+fn set_aside(
+    tx: &Transaction<'_>,
+    rev_id: Option<&str>,
+    item: &Pulled,
+    code: &str,
+    reason: &str,
+) -> Result<()> {
+    tracing::warn!(
+        rev_id,
+        code,
         reason,
+        "set aside a change this laptop cannot apply"
+    );
+    tx.prepare_cached(
+        "INSERT INTO set_aside(rev_id, server_seq, doc, role, code, reason, app_version, set_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(rev_id) DO UPDATE SET code = excluded.code, reason = excluded.reason,
+           app_version = excluded.app_version, set_at = excluded.set_at",
+    )?
+    .execute(params![
+        rev_id,
+        item.server_seq,
+        item.doc,
+        item.role.map(Role::as_str),
+        code,
+        reason,
+        env!("CARGO_PKG_VERSION"),
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    ])?;
+    Ok(())
+}
+
+/// The identity of a record as this laptop knows it: the kind and author of its first
+/// revision.
+fn identity_of(tx: &Transaction<'_>, record_id: &str) -> Result<Option<trust::Identity>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT kind, device_id FROM revision WHERE record_id = ?1
+             ORDER BY parents <> '[]', seq LIMIT 1",
+        )?
+        .query_row([record_id], |r| {
+            Ok(trust::Identity {
+                kind: r.get(0)?,
+                creator: r.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Stores a checked revision from elsewhere and brings its record's current state up to date.
+fn insert_remote(
+    tx: &Transaction<'_>,
+    rev: &Revision,
+    kind: Kind,
+    body: Option<&Body>,
+) -> Result<()> {
+    let sha = match (&rev.body, rev.body_sha256.is_empty()) {
+        (Some(b), true) => sha256_hex(b.get().as_bytes()),
+        _ => rev.body_sha256.clone(),
     };
-    let kind = Kind::parse(&rev.kind).ok_or_else(|| bad(format!("unknown kind '{}'", rev.kind)))?;
-    if !(MIN_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&rev.schema_version) {
-        return Err(bad(format!(
-            "unsupported schema version {}",
-            rev.schema_version
-        )));
-    }
-    match (&rev.body, rev.deleted) {
-        (None, true) => Ok((kind, None)),
-        (Some(b), false) => {
-            let sha = sha256_hex(b.get().as_bytes());
-            if sha != rev.body_sha256 {
-                return Err(bad("body does not match its SHA-256".to_string()));
+    tx.prepare_cached(
+        "INSERT INTO revision(rev_id, record_id, kind, parents, generation, device_id,
+           device_seq, hlc, schema_version, deleted, body, body_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        rev.rev_id,
+        rev.record_id,
+        rev.kind,
+        serde_json::to_string(&rev.parents).expect("strings serialise"),
+        rev.generation,
+        rev.device_id,
+        rev.device_seq,
+        rev.hlc,
+        rev.schema_version,
+        rev.deleted,
+        rev.body.as_ref().map(|b| b.get()),
+        sha
+    ])?;
+    let fresh = rev.parents.is_empty() && current::heads(tx, &rev.record_id)?.is_empty();
+    integrate(
+        tx,
+        &rev.record_id,
+        kind,
+        &rev.rev_id,
+        &rev.parents,
+        body,
+        fresh,
+    )
+}
+
+/// What [`Store::take_back_own`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TakenBack {
+    /// This laptop's own revisions it had lost (restored from an older copy) and got back.
+    pub recovered: usize,
+    /// Changes written since the restore, numbered again after the server's.
+    pub renumbered: usize,
+}
+
+impl Store {
+    /// Brings a laptop restored from an older copy of its store level with what the server
+    /// holds of its own writing: `server_upto` is the highest device_seq the server has of
+    /// this device and `own` its revisions above [`Store::pushed_seq`] (docs/SYNC.md §4.1).
+    ///
+    /// The revisions it lost are stored again as its own (current state, outbox and all);
+    /// changes written since the restore, which reused numbers the server has, get the numbers
+    /// after `server_upto`, in order (nobody else has seen them yet); the pushed watermark
+    /// becomes `server_upto`. One transaction: nothing is lost if it stops half-way.
+    pub fn take_back_own(&mut self, server_upto: u64, own: &[Pulled]) -> Result<TakenBack> {
+        let pushed = self.pushed_seq()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut server_revs = Vec::new();
+        for item in own {
+            let rev: Revision =
+                serde_json::from_str(&item.doc).map_err(|e| Error::BadRevision {
+                    rev_id: String::new(),
+                    reason: format!("the server's copy of an own revision is not readable: {e}"),
+                })?;
+            if rev.device_id != self.device_id {
+                return Err(Error::BadRevision {
+                    rev_id: rev.rev_id,
+                    reason: "the server sent another device's revision as this laptop's".into(),
+                });
             }
-            let body = Body::from_json(kind, b.get()).map_err(|e| bad(e.to_string()))?;
-            Ok((kind, Some(body)))
+            server_revs.push(rev);
         }
-        (Some(_), true) => Err(bad("a tombstone must not carry a body".to_string())),
-        (None, false) => Err(bad("a live revision must carry a body".to_string())),
+        let on_server: std::collections::HashSet<&str> =
+            server_revs.iter().map(|r| r.rev_id.as_str()).collect();
+        // Local changes the server does not have, in order: they move after server_upto.
+        let local: Vec<(u64, String, i64)> = tx
+            .prepare(
+                "SELECT o.device_seq, r.rev_id, r.seq FROM outbox o JOIN revision r ON r.seq = o.rev_seq
+                 WHERE o.device_seq > ?1 ORDER BY o.device_seq",
+            )?
+            .query_map([pushed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let moving: Vec<&(u64, String, i64)> = local
+            .iter()
+            .filter(|(_, rev_id, _)| !on_server.contains(rev_id.as_str()))
+            .collect();
+        for (seq, _, _) in &moving {
+            tx.execute("DELETE FROM outbox WHERE device_seq = ?1", [seq])?;
+        }
+        let mut report = TakenBack::default();
+        for rev in &server_revs {
+            let known = tx
+                .prepare_cached("SELECT 1 FROM revision WHERE rev_id = ?1")?
+                .exists([&rev.rev_id])?;
+            if known {
+                continue;
+            }
+            let kind = Kind::parse(&rev.kind).ok_or_else(|| Error::BadRevision {
+                rev_id: rev.rev_id.clone(),
+                reason: format!("unknown kind '{}'", rev.kind),
+            })?;
+            let body = match &rev.body {
+                Some(b) => {
+                    Some(
+                        Body::from_json(kind, b.get()).map_err(|e| Error::BadRevision {
+                            rev_id: rev.rev_id.clone(),
+                            reason: e.to_string(),
+                        })?,
+                    )
+                }
+                None => None,
+            };
+            insert_remote(&tx, rev, kind, body.as_ref())?;
+            // Not last_insert_rowid: bringing the current state up to date inserts rows too.
+            let rev_seq: i64 = tx.query_row(
+                "SELECT seq FROM revision WHERE rev_id = ?1",
+                [&rev.rev_id],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "INSERT INTO outbox(device_seq, rev_seq) VALUES (?1, ?2)",
+                params![rev.device_seq, rev_seq],
+            )?;
+            report.recovered += 1;
+        }
+        for (i, (_, _, rev_seq)) in moving.iter().enumerate() {
+            let seq = server_upto + 1 + i as u64;
+            tx.execute(
+                "UPDATE revision SET device_seq = ?2 WHERE seq = ?1",
+                params![rev_seq, seq],
+            )?;
+            tx.execute(
+                "INSERT INTO outbox(device_seq, rev_seq) VALUES (?1, ?2)",
+                params![seq, rev_seq],
+            )?;
+        }
+        report.renumbered = moving.len();
+        set_meta(&tx, "pushed_seq", &server_upto.max(pushed).to_string())?;
+        tx.commit()?;
+        Ok(report)
     }
 }

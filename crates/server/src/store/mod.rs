@@ -5,12 +5,14 @@ pub mod postgres;
 pub mod sqlite;
 
 use crate::error::ServerError;
+use dauria_core::trust::{check_identity, check_parents, check_revision, Identity};
 use dauria_proto::{
     Change, EnrollResponse, GapResponse, OpResult, OpStatus, PushRequest, PushResponse, Revision,
     Role,
 };
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// An enrolled device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,35 @@ pub struct Device {
     pub applied_upto: u64,
     pub enrolled_at: String,
 }
+
+/// An enrollment code as a lead sees it (the code itself is not stored, only its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrollment {
+    /// The first 12 hex digits of the code's hash: names the code for `enroll cancel`.
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+    pub expires_at: String,
+    /// `open`, `used`, `expired` or `cancelled`.
+    pub state: String,
+    /// For a re-enrollment code, the device it re-enrolls.
+    pub device_id: Option<String>,
+}
+
+/// A code stored for enrollment.
+#[derive(Debug, Clone)]
+pub struct CodeRow {
+    pub name: String,
+    pub role: Role,
+    pub expires_at: String,
+    pub used_by: Option<String>,
+    pub cancelled: bool,
+    pub device_id: Option<String>,
+}
+
+/// How long an enrollment code stays valid unless the lead says otherwise.
+pub const DEFAULT_CODE_HOURS: u64 = 72;
 
 /// Result of a push.
 #[derive(Debug)]
@@ -36,9 +67,20 @@ pub enum PushOutcome {
 pub trait ServerStore: Send + Sync + 'static {
     /// The data epoch (changes when the database is re-created or restored from a backup).
     fn epoch(&self) -> Result<String, ServerError>;
-    /// Makes a one-time enrollment code.
-    fn create_enrollment(&self, name: &str, role: Role) -> Result<String, ServerError>;
-    /// Exchanges a code for a credential bound to `device_id`.
+    /// Makes a one-time enrollment code valid for `hours`; with `device_id`, a code that
+    /// re-enrolls that device (keeping its history and numbering) and nothing else.
+    fn create_enrollment(
+        &self,
+        name: &str,
+        role: Role,
+        hours: u64,
+        device_id: Option<&str>,
+    ) -> Result<String, ServerError>;
+    /// Codes, newest first.
+    fn enrollments(&self) -> Result<Vec<Enrollment>, ServerError>;
+    /// Cancels the open code whose id starts with `id`; false if none.
+    fn cancel_enrollment(&self, id: &str) -> Result<bool, ServerError>;
+    /// Exchanges a code for a credential bound to `device_id` (see [`enroll_in_tx`]).
     fn enroll(&self, code: &str, device_id: &str) -> Result<EnrollResponse, ServerError>;
     /// The device holding `token`, if any.
     fn device_by_token(&self, token: &str) -> Result<Option<Device>, ServerError>;
@@ -48,14 +90,24 @@ pub trait ServerStore: Send + Sync + 'static {
     fn revoke(&self, device_id: &str) -> Result<bool, ServerError>;
     /// Applies a batch in one transaction (see [`push_in_tx`]).
     fn push(&self, device: &Device, req: &PushRequest) -> Result<PushOutcome, ServerError>;
-    /// Changes after `after`, oldest first, leaving out those written by `exclude_device`;
-    /// returns them with the highest seq examined.
+    /// Changes after `after`, oldest first, at most `limit` of them and about `max_bytes`
+    /// (at least one), leaving out those written by `exclude_device`; returns them with the
+    /// highest seq examined. Stored documents are passed on as they are: a receiver that
+    /// cannot read one sets it aside, so no stored row can stop the feed.
     fn pull(
         &self,
         after: u64,
         limit: usize,
+        max_bytes: usize,
         exclude_device: &str,
     ) -> Result<(Vec<Change>, u64), ServerError>;
+    /// The device's own changes with `device_seq` above `after`, in device order.
+    fn own_changes(
+        &self,
+        device_id: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Change>, ServerError>;
     /// Number of revisions stored.
     fn revision_count(&self) -> Result<u64, ServerError>;
     /// The rev_ids stored for a device, for invariant checks.
@@ -70,12 +122,21 @@ pub trait PushTx {
     fn stored_batch(&mut self, batch_id: &str) -> Result<Option<(String, String)>, ServerError>;
     /// The payload hashes of those of `rev_ids` that are stored.
     fn op_hashes(&mut self, rev_ids: &[&str]) -> Result<HashMap<String, String>, ServerError>;
+    /// Record id and generation of those of `rev_ids` that are stored.
+    fn generations(
+        &mut self,
+        rev_ids: &[&str],
+    ) -> Result<HashMap<String, (String, u32)>, ServerError>;
+    /// The stored identity of those of `record_ids` that are known.
+    fn identities(&mut self, record_ids: &[&str])
+        -> Result<HashMap<String, Identity>, ServerError>;
     /// The current heads of each of `record_ids` (a record without heads is absent).
     fn heads_of(
         &mut self,
         record_ids: &[&str],
     ) -> Result<HashMap<String, Vec<String>>, ServerError>;
-    /// Appends revisions to the changefeed, with increasing `server_seq` in this order.
+    /// Appends revisions to the changefeed, with increasing `server_seq` in this order, and
+    /// fixes the identity of the records they create.
     fn insert_changes(&mut self, changes: &[NewChange<'_>]) -> Result<(), ServerError>;
     /// Deletes the `removed` and inserts the `added` (record_id, rev_id) heads.
     fn update_heads(
@@ -99,6 +160,42 @@ pub struct NewChange<'a> {
     pub rev: &'a Revision,
     pub payload_sha256: String,
     pub doc: String,
+    /// Role of the writer when it was stored.
+    pub role: Role,
+    /// The revision creates its record: its kind and writer become the record's identity.
+    pub creates: bool,
+}
+
+/// Seed records: identical on every laptop, never pushed, so the server knows them by
+/// computing them (their kind, their author and their revisions, which edits name as parents).
+struct Seeds {
+    identities: HashMap<String, Identity>,
+    revisions: HashMap<String, (String, u32)>,
+}
+
+fn seeds() -> &'static Seeds {
+    static SEEDS: OnceLock<Seeds> = OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let revs = dauria_core::seed::seed_revisions();
+        Seeds {
+            identities: revs
+                .iter()
+                .map(|r| {
+                    (
+                        r.record_id.clone(),
+                        Identity {
+                            kind: r.kind.clone(),
+                            creator: r.device_id.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            revisions: revs
+                .iter()
+                .map(|r| (r.rev_id.clone(), (r.record_id.clone(), r.generation)))
+                .collect(),
+        }
+    })
 }
 
 /// SHA-256 (hex) of an op's canonical JSON: equal payloads give equal hashes.
@@ -148,32 +245,25 @@ pub fn normalise_code(code: &str) -> String {
         .join("-")
 }
 
-/// Why an op cannot be stored, or None when it can.
-fn reject_reason(device: &Device, rev: &Revision) -> Option<String> {
-    if rev.device_id != device.device_id {
-        return Some(format!(
-            "op {} was written by device {}, not by the sender",
-            rev.rev_id, rev.device_id
-        ));
+/// A rejected op's result.
+fn refused(op: &Revision, code: &str, reason: String) -> OpResult {
+    OpResult {
+        rev_id: op.rev_id.clone(),
+        device_seq: op.device_seq,
+        status: OpStatus::Rejected,
+        reason: Some(reason),
+        code: Some(code.to_string()),
     }
-    if !device.role.may_write(&rev.kind) {
-        return Some(format!(
-            "a {} device may not change {} records",
-            device.role.as_str(),
-            rev.kind
-        ));
-    }
-    dauria_core::store::check_remote(rev)
-        .err()
-        .map(|e| e.to_string())
 }
 
 /// The push algorithm, run inside one transaction by every store.
 ///
 /// Ops already applied (seq ≤ applied_upto) are duplicates when their payload matches and
-/// rejected otherwise; new ops must continue the device's sequence without a gap; rejected ops
-/// still consume their seq so they never block the queue. The response is stored with the
-/// batch id before commit, so a retried batch gets the very same answer.
+/// rejected otherwise; new ops must continue the device's sequence without a gap. Each new op
+/// is checked (docs/SYNC.md §4: its body with the laptop's own rules, its record's fixed kind
+/// and creator, the sender's role, its parents and generation); a refused op still consumes
+/// its seq, so it never blocks the ops after it. The response is stored with the batch id
+/// before commit, so a retried batch gets the very same answer.
 pub fn push_in_tx(
     tx: &mut impl PushTx,
     device: &Device,
@@ -187,6 +277,9 @@ pub fn push_in_tx(
     let dev = tx
         .lock_device(&device.device_id)?
         .ok_or_else(|| ServerError::Unauthorized("device not enrolled".into()))?;
+    if dev.revoked {
+        return Err(ServerError::Revoked);
+    }
     if let Some((owner, response)) = tx.stored_batch(&req.batch_id)? {
         if owner != dev.device_id {
             return Err(ServerError::BadRequest(
@@ -212,33 +305,44 @@ pub fn push_in_tx(
         }
     }
     // A batch takes a fixed number of round trips to the database whatever its size: what is
-    // stored already and the heads of the records it touches are read once, the new revisions
-    // and head changes are worked out here, in order, and written once.
+    // stored already, the parents, identities and heads of the records it touches are read
+    // once, the new revisions and head changes are worked out here, in order, and written once.
     let payloads: Vec<(String, String)> = req
         .ops
         .iter()
         .map(|op| {
-            let doc = serde_json::to_string(op).expect("revisions serialise");
+            let doc = canonical_doc(op);
             let hash = payload_hash(&doc);
             (doc, hash)
         })
         .collect();
     let rev_ids: Vec<&str> = req.ops.iter().map(|op| op.rev_id.as_str()).collect();
     let stored = tx.op_hashes(&rev_ids)?;
+    let mut parent_ids: Vec<&str> = req
+        .ops
+        .iter()
+        .flat_map(|op| op.parents.iter().map(String::as_str))
+        .collect();
+    parent_ids.sort_unstable();
+    parent_ids.dedup();
+    let mut generations = tx.generations(&parent_ids)?;
     let mut record_ids: Vec<&str> = req.ops.iter().map(|op| op.record_id.as_str()).collect();
     record_ids.sort_unstable();
     record_ids.dedup();
+    let mut identities = tx.identities(&record_ids)?;
     let before = tx.heads_of(&record_ids)?;
     let mut heads = before.clone();
     let mut inserted: HashMap<&str, String> = HashMap::new();
     let mut changes: Vec<NewChange<'_>> = Vec::new();
     let mut results = Vec::with_capacity(req.ops.len());
+    let seeds = seeds();
     for (op, (doc, hash)) in req.ops.iter().zip(payloads) {
-        let result = |status, reason: Option<String>| OpResult {
+        let result = |status| OpResult {
             rev_id: op.rev_id.clone(),
             device_seq: op.device_seq,
             status,
-            reason,
+            reason: None,
+            code: None,
         };
         let known = inserted
             .get(op.rev_id.as_str())
@@ -246,15 +350,17 @@ pub fn push_in_tx(
             .map(String::as_str);
         if op.device_seq <= upto {
             match known {
-                Some(h) if h == hash => results.push(result(OpStatus::Duplicate, None)),
-                Some(_) => results.push(result(
-                    OpStatus::Rejected,
-                    Some("an op with this id and a different payload is already stored".into()),
+                Some(h) if h == hash => results.push(result(OpStatus::Duplicate)),
+                Some(_) => results.push(refused(
+                    op,
+                    "payload_mismatch",
+                    "an op with this id and a different payload is already stored".into(),
                 )),
                 // Applied seqs that were rejected before stay rejected.
-                None => results.push(result(
-                    OpStatus::Rejected,
-                    Some(format!("device_seq {} was already used", op.device_seq)),
+                None => results.push(refused(
+                    op,
+                    "seq_used",
+                    format!("device_seq {} was already used", op.device_seq),
                 )),
             }
             continue;
@@ -264,24 +370,60 @@ pub fn push_in_tx(
             break;
         }
         upto = op.device_seq;
-        if let Some(reason) = reject_reason(&dev, op) {
-            results.push(result(OpStatus::Rejected, Some(reason)));
+        if op.device_id != dev.device_id {
+            results.push(refused(
+                op,
+                "wrong_device",
+                format!(
+                    "op {} was written by device {}, not by the sender",
+                    op.rev_id, op.device_id
+                ),
+            ));
             continue;
         }
         match known {
             Some(h) if h == hash => {
-                results.push(result(OpStatus::Duplicate, None));
+                results.push(result(OpStatus::Duplicate));
                 continue;
             }
             Some(_) => {
-                results.push(result(
-                    OpStatus::Rejected,
-                    Some("an op with this id and a different payload is already stored".into()),
+                results.push(refused(
+                    op,
+                    "payload_mismatch",
+                    "an op with this id and a different payload is already stored".into(),
                 ));
                 continue;
             }
             None => {}
         }
+        let identity = identities
+            .get(&op.record_id)
+            .or_else(|| seeds.identities.get(&op.record_id));
+        let checked = check_revision(op)
+            .and_then(|_| check_identity(op, identity, dev.role))
+            .and_then(|()| {
+                check_parents(op, |p| {
+                    generations
+                        .get(p)
+                        .or_else(|| seeds.revisions.get(p))
+                        .cloned()
+                })
+            });
+        if let Err(r) = checked {
+            results.push(refused(op, r.code, r.reason));
+            continue;
+        }
+        let creates = identity.is_none();
+        if creates {
+            identities.insert(
+                op.record_id.clone(),
+                Identity {
+                    kind: op.kind.clone(),
+                    creator: op.device_id.clone(),
+                },
+            );
+        }
+        generations.insert(op.rev_id.clone(), (op.record_id.clone(), op.generation));
         let record = heads.entry(op.record_id.clone()).or_default();
         record.retain(|h| !op.parents.contains(h));
         if !record.contains(&op.rev_id) {
@@ -292,12 +434,14 @@ pub fn push_in_tx(
         } else {
             OpStatus::Applied
         };
-        results.push(result(status, None));
+        results.push(result(status));
         inserted.insert(op.rev_id.as_str(), hash.clone());
         changes.push(NewChange {
             rev: op,
             payload_sha256: hash,
             doc,
+            role: dev.role,
+            creates,
         });
     }
     tx.insert_changes(&changes)?;
@@ -328,6 +472,129 @@ pub fn push_in_tx(
     let stored = serde_json::to_string(&resp).expect("responses serialise");
     tx.store_batch(&req.batch_id, &dev.device_id, &stored)?;
     Ok(PushOutcome::Acked(resp))
+}
+
+/// The stored form of an op: its JSON with the body hash filled in (a sender may leave it
+/// out, since the receiver can compute it), so equal revisions have equal documents.
+pub fn canonical_doc(op: &Revision) -> String {
+    if op.body_sha256.is_empty() {
+        if let Some(b) = &op.body {
+            let mut full = op.clone();
+            full.body_sha256 = hex::encode(Sha256::digest(b.get().as_bytes()));
+            return serde_json::to_string(&full).expect("revisions serialise");
+        }
+    }
+    serde_json::to_string(op).expect("revisions serialise")
+}
+
+/// What enrollment needs from one open transaction.
+pub trait EnrollTx {
+    /// The code with this hash, locked until commit.
+    fn code(&mut self, code_hash: &str) -> Result<Option<CodeRow>, ServerError>;
+    /// Whether a device with this id is enrolled.
+    fn device_exists(&mut self, device_id: &str) -> Result<bool, ServerError>;
+    /// Enrolls a new device.
+    fn insert_device(
+        &mut self,
+        device_id: &str,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+    ) -> Result<(), ServerError>;
+    /// Gives an enrolled device a new credential and role, keeping its history and numbering.
+    fn replace_credential(
+        &mut self,
+        device_id: &str,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+    ) -> Result<(), ServerError>;
+    /// Marks the code used by `device_id`.
+    fn mark_used(&mut self, code_hash: &str, device_id: &str) -> Result<(), ServerError>;
+}
+
+/// Enrollment, run inside one transaction by every store.
+///
+/// A code works once, before it expires, unless cancelled. Device identity belongs to the
+/// server: a plain code never takes over an enrolled device id; only a re-enrollment code a
+/// lead made for that very device replaces its credential (keeping history and numbering).
+pub fn enroll_in_tx(
+    tx: &mut impl EnrollTx,
+    code: &str,
+    device_id: &str,
+) -> Result<EnrollResponse, ServerError> {
+    let code_hash = secret_hash(&normalise_code(code));
+    let row = tx.code(&code_hash)?.ok_or_else(|| {
+        ServerError::Unauthorized(
+            "this enrollment code is not known; check it with the survey lead".into(),
+        )
+    })?;
+    if row.cancelled {
+        return Err(ServerError::Unauthorized(
+            "this enrollment code was cancelled; ask the survey lead for a new one".into(),
+        ));
+    }
+    if row.used_by.is_some() {
+        return Err(ServerError::Unauthorized(
+            "this enrollment code was already used; ask the survey lead for a new one".into(),
+        ));
+    }
+    if row.expires_at.as_str() <= now().as_str() {
+        return Err(ServerError::Unauthorized(format!(
+            "this enrollment code expired at {}; ask the survey lead for a new one",
+            row.expires_at
+        )));
+    }
+    let token = random_hex(32);
+    let token_hash = secret_hash(&token);
+    match &row.device_id {
+        Some(bound) if bound != device_id => {
+            return Err(ServerError::Unauthorized(
+                "this code re-enrolls another laptop; ask the survey lead for a code for this one"
+                    .into(),
+            ))
+        }
+        Some(_) => tx.replace_credential(device_id, &row.name, row.role, &token_hash)?,
+        None => {
+            if tx.device_exists(device_id)? {
+                return Err(ServerError::DeviceExists(format!(
+                    "a laptop with id {device_id} is enrolled already; if this is that laptop and it lost its credential, a survey lead can re-enroll it (dauria-server devices reenroll {device_id})"
+                )));
+            }
+            tx.insert_device(device_id, &row.name, row.role, &token_hash)?
+        }
+    }
+    tx.mark_used(&code_hash, device_id)?;
+    Ok(EnrollResponse {
+        device_id: device_id.to_string(),
+        name: row.name,
+        role: row.role,
+        token,
+    })
+}
+
+/// Now, as stored (RFC 3339 UTC, seconds): such strings compare in time order.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `hours` from now, as stored.
+pub fn hours_from_now(hours: u64) -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(hours.min(24 * 365 * 10) as i64))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// State of a code for listing.
+pub fn code_state(used_by: Option<&str>, cancelled: bool, expires_at: &str) -> &'static str {
+    if cancelled {
+        "cancelled"
+    } else if used_by.is_some() {
+        "used"
+    } else if expires_at <= now().as_str() {
+        "expired"
+    } else {
+        "open"
+    }
 }
 
 /// Failpoints for fault tests: `DAURIA_FAILPOINT=push_before_commit|push_after_commit` makes

@@ -4,12 +4,14 @@
 //! makes seqs commit in order, so a reader never skips a change committed late (which a plain
 //! SEQUENCE would allow).
 
+use super::sqlite::raw_change;
 use super::{
-    normalise_code, push_in_tx, random_code, random_hex, secret_hash, Device, NewChange,
-    PushOutcome, PushTx, ServerStore,
+    code_state, enroll_in_tx, hours_from_now, now, push_in_tx, random_code, secret_hash, CodeRow,
+    Device, EnrollTx, Enrollment, NewChange, PushOutcome, PushTx, ServerStore,
 };
 use crate::error::ServerError;
-use dauria_proto::{Change, EnrollResponse, PushRequest, Revision, Role};
+use dauria_core::trust::Identity;
+use dauria_proto::{Change, EnrollResponse, PushRequest, Role};
 use r2d2_postgres::PostgresConnectionManager;
 use std::collections::HashMap;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -54,6 +56,17 @@ CREATE TABLE IF NOT EXISTS batch (
     device_id TEXT NOT NULL,
     response  TEXT NOT NULL
 );
+-- Each record's identity, fixed by its first stored revision.
+CREATE TABLE IF NOT EXISTS record (
+    record_id TEXT PRIMARY KEY,
+    kind      TEXT NOT NULL,
+    creator   TEXT NOT NULL
+);
+ALTER TABLE enrollment ADD COLUMN IF NOT EXISTS expires_at TEXT;
+ALTER TABLE enrollment ADD COLUMN IF NOT EXISTS cancelled BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE enrollment ADD COLUMN IF NOT EXISTS device_id TEXT;
+ALTER TABLE change ADD COLUMN IF NOT EXISTS generation BIGINT;
+ALTER TABLE change ADD COLUMN IF NOT EXISTS role TEXT;
 ";
 
 type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
@@ -61,10 +74,6 @@ type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
 /// PostgreSQL-backed server store.
 pub struct PostgresStore {
     pool: Pool,
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 const DEVICE_COLS: &str = "device_id, name, role, revoked, applied_upto, enrolled_at";
@@ -95,6 +104,7 @@ impl PostgresStore {
         let mut tx = c.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock(7274251)", &[])?;
         tx.batch_execute(SCHEMA)?;
+        upgrade(&mut tx)?;
         tx.commit()?;
         c.execute(
             "INSERT INTO meta(key, value) VALUES ('epoch', $1) ON CONFLICT DO NOTHING",
@@ -102,6 +112,50 @@ impl PostgresStore {
         )?;
         Ok(PostgresStore { pool })
     }
+}
+
+/// Fills what a database from an earlier release lacks: the expiry of open codes, the
+/// generation of stored revisions and the identity of stored records (from their first
+/// revision; a stored document that cannot be read is left alone).
+fn upgrade(tx: &mut postgres::Transaction<'_>) -> Result<(), ServerError> {
+    let done = tx
+        .query_opt("SELECT 1 FROM meta WHERE key = 'identity_backfilled'", &[])?
+        .is_some();
+    if done {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE enrollment SET expires_at = $1 WHERE expires_at IS NULL",
+        &[&hours_from_now(super::DEFAULT_CODE_HOURS)],
+    )?;
+    let rows = tx.query(
+        "SELECT server_seq, record_id, device_id, doc FROM change WHERE generation IS NULL
+         ORDER BY server_seq",
+        &[],
+    )?;
+    for r in rows {
+        let seq: i64 = r.get(0);
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(r.get(3)) else {
+            continue;
+        };
+        let generation = v["generation"].as_i64().unwrap_or(1);
+        tx.execute(
+            "UPDATE change SET generation = $2 WHERE server_seq = $1",
+            &[&seq, &generation],
+        )?;
+        if let Some(kind) = v["kind"].as_str() {
+            tx.execute(
+                "INSERT INTO record(record_id, kind, creator) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&r.get::<_, &str>(1), &kind, &r.get::<_, &str>(2)],
+            )?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO meta(key, value) VALUES ('identity_backfilled', '1') ON CONFLICT DO NOTHING",
+        &[],
+    )?;
+    Ok(())
 }
 
 struct PgTx<'a>(postgres::Transaction<'a>);
@@ -130,6 +184,43 @@ impl PushTx for PgTx<'_> {
             )?
             .iter()
             .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+    fn generations(
+        &mut self,
+        rev_ids: &[&str],
+    ) -> Result<HashMap<String, (String, u32)>, ServerError> {
+        Ok(self
+            .0
+            .query(
+                "SELECT rev_id, record_id, coalesce(generation, 1) FROM change
+                 WHERE rev_id = ANY($1)",
+                &[&rev_ids],
+            )?
+            .iter()
+            .map(|r| (r.get(0), (r.get(1), r.get::<_, i64>(2) as u32)))
+            .collect())
+    }
+    fn identities(
+        &mut self,
+        record_ids: &[&str],
+    ) -> Result<HashMap<String, Identity>, ServerError> {
+        Ok(self
+            .0
+            .query(
+                "SELECT record_id, kind, creator FROM record WHERE record_id = ANY($1)",
+                &[&record_ids],
+            )?
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    Identity {
+                        kind: r.get(1),
+                        creator: r.get(2),
+                    },
+                )
+            })
             .collect())
     }
     fn heads_of(
@@ -165,11 +256,24 @@ impl PushTx for PgTx<'_> {
         let device_seqs: Vec<i64> = changes.iter().map(|c| c.rev.device_seq as i64).collect();
         let hashes: Vec<&str> = changes.iter().map(|c| c.payload_sha256.as_str()).collect();
         let docs: Vec<&str> = changes.iter().map(|c| c.doc.as_str()).collect();
+        let generations: Vec<i64> = changes.iter().map(|c| c.rev.generation as i64).collect();
+        let roles: Vec<&str> = changes.iter().map(|c| c.role.as_str()).collect();
         self.0.execute(
-            "INSERT INTO change(server_seq, rev_id, record_id, device_id, device_seq, payload_sha256, doc)
-             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[])",
-            &[&seqs, &rev_ids, &records, &devices, &device_seqs, &hashes, &docs],
+            "INSERT INTO change(server_seq, rev_id, record_id, device_id, device_seq, payload_sha256, doc, generation, role)
+             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[], $8::BIGINT[], $9::TEXT[])",
+            &[&seqs, &rev_ids, &records, &devices, &device_seqs, &hashes, &docs, &generations, &roles],
         )?;
+        let creating: Vec<&NewChange<'_>> = changes.iter().filter(|c| c.creates).collect();
+        if !creating.is_empty() {
+            let records: Vec<&str> = creating.iter().map(|c| c.rev.record_id.as_str()).collect();
+            let kinds: Vec<&str> = creating.iter().map(|c| c.rev.kind.as_str()).collect();
+            let creators: Vec<&str> = creating.iter().map(|c| c.rev.device_id.as_str()).collect();
+            self.0.execute(
+                "INSERT INTO record(record_id, kind, creator)
+                 SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[]) ON CONFLICT DO NOTHING",
+                &[&records, &kinds, &creators],
+            )?;
+        }
         Ok(())
     }
     fn update_heads(
@@ -216,6 +320,65 @@ impl PushTx for PgTx<'_> {
     }
 }
 
+impl EnrollTx for PgTx<'_> {
+    fn code(&mut self, code_hash: &str) -> Result<Option<CodeRow>, ServerError> {
+        let row = self.0.query_opt(
+            "SELECT name, role, coalesce(expires_at, ''), used_by, cancelled, device_id
+             FROM enrollment WHERE code_hash = $1 FOR UPDATE",
+            &[&code_hash],
+        )?;
+        Ok(row.map(|r| CodeRow {
+            name: r.get(0),
+            role: Role::parse(r.get(1)).unwrap_or(Role::Viewer),
+            expires_at: r.get(2),
+            used_by: r.get(3),
+            cancelled: r.get(4),
+            device_id: r.get(5),
+        }))
+    }
+    fn device_exists(&mut self, device_id: &str) -> Result<bool, ServerError> {
+        Ok(self
+            .0
+            .query_opt("SELECT 1 FROM device WHERE device_id = $1", &[&device_id])?
+            .is_some())
+    }
+    fn insert_device(
+        &mut self,
+        device_id: &str,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+    ) -> Result<(), ServerError> {
+        self.0.execute(
+            "INSERT INTO device(device_id, name, role, token_hash, enrolled_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&device_id, &name, &role.as_str(), &token_hash, &now()],
+        )?;
+        Ok(())
+    }
+    fn replace_credential(
+        &mut self,
+        device_id: &str,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+    ) -> Result<(), ServerError> {
+        self.0.execute(
+            "UPDATE device SET name = $2, role = $3, token_hash = $4, revoked = FALSE
+             WHERE device_id = $1",
+            &[&device_id, &name, &role.as_str(), &token_hash],
+        )?;
+        Ok(())
+    }
+    fn mark_used(&mut self, code_hash: &str, device_id: &str) -> Result<(), ServerError> {
+        self.0.execute(
+            "UPDATE enrollment SET used_by = $2 WHERE code_hash = $1",
+            &[&code_hash, &device_id],
+        )?;
+        Ok(())
+    }
+}
+
 impl ServerStore for PostgresStore {
     fn epoch(&self) -> Result<String, ServerError> {
         Ok(self
@@ -225,53 +388,75 @@ impl ServerStore for PostgresStore {
             .get(0))
     }
 
-    fn create_enrollment(&self, name: &str, role: Role) -> Result<String, ServerError> {
+    fn create_enrollment(
+        &self,
+        name: &str,
+        role: Role,
+        hours: u64,
+        device_id: Option<&str>,
+    ) -> Result<String, ServerError> {
         let code = random_code();
         self.pool.get()?.execute(
-            "INSERT INTO enrollment(code_hash, name, role, created_at) VALUES ($1, $2, $3, $4)",
-            &[&secret_hash(&code), &name, &role.as_str(), &now()],
+            "INSERT INTO enrollment(code_hash, name, role, created_at, expires_at, device_id)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &secret_hash(&code),
+                &name,
+                &role.as_str(),
+                &now(),
+                &hours_from_now(hours),
+                &device_id,
+            ],
         )?;
         Ok(code)
     }
 
+    fn enrollments(&self) -> Result<Vec<Enrollment>, ServerError> {
+        Ok(self
+            .pool
+            .get()?
+            .query(
+                "SELECT code_hash, name, role, created_at, coalesce(expires_at, ''), used_by,
+                        cancelled, device_id
+                 FROM enrollment ORDER BY created_at DESC",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                let hash: &str = r.get(0);
+                let expires_at: String = r.get(4);
+                let used_by: Option<String> = r.get(5);
+                Enrollment {
+                    id: hash[..12].to_string(),
+                    name: r.get(1),
+                    role: Role::parse(r.get(2)).unwrap_or(Role::Viewer),
+                    created_at: r.get(3),
+                    state: code_state(used_by.as_deref(), r.get(6), &expires_at).to_string(),
+                    expires_at,
+                    device_id: r.get(7),
+                }
+            })
+            .collect())
+    }
+
+    fn cancel_enrollment(&self, id: &str) -> Result<bool, ServerError> {
+        let id = id.trim().to_ascii_lowercase();
+        if id.len() < 6 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(false);
+        }
+        Ok(self.pool.get()?.execute(
+            "UPDATE enrollment SET cancelled = TRUE
+             WHERE starts_with(code_hash, $1) AND used_by IS NULL AND NOT cancelled",
+            &[&id],
+        )? > 0)
+    }
+
     fn enroll(&self, code: &str, device_id: &str) -> Result<EnrollResponse, ServerError> {
         let mut c = self.pool.get()?;
-        let mut tx = c.transaction()?;
-        let code_hash = secret_hash(&normalise_code(code));
-        let row = tx.query_opt(
-            "SELECT name, role, used_by FROM enrollment WHERE code_hash = $1 FOR UPDATE",
-            &[&code_hash],
-        )?;
-        let row = row.ok_or_else(|| {
-            ServerError::Unauthorized(
-                "this enrollment code is not known; check it with the survey lead".into(),
-            )
-        })?;
-        if row.get::<_, Option<String>>(2).is_some() {
-            return Err(ServerError::Unauthorized(
-                "this enrollment code was already used; ask the survey lead for a new one".into(),
-            ));
-        }
-        let name: String = row.get(0);
-        let role = Role::parse(row.get(1)).unwrap_or(Role::Viewer);
-        let token = random_hex(32);
-        tx.execute(
-            "INSERT INTO device(device_id, name, role, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT(device_id) DO UPDATE SET name = excluded.name, role = excluded.role,
-               token_hash = excluded.token_hash, revoked = FALSE",
-            &[&device_id, &name, &role.as_str(), &secret_hash(&token), &now()],
-        )?;
-        tx.execute(
-            "UPDATE enrollment SET used_by = $2 WHERE code_hash = $1",
-            &[&code_hash, &device_id],
-        )?;
-        tx.commit()?;
-        Ok(EnrollResponse {
-            device_id: device_id.to_string(),
-            name,
-            role,
-            token,
-        })
+        let mut tx = PgTx(c.transaction()?);
+        let resp = enroll_in_tx(&mut tx, code, device_id)?;
+        tx.0.commit()?;
+        Ok(resp)
     }
 
     fn device_by_token(&self, token: &str) -> Result<Option<Device>, ServerError> {
@@ -318,29 +503,50 @@ impl ServerStore for PostgresStore {
         &self,
         after: u64,
         limit: usize,
+        max_bytes: usize,
         exclude_device: &str,
     ) -> Result<(Vec<Change>, u64), ServerError> {
         let rows = self.pool.get()?.query(
-            "SELECT server_seq, device_id, doc FROM change WHERE server_seq > $1
+            "SELECT server_seq, device_id, doc, role FROM change WHERE server_seq > $1
              ORDER BY server_seq LIMIT $2",
             &[&(after as i64), &(limit as i64)],
         )?;
         let mut out = Vec::new();
         let mut last = after;
+        let mut bytes = 0;
         for r in rows {
+            if bytes >= max_bytes {
+                break;
+            }
             let seq = r.get::<_, i64>(0) as u64;
             last = seq;
             if r.get::<_, &str>(1) == exclude_device {
                 continue;
             }
-            let rev: Revision = serde_json::from_str(r.get(2))
-                .map_err(|e| ServerError::Internal(format!("stored change {seq}: {e}")))?;
-            out.push(Change {
-                server_seq: seq,
-                rev,
-            });
+            let doc: String = r.get(2);
+            bytes += doc.len();
+            out.extend(raw_change(seq, doc, r.get(3)));
         }
         Ok((out, last))
+    }
+
+    fn own_changes(
+        &self,
+        device_id: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Change>, ServerError> {
+        Ok(self
+            .pool
+            .get()?
+            .query(
+                "SELECT server_seq, doc, role FROM change WHERE device_id = $1 AND device_seq > $2
+                 ORDER BY device_seq LIMIT $3",
+                &[&device_id, &(after as i64), &(limit as i64)],
+            )?
+            .into_iter()
+            .filter_map(|r| raw_change(r.get::<_, i64>(0) as u64, r.get(1), r.get(2)))
+            .collect())
     }
 
     fn revision_count(&self) -> Result<u64, ServerError> {

@@ -1,12 +1,14 @@
 //! The SQLite server store (the default): one file in the data folder, WAL, one writer.
 
 use super::{
-    normalise_code, push_in_tx, random_code, random_hex, secret_hash, Device, NewChange,
-    PushOutcome, PushTx, ServerStore,
+    code_state, enroll_in_tx, hours_from_now, now, push_in_tx, random_code, secret_hash, CodeRow,
+    Device, EnrollTx, Enrollment, NewChange, PushOutcome, PushTx, ServerStore,
 };
 use crate::error::ServerError;
-use dauria_proto::{Change, EnrollResponse, PushRequest, Revision, Role};
+use dauria_core::trust::Identity;
+use dauria_proto::{Change, EnrollResponse, PushRequest, Role};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
@@ -29,6 +31,12 @@ CREATE TABLE IF NOT EXISTS enrollment (
     created_at TEXT NOT NULL,
     used_by    TEXT
 );
+-- Each record's identity, fixed by its first stored revision.
+CREATE TABLE IF NOT EXISTS record (
+    record_id TEXT PRIMARY KEY,
+    kind      TEXT NOT NULL,
+    creator   TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS change (
     server_seq     INTEGER PRIMARY KEY AUTOINCREMENT,
     rev_id         TEXT NOT NULL UNIQUE,
@@ -51,13 +59,18 @@ CREATE TABLE IF NOT EXISTS batch (
 );
 ";
 
+/// Columns added after the first release, with how to fill them for rows stored before.
+const UPGRADES: &[(&str, &str, &str)] = &[
+    ("enrollment", "expires_at", "TEXT"),
+    ("enrollment", "cancelled", "INTEGER NOT NULL DEFAULT 0"),
+    ("enrollment", "device_id", "TEXT"),
+    ("change", "generation", "INTEGER"),
+    ("change", "role", "TEXT"),
+];
+
 /// SQLite-backed server store.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
@@ -79,12 +92,13 @@ impl SqliteStore {
     pub fn open(dir: &Path) -> Result<SqliteStore, ServerError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| ServerError::Internal(format!("cannot create {}: {e}", dir.display())))?;
-        let conn = Connection::open(dir.join("dauria-server.sqlite3"))?;
+        let mut conn = Connection::open(dir.join("dauria-server.sqlite3"))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.execute_batch(SCHEMA)?;
+        upgrade(&mut conn)?;
         conn.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('epoch', ?1)",
             [uuid::Uuid::now_v7().to_string()],
@@ -98,6 +112,53 @@ impl SqliteStore {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back).
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Brings a database from an earlier release up to date in one transaction: new columns, the
+/// generation of stored revisions and the identity of stored records (from their first
+/// revision; a stored document that cannot be read is left alone).
+fn upgrade(conn: &mut Connection) -> Result<(), ServerError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut added = false;
+    for (table, column, decl) in UPGRADES {
+        let has: bool = tx
+            .prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+            ))?
+            .exists([column])?;
+        if !has {
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+            added = true;
+        }
+    }
+    if added {
+        tx.execute(
+            "UPDATE enrollment SET expires_at = ?1 WHERE expires_at IS NULL",
+            [super::hours_from_now(super::DEFAULT_CODE_HOURS)],
+        )?;
+        let rows: Vec<(i64, String, String, String)> = tx
+            .prepare("SELECT server_seq, record_id, device_id, doc FROM change WHERE generation IS NULL ORDER BY server_seq")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (seq, record, device, doc) in rows {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&doc) else {
+                continue;
+            };
+            let generation = v["generation"].as_u64().unwrap_or(1);
+            tx.execute(
+                "UPDATE change SET generation = ?2 WHERE server_seq = ?1",
+                params![seq, generation],
+            )?;
+            if let Some(kind) = v["kind"].as_str() {
+                tx.execute(
+                    "INSERT OR IGNORE INTO record(record_id, kind, creator) VALUES (?1, ?2, ?3)",
+                    params![record, kind, device],
+                )?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 struct SqliteTx<'a>(Transaction<'a>);
@@ -132,6 +193,47 @@ impl PushTx for SqliteTx<'_> {
         }
         Ok(out)
     }
+    fn generations(
+        &mut self,
+        rev_ids: &[&str],
+    ) -> Result<HashMap<String, (String, u32)>, ServerError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT record_id, generation FROM change WHERE rev_id = ?1")?;
+        let mut out = HashMap::new();
+        for id in rev_ids {
+            let row: Option<(String, Option<u32>)> = stmt
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((record, generation)) = row {
+                out.insert(id.to_string(), (record, generation.unwrap_or(1)));
+            }
+        }
+        Ok(out)
+    }
+    fn identities(
+        &mut self,
+        record_ids: &[&str],
+    ) -> Result<HashMap<String, Identity>, ServerError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT kind, creator FROM record WHERE record_id = ?1")?;
+        let mut out = HashMap::new();
+        for id in record_ids {
+            let row = stmt
+                .query_row([id], |r| {
+                    Ok(Identity {
+                        kind: r.get(0)?,
+                        creator: r.get(1)?,
+                    })
+                })
+                .optional()?;
+            if let Some(identity) = row {
+                out.insert(id.to_string(), identity);
+            }
+        }
+        Ok(out)
+    }
     fn heads_of(
         &mut self,
         record_ids: &[&str],
@@ -152,8 +254,12 @@ impl PushTx for SqliteTx<'_> {
     }
     fn insert_changes(&mut self, changes: &[NewChange<'_>]) -> Result<(), ServerError> {
         let mut stmt = self.0.prepare_cached(
-            "INSERT INTO change(rev_id, record_id, device_id, device_seq, payload_sha256, doc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO change(rev_id, record_id, device_id, device_seq, payload_sha256, doc,
+                                generation, role)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut identity = self.0.prepare_cached(
+            "INSERT OR IGNORE INTO record(record_id, kind, creator) VALUES (?1, ?2, ?3)",
         )?;
         for c in changes {
             stmt.execute(params![
@@ -162,8 +268,13 @@ impl PushTx for SqliteTx<'_> {
                 c.rev.device_id,
                 c.rev.device_seq,
                 c.payload_sha256,
-                c.doc
+                c.doc,
+                c.rev.generation,
+                c.role.as_str()
             ])?;
+            if c.creates {
+                identity.execute([&c.rev.record_id, &c.rev.kind, &c.rev.device_id])?;
+            }
         }
         Ok(())
     }
@@ -205,6 +316,71 @@ impl PushTx for SqliteTx<'_> {
     }
 }
 
+impl EnrollTx for SqliteTx<'_> {
+    fn code(&mut self, code_hash: &str) -> Result<Option<CodeRow>, ServerError> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT name, role, expires_at, used_by, cancelled, device_id FROM enrollment
+                 WHERE code_hash = ?1",
+                [code_hash],
+                |r| {
+                    let role: String = r.get(1)?;
+                    Ok(CodeRow {
+                        name: r.get(0)?,
+                        role: Role::parse(&role).unwrap_or(Role::Viewer),
+                        expires_at: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                        used_by: r.get(3)?,
+                        cancelled: r.get(4)?,
+                        device_id: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+    fn device_exists(&mut self, device_id: &str) -> Result<bool, ServerError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT 1 FROM device WHERE device_id = ?1")?
+            .exists([device_id])?)
+    }
+    fn insert_device(
+        &mut self,
+        device_id: &str,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+    ) -> Result<(), ServerError> {
+        self.0.execute(
+            "INSERT INTO device(device_id, name, role, token_hash, enrolled_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![device_id, name, role.as_str(), token_hash, now()],
+        )?;
+        Ok(())
+    }
+    fn replace_credential(
+        &mut self,
+        device_id: &str,
+        name: &str,
+        role: Role,
+        token_hash: &str,
+    ) -> Result<(), ServerError> {
+        self.0.execute(
+            "UPDATE device SET name = ?2, role = ?3, token_hash = ?4, revoked = 0
+             WHERE device_id = ?1",
+            params![device_id, name, role.as_str(), token_hash],
+        )?;
+        Ok(())
+    }
+    fn mark_used(&mut self, code_hash: &str, device_id: &str) -> Result<(), ServerError> {
+        self.0.execute(
+            "UPDATE enrollment SET used_by = ?2 WHERE code_hash = ?1",
+            params![code_hash, device_id],
+        )?;
+        Ok(())
+    }
+}
+
 impl ServerStore for SqliteStore {
     fn epoch(&self) -> Result<String, ServerError> {
         Ok(self
@@ -214,55 +390,73 @@ impl ServerStore for SqliteStore {
             })?)
     }
 
-    fn create_enrollment(&self, name: &str, role: Role) -> Result<String, ServerError> {
+    fn create_enrollment(
+        &self,
+        name: &str,
+        role: Role,
+        hours: u64,
+        device_id: Option<&str>,
+    ) -> Result<String, ServerError> {
         let code = random_code();
         self.conn().execute(
-            "INSERT INTO enrollment(code_hash, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![secret_hash(&code), name, role.as_str(), now()],
+            "INSERT INTO enrollment(code_hash, name, role, created_at, expires_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                secret_hash(&code),
+                name,
+                role.as_str(),
+                now(),
+                hours_from_now(hours),
+                device_id
+            ],
         )?;
         Ok(code)
     }
 
+    fn enrollments(&self) -> Result<Vec<Enrollment>, ServerError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT code_hash, name, role, created_at, coalesce(expires_at, ''), used_by,
+                    cancelled, device_id
+             FROM enrollment ORDER BY created_at DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let hash: String = r.get(0)?;
+            let role: String = r.get(2)?;
+            let expires_at: String = r.get(4)?;
+            let used_by: Option<String> = r.get(5)?;
+            let cancelled: bool = r.get(6)?;
+            Ok(Enrollment {
+                id: hash[..12].to_string(),
+                name: r.get(1)?,
+                role: Role::parse(&role).unwrap_or(Role::Viewer),
+                created_at: r.get(3)?,
+                state: code_state(used_by.as_deref(), cancelled, &expires_at).to_string(),
+                expires_at,
+                device_id: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn cancel_enrollment(&self, id: &str) -> Result<bool, ServerError> {
+        let id = id.trim().to_ascii_lowercase();
+        if id.len() < 6 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(false);
+        }
+        Ok(self.conn().execute(
+            "UPDATE enrollment SET cancelled = 1
+             WHERE substr(code_hash, 1, ?2) = ?1 AND used_by IS NULL AND cancelled = 0",
+            params![id, id.len()],
+        )? > 0)
+    }
+
     fn enroll(&self, code: &str, device_id: &str) -> Result<EnrollResponse, ServerError> {
         let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let row: Option<(String, String, Option<String>)> = tx
-            .query_row(
-                "SELECT name, role, used_by FROM enrollment WHERE code_hash = ?1",
-                [secret_hash(&normalise_code(code))],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let (name, role, used) = row.ok_or_else(|| {
-            ServerError::Unauthorized(
-                "this enrollment code is not known; check it with the survey lead".into(),
-            )
-        })?;
-        if used.is_some() {
-            return Err(ServerError::Unauthorized(
-                "this enrollment code was already used; ask the survey lead for a new one".into(),
-            ));
-        }
-        let role = Role::parse(&role).unwrap_or(Role::Viewer);
-        let token = random_hex(32);
-        // Re-enrolling a known laptop replaces its credential and keeps its sequence.
-        tx.execute(
-            "INSERT INTO device(device_id, name, role, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(device_id) DO UPDATE SET name = excluded.name, role = excluded.role,
-               token_hash = excluded.token_hash, revoked = 0",
-            params![device_id, name, role.as_str(), secret_hash(&token), now()],
-        )?;
-        tx.execute(
-            "UPDATE enrollment SET used_by = ?2 WHERE code_hash = ?1",
-            params![secret_hash(&normalise_code(code)), device_id],
-        )?;
-        tx.commit()?;
-        Ok(EnrollResponse {
-            device_id: device_id.to_string(),
-            name,
-            role,
-            token,
-        })
+        let mut tx = SqliteTx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
+        let resp = enroll_in_tx(&mut tx, code, device_id)?;
+        tx.0.commit()?;
+        Ok(resp)
     }
 
     fn device_by_token(&self, token: &str) -> Result<Option<Device>, ServerError> {
@@ -307,17 +501,22 @@ impl ServerStore for SqliteStore {
         &self,
         after: u64,
         limit: usize,
+        max_bytes: usize,
         exclude_device: &str,
     ) -> Result<(Vec<Change>, u64), ServerError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT server_seq, device_id, doc FROM change WHERE server_seq > ?1
+            "SELECT server_seq, device_id, doc, role FROM change WHERE server_seq > ?1
              ORDER BY server_seq LIMIT ?2",
         )?;
         let mut rows = stmt.query(params![after, limit as i64])?;
         let mut out = Vec::new();
         let mut last = after;
+        let mut bytes = 0;
         while let Some(r) = rows.next()? {
+            if bytes >= max_bytes {
+                break;
+            }
             let seq: u64 = r.get(0)?;
             last = seq;
             let dev: String = r.get(1)?;
@@ -325,14 +524,39 @@ impl ServerStore for SqliteStore {
                 continue;
             }
             let doc: String = r.get(2)?;
-            let rev: Revision = serde_json::from_str(&doc)
-                .map_err(|e| ServerError::Internal(format!("stored change {seq}: {e}")))?;
-            out.push(Change {
-                server_seq: seq,
-                rev,
-            });
+            bytes += doc.len();
+            let role: Option<String> = r.get(3)?;
+            if let Some(change) = raw_change(seq, doc, role.as_deref()) {
+                out.push(change);
+            }
         }
         Ok((out, last))
+    }
+
+    fn own_changes(
+        &self,
+        device_id: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Change>, ServerError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT server_seq, doc, role FROM change WHERE device_id = ?1 AND device_seq > ?2
+             ORDER BY device_seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![device_id, after, limit as i64], |r| {
+            Ok((
+                r.get::<_, u64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, doc, role) = row?;
+            out.extend(raw_change(seq, doc, role.as_deref()));
+        }
+        Ok(out)
     }
 
     fn revision_count(&self) -> Result<u64, ServerError> {
@@ -347,5 +571,22 @@ impl ServerStore for SqliteStore {
             conn.prepare("SELECT rev_id FROM change WHERE device_id = ?1 ORDER BY device_seq")?;
         let rows = stmt.query_map([device_id], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// A stored document as a changefeed entry. A document that is not even JSON (which no release
+/// stores, but a damaged database might hold) cannot be embedded in a page: it is logged and
+/// left out, and the feed goes on.
+pub(crate) fn raw_change(seq: u64, doc: String, role: Option<&str>) -> Option<Change> {
+    match RawValue::from_string(doc) {
+        Ok(rev) => Some(Change {
+            server_seq: seq,
+            rev,
+            role: role.and_then(Role::parse),
+        }),
+        Err(e) => {
+            tracing::error!(server_seq = seq, error = %e, "stored change is not JSON; left out of the feed");
+            None
+        }
     }
 }

@@ -15,6 +15,7 @@ fn main() -> anyhow::Result<()> {
         base_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(5),
         pull_limit: 7,
+        ..SyncOptions::default()
     };
     loop {
         let r = SyncClient::new(&t, opts.clone()).sync(&mut store, &mut |_| {});

@@ -2,7 +2,17 @@
 // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p dauria bindings`.
 import type { ErrorPayload } from './core';
 
-export type RejectedOp = { rev_id: string, device_seq: number, reason: string, };
+export type RejectedOp = { rev_id: string, device_seq: number, reason: string, 
+/**
+ * Stable code of the rule it broke (`kind_mismatch`, `not_creator`, ...), for the window
+ * to word it in its own language.
+ */
+code: string | null, 
+/**
+ * A change pulled from the server that this laptop could not apply; it is tried again
+ * after an upgrade.
+ */
+incoming: boolean, };
 
 export type SyncStatus = { server: string | null, device_name: string | null, role: string | null, pending_ops: number, last_success: string | null, 
 /**
