@@ -446,6 +446,32 @@ fn body_error(e: axum::Error, limit: usize) -> ServerError {
     ServerError::BadRequest(format!("the request body could not be read: {e}"))
 }
 
+/// Gives the bare answers of the layers (a request timeout, an unknown `Content-Encoding`)
+/// the `{code, message}` body every error has.
+async fn error_bodies(resp: Response) -> Response {
+    let bare = !resp.status().is_success() && !resp.headers().contains_key(header::CONTENT_TYPE);
+    match resp.status() {
+        StatusCode::REQUEST_TIMEOUT if bare => {
+            let mut r = ServerError::Timeout(format!(
+                "the request took longer than {} minutes",
+                REQUEST_TIMEOUT.as_secs() / 60
+            ))
+            .into_response();
+            // Not worth keeping the connection after a request was cut off.
+            r.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            r
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE if bare => {
+            ServerError::BadRequest("the body's Content-Encoding is not gzip or zstd".into())
+                .into_response()
+        }
+        _ => resp,
+    }
+}
+
 async fn not_found() -> ServerError {
     ServerError::NotFound("no such endpoint".into())
 }
@@ -479,6 +505,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::map_response(error_bodies))
         .with_state(state)
 }
 

@@ -31,6 +31,9 @@ pub enum ServerError {
     /// The device's photos on the server would pass its quota.
     #[error("{0}")]
     QuotaExceeded(String),
+    /// The request took longer than the server allows.
+    #[error("{0}")]
+    Timeout(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -48,6 +51,7 @@ impl ServerError {
             ServerError::DeviceExists(_) => (StatusCode::CONFLICT, "device_exists"),
             ServerError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ServerError::QuotaExceeded(_) => (StatusCode::PAYLOAD_TOO_LARGE, "quota_exceeded"),
+            ServerError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             ServerError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

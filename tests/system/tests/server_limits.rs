@@ -558,3 +558,45 @@ fn https_with_a_self_signed_certificate_is_trusted_by_fingerprint_or_ca_file() {
     d.enroll(&server, "field");
     assert!(d.sync_via(&server.url(), quick_options()).unwrap().pulled >= 2);
 }
+
+#[test]
+fn compressed_requests_are_read_and_decompression_bombs_refused() {
+    use flate2::write::GzEncoder;
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), None, None, &[]);
+    let (_, token) = enrolled(&server, "gzip laptop", "field");
+    let gzip = |bytes: &[u8]| {
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    let missing = |body: Vec<u8>, encoding: &str| {
+        let r = client()
+            .post(format!("{}/v1/blobs/missing", server.url()))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .body(body)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        let body: serde_json::Value = serde_json::from_slice(&r.bytes().unwrap()).unwrap();
+        (status, body)
+    };
+    let hash = sha(b"photo");
+    let query = serde_json::json!({ "hashes": [hash] }).to_string();
+    let (status, body) = missing(gzip(query.as_bytes()), "gzip");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["missing"][0]["sha256"], hash.as_str());
+
+    // 64 MB of spaces packed into a few kilobytes: refused once past the limit.
+    let mut bomb = b"{\"hashes\":[".to_vec();
+    bomb.resize(64 << 20, b' ');
+    let packed = gzip(&bomb);
+    assert!(packed.len() < 1 << 20);
+    let (status, body) = missing(packed, "gzip");
+    assert_eq!((status, body["code"].as_str()), (413, Some("too_large")));
+
+    let (status, body) = missing(query.into_bytes(), "br-unknown");
+    assert_eq!((status, body["code"].as_str()), (400, Some("bad_request")));
+}
