@@ -9,8 +9,10 @@ use dauria_proto::{
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
-/// Bytes per uploaded chunk: small enough that a cut costs little on a slow link.
+/// Largest uploaded chunk: small enough that a cut costs little.
 pub const CHUNK: usize = 256 << 10;
+/// Smallest photo chunk sent, whatever the link.
+const MIN_CHUNK: usize = 16 << 10;
 
 /// Hashes of the photos attached to live observations.
 fn referenced_photos(store: &Store) -> Result<Vec<String>, SyncError> {
@@ -78,12 +80,19 @@ impl SyncClient<'_> {
             .sum();
         let mut done = 0u64;
         progress(Progress::Photos { done, total });
+        // Photo bytes do not compress, so their link rate is measured apart from the records'.
+        let mut rate: Option<f64> = None;
         for m in missing {
             let bytes = media::read_blob(store.dir(), &m.sha256)?;
             let size = bytes.len() as u64;
             let mut offset = m.offset.min(size);
             while offset < size {
-                let end = (offset as usize + CHUNK).min(bytes.len());
+                // A chunk takes about the target time on the link as measured: on a 2G link a
+                // chunk still arrives well inside the timeout, on a LAN it is the full CHUNK.
+                let want = rate.map_or(MIN_CHUNK * 4, |r| {
+                    (r * self.opts.target_request.as_secs_f64()) as usize
+                });
+                let end = (offset as usize + want.clamp(MIN_CHUNK, CHUNK)).min(bytes.len());
                 let chunk = &bytes[offset as usize..end];
                 let headers = [
                     ("content-type", "application/octet-stream".to_string()),
@@ -92,6 +101,7 @@ impl SyncClient<'_> {
                     (HEADER_CHUNK_SHA256, hex::encode(Sha256::digest(chunk))),
                 ];
                 let path = format!("/v1/blobs/{}", m.sha256);
+                let started = std::time::Instant::now();
                 let ack: ChunkAck = self.exchange(
                     store,
                     Req {
@@ -113,6 +123,9 @@ impl SyncClient<'_> {
                         )
                     },
                 )?;
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                let now = chunk.len() as f64 / secs;
+                rate = Some(rate.map_or(now, |r| (r + now) / 2.0));
                 let next = if ack.complete {
                     size
                 } else {

@@ -9,7 +9,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A captive portal: 200 OK with a login page.
 pub const CAPTIVE_PORTAL: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 58\r\nConnection: close\r\n\r\n<html><body><form>Log in to Steppe-WiFi</form></body></html>";
@@ -52,6 +52,49 @@ pub enum Mode {
     },
 }
 
+/// The link the proxy simulates: an optional bandwidth shared by all connections (like one
+/// 2G or satellite modem), and the bytes that crossed it each way.
+#[derive(Default)]
+pub struct Link {
+    /// Bytes per second each way; 0 is unlimited.
+    rate: AtomicU64,
+    up_free: Mutex<Option<Instant>>,
+    down_free: Mutex<Option<Instant>>,
+    /// Bytes sent from the client to the server.
+    pub up: AtomicU64,
+    /// Bytes sent from the server to the client.
+    pub down: AtomicU64,
+}
+
+impl Link {
+    /// Holds `n` bytes back until the simulated link has carried them: each direction is a
+    /// queue that transmits at the link's rate.
+    fn pace(&self, upstream: bool, n: usize) {
+        let counter = if upstream { &self.up } else { &self.down };
+        counter.fetch_add(n as u64, Ordering::SeqCst);
+        let rate = self.rate.load(Ordering::SeqCst);
+        if rate == 0 {
+            return;
+        }
+        let free = if upstream {
+            &self.up_free
+        } else {
+            &self.down_free
+        };
+        let done = {
+            let mut free = free.lock().unwrap();
+            let now = Instant::now();
+            let start = free.map_or(now, |f| f.max(now));
+            let done = start + Duration::from_secs_f64(n as f64 / rate as f64);
+            *free = Some(done);
+            done
+        };
+        // The bytes are "on the wire" until then: this is the link's speed, not a wait for
+        // another thread.
+        thread::sleep(done.saturating_duration_since(Instant::now()));
+    }
+}
+
 /// A running proxy.
 pub struct FaultProxy {
     pub addr: SocketAddr,
@@ -59,6 +102,8 @@ pub struct FaultProxy {
     stop: Arc<AtomicBool>,
     /// Connections that got a fault.
     pub faults: Arc<AtomicU64>,
+    /// The simulated link and its byte counters.
+    pub link: Arc<Link>,
 }
 
 impl FaultProxy {
@@ -69,7 +114,8 @@ impl FaultProxy {
         let mode = Arc::new(Mutex::new(Mode::Clean));
         let stop = Arc::new(AtomicBool::new(false));
         let faults = Arc::new(AtomicU64::new(0));
-        let (m, s, f) = (mode.clone(), stop.clone(), faults.clone());
+        let link = Arc::new(Link::default());
+        let (m, s, f, l) = (mode.clone(), stop.clone(), faults.clone(), link.clone());
         thread::spawn(move || {
             for conn in listener.incoming() {
                 if s.load(Ordering::SeqCst) {
@@ -91,7 +137,8 @@ impl FaultProxy {
                 if !matches!(fault, Fault::Pass) {
                     f.fetch_add(1, Ordering::SeqCst);
                 }
-                thread::spawn(move || relay(client, upstream, fault));
+                let l = l.clone();
+                thread::spawn(move || relay(client, upstream, fault, &l));
             }
         });
         FaultProxy {
@@ -99,7 +146,21 @@ impl FaultProxy {
             mode,
             stop,
             faults,
+            link,
         }
+    }
+
+    /// Limits the link to `bits_per_second` each way (0: unlimited).
+    pub fn throttle(&self, bits_per_second: u64) {
+        self.link.rate.store(bits_per_second / 8, Ordering::SeqCst);
+    }
+
+    /// Bytes that crossed the link (client to server, server to client) so far.
+    pub fn bytes(&self) -> (u64, u64) {
+        (
+            self.link.up.load(Ordering::SeqCst),
+            self.link.down.load(Ordering::SeqCst),
+        )
     }
 
     /// The proxy's URL.
@@ -161,7 +222,7 @@ fn pick(rng: &mut StdRng, rate: f64, max_offset: usize) -> Fault {
     }
 }
 
-fn relay(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
+fn relay(mut client: TcpStream, upstream: SocketAddr, fault: Fault, link: &Arc<Link>) {
     match fault {
         Fault::Reset => {
             let _ = client.shutdown(Shutdown::Both);
@@ -188,20 +249,28 @@ fn relay(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
         _ => (None, None),
     };
     let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-    let up = thread::spawn(move || copy(c2, s2, req_limit));
-    copy(server, client, resp_limit);
+    let l2 = link.clone();
+    let up = thread::spawn(move || copy(c2, s2, req_limit, &l2, true));
+    copy(server, client, resp_limit, link, false);
     let _ = up.join();
 }
 
 /// Copies until EOF or `limit` bytes; then closes both sockets so the peer sees a cut.
-fn copy(mut from: TcpStream, mut to: TcpStream, limit: Option<usize>) {
+fn copy(mut from: TcpStream, mut to: TcpStream, limit: Option<usize>, link: &Link, up: bool) {
     let mut sent = 0usize;
+    // Small reads on a throttled link, so bytes trickle through as on a real one.
     let mut buf = [0u8; 8192];
+    let chunk = if link.rate.load(Ordering::SeqCst) > 0 {
+        1024
+    } else {
+        buf.len()
+    };
     loop {
-        let n = match from.read(&mut buf) {
+        let n = match from.read(&mut buf[..chunk]) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        link.pace(up, n);
         let n = match limit {
             Some(l) if sent + n >= l => {
                 let _ = to.write_all(&buf[..l - sent]);
