@@ -54,6 +54,9 @@ enum Command {
         /// Most connections open at once; more are closed as they arrive.
         #[arg(long, default_value_t = ServeOptions::default().max_connections)]
         max_connections: usize,
+        /// Seconds a client has to send a request's headers, also on an idle connection.
+        #[arg(long, default_value_t = ServeOptions::default().header_read_timeout.as_secs_f64())]
+        header_timeout_secs: f64,
         /// Largest photo accepted, by its declared size in bytes.
         #[arg(long, default_value_t = BlobLimits::default().max_photo_bytes)]
         max_photo_bytes: u64,
@@ -262,12 +265,16 @@ fn main() -> anyhow::Result<()> {
             max_ops,
             max_bytes,
             max_connections,
+            header_timeout_secs,
             max_photo_bytes,
             photo_quota_bytes,
             partial_expiry_hours,
         } => {
             if tls_cert.is_none() && !listen.ip().is_loopback() && !insecure_http {
                 bail!("refusing plain HTTP on {listen}: give --tls-cert and --tls-key, or --insecure-http if the network is trusted");
+            }
+            if !(header_timeout_secs.is_finite() && header_timeout_secs > 0.0) {
+                bail!("--header-timeout-secs must be a positive number of seconds");
             }
             if !(partial_expiry_hours.is_finite() && partial_expiry_hours > 0.0) {
                 bail!("--partial-expiry-hours must be a positive number of hours");
@@ -304,6 +311,7 @@ fn main() -> anyhow::Result<()> {
                 tokio::spawn(blobs.sweep_forever());
                 let opts = ServeOptions {
                     max_connections,
+                    header_read_timeout: Duration::from_secs_f64(header_timeout_secs),
                     ..ServeOptions::default()
                 };
                 dauria_server::serve::serve(

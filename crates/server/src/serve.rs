@@ -147,13 +147,19 @@ pub async fn serve(
             None
         }
     };
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
+    // The protocol is fixed before the first byte (plain TCP: HTTP/1.1; TLS: by ALPN), so no
+    // connection waits unguarded while the server sniffs its version: an idle or slow client
+    // meets the header-read timeout.
+    let mut h1 = Builder::new(TokioExecutor::new()).http1_only();
+    h1.http1()
         .timer(TokioTimer::new())
         .header_read_timeout(opts.header_read_timeout);
-    builder.http2().timer(TokioTimer::new());
-    let builder = Arc::new(builder);
+    let mut h2 = Builder::new(TokioExecutor::new()).http2_only();
+    h2.http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(opts.header_read_timeout)
+        .keep_alive_timeout(opts.header_read_timeout);
+    let (h1, h2) = (Arc::new(h1), Arc::new(h2));
     let permits = Arc::new(Semaphore::new(opts.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -181,25 +187,30 @@ pub async fn serve(
             req.extensions_mut().insert(ConnectInfo(peer));
             app.clone().oneshot(req)
         });
-        let builder = builder.clone();
         let watcher = graceful.watcher();
         match acceptor.clone() {
             None => {
+                let builder = h1.clone();
                 tokio::spawn(async move {
-                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(tcp), service);
+                    let conn = builder.serve_connection(TokioIo::new(tcp), service);
                     let _ = watcher.watch(conn.into_owned()).await;
                     drop(permit);
                 });
             }
             Some(acceptor) => {
                 let handshake_timeout = opts.handshake_timeout;
+                let (h1, h2) = (h1.clone(), h2.clone());
                 tokio::spawn(async move {
                     let tls =
                         match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
                             Ok(Ok(s)) => s,
                             _ => return,
                         };
-                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
+                    let builder = match tls.get_ref().1.alpn_protocol() {
+                        Some(b"h2") => h2,
+                        _ => h1,
+                    };
+                    let conn = builder.serve_connection(TokioIo::new(tls), service);
                     let _ = watcher.watch(conn.into_owned()).await;
                     drop(permit);
                 });

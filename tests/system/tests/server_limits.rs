@@ -177,6 +177,31 @@ fn connections_over_the_cap_are_closed_and_the_rest_served() {
 }
 
 #[test]
+fn idle_and_slow_header_connections_are_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), None, None, &["--header-timeout-secs", "0.5"]);
+    let idle = TcpStream::connect(server.addr).unwrap();
+    let mut slow = TcpStream::connect(server.addr).unwrap();
+    // Headers that never end (a slowloris).
+    slow.write_all(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    for mut s in [idle, slow] {
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut buf = Vec::new();
+        // The server closes the connection (possibly after a 408); a read timeout fails here.
+        s.read_to_end(&mut buf)
+            .expect("the server closes the connection");
+        let text = String::from_utf8_lossy(&buf);
+        assert!(buf.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    }
+    let r = client()
+        .get(format!("{}/v1/health", server.url()))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[test]
 fn photo_uploads_are_capped_by_declared_size_and_quota() {
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(dir.path(), None, None, &["--photo-quota-bytes", "150000"]);
