@@ -187,7 +187,11 @@ async fn sync_enroll(app: tauri::AppHandle, server: String, code: String) -> Rep
         let transport = HttpTransport::new(&server, Duration::from_secs(20))
             .map_err(|e| sync::payload(&SyncError::Unreachable(e.to_string())))?;
         with_sync(&state, |s| {
-            dauria_sync::enroll(s, &transport, &server, &code)?;
+            dauria_sync::enroll(s, &transport, &server, &code)
+                .map_err(|e| dauria_sync::explain_tls(&transport, e))?;
+            // The app enrolls trusting the public web PKI; the pin of an earlier enrollment
+            // must not outlive it.
+            dauria_sync::set_trust(s, &dauria_sync::Trust::System)?;
             dauria_sync::status(s).map(|st| sync::view(st, false))
         })
         .inspect(|_| state.sync.now())

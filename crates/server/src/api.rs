@@ -99,11 +99,11 @@ async fn blocking<T: Send + 'static>(
 
 /// Reads a JSON body within the size limit, answering 413 or a 400 that names the problem.
 async fn json_body<T: DeserializeOwned>(req: Request, limit: usize) -> Result<T, ServerError> {
+    // Too large is 413; stalled, cut off or badly encoded is 400 (the client must not halve
+    // a batch because a slow link stalled).
     let bytes = axum::body::to_bytes(req.into_body(), limit)
         .await
-        .map_err(|_| {
-            ServerError::TooLarge(format!("the request body is larger than {limit} bytes"))
-        })?;
+        .map_err(|e| body_error(e, limit))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ServerError::BadRequest(format!("malformed JSON body: {e}")))
 }
