@@ -565,7 +565,26 @@ fn https_with_a_self_signed_certificate_is_trusted_by_fingerprint_or_ca_file() {
         );
     }
 
-    // Trusted through a CA file, in the library as the app uses it.
+    // Trusted through a CA file, through the command line...
+    let e = tempfile::tempdir().unwrap();
+    dauria_cli(e.path(), &["init"]);
+    let code = server.enrollment_code("CA-file laptop", "field");
+    let (ok, out) = dauria_cli(
+        e.path(),
+        &[
+            "enroll",
+            "--server",
+            &url,
+            "--ca-file",
+            cert.to_str().unwrap(),
+            &code,
+        ],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = dauria_cli(e.path(), &["sync"]);
+    assert!(ok && out.contains("received 1"), "{out}");
+
+    // ...and in the library, as the app uses it.
     let mut c = Laptop::new("CA laptop");
     let code = server.enrollment_code("CA laptop", "field");
     let trust = dauria_sync::Trust::CaFile(cert.clone());
