@@ -154,6 +154,8 @@ pub struct SyncOptions {
     pub target_request: Duration,
     /// Record bytes (JSON) of the first batch or page, before the link is measured.
     pub first_request_bytes: usize,
+    /// Compress request bodies and ask for compressed answers (on unless measuring).
+    pub compress: bool,
 }
 
 impl Default for SyncOptions {
@@ -165,6 +167,7 @@ impl Default for SyncOptions {
             pull_limit: 2000,
             target_request: Duration::from_secs(10),
             first_request_bytes: 64 << 10,
+            compress: true,
         }
     }
 }
@@ -373,11 +376,18 @@ impl<'t> SyncClient<'t> {
                 .meta(K_TOKEN)?
                 .filter(|t| !t.is_empty())
                 .ok_or(SyncError::NotEnrolled)?;
+            let plain;
+            let headers = if self.opts.compress {
+                req.headers
+            } else {
+                plain = [req.headers, &[("accept-encoding", "identity".to_string())]].concat();
+                &plain[..]
+            };
             let r = match self.transport.send_raw(
                 req.method,
                 req.path,
                 Some(&token),
-                req.headers,
+                headers,
                 req.body.map(<[u8]>::to_vec),
             ) {
                 Ok(r) => r,
@@ -467,7 +477,7 @@ impl<'t> SyncClient<'t> {
         }
         let mut max_ops = config.max_ops.max(1);
         let mut cap = config.max_bytes.max(1);
-        let zstd = config.request_encodings.iter().any(|e| e == "zstd");
+        let zstd = self.opts.compress && config.request_encodings.iter().any(|e| e == "zstd");
         let total = store.pending_count()?;
         let mut done = 0u64;
         progress(Progress::Push { done, total });

@@ -40,6 +40,8 @@ pub fn cargo_bin(package: &str, name: &str) -> PathBuf {
 /// A `dauria-server` child process.
 pub struct ServerProcess {
     child: Child,
+    /// The `dauria-server` binary it runs (this build's, or another release's in benchmarks).
+    bin: PathBuf,
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub database: Option<String>,
@@ -57,6 +59,7 @@ impl ServerProcess {
         extra: &[&str],
     ) -> ServerProcess {
         Self::spawn(
+            cargo_bin("dauria-server", "dauria-server"),
             data_dir,
             database,
             failpoint,
@@ -65,15 +68,27 @@ impl ServerProcess {
         )
     }
 
+    /// Starts another `dauria-server` binary (an earlier release, for benchmarks).
+    pub fn start_bin(bin: &Path, data_dir: &Path, database: Option<&str>) -> ServerProcess {
+        Self::spawn(
+            bin.to_path_buf(),
+            data_dir,
+            database,
+            None,
+            "127.0.0.1:0".parse().unwrap(),
+            Vec::new(),
+        )
+    }
+
     fn spawn(
+        bin: PathBuf,
         data_dir: &Path,
         database: Option<&str>,
         failpoint: Option<&str>,
         listen: SocketAddr,
         extra: Vec<String>,
     ) -> ServerProcess {
-        let bin = cargo_bin("dauria-server", "dauria-server");
-        let mut cmd = Command::new(bin);
+        let mut cmd = Command::new(&bin);
         cmd.arg("--data-dir").arg(data_dir);
         if let Some(db) = database {
             cmd.arg("--database").arg(db);
@@ -116,6 +131,7 @@ impl ServerProcess {
             .unwrap_or_else(|| panic!("server did not print its address, got '{line}'"));
         ServerProcess {
             child,
+            bin,
             addr,
             data_dir: data_dir.to_path_buf(),
             database: database.map(str::to_string),
@@ -157,6 +173,7 @@ impl ServerProcess {
     pub fn restart(&mut self, failpoint: Option<&str>) {
         self.kill();
         let next = Self::spawn(
+            self.bin.clone(),
             &self.data_dir,
             self.database.as_deref(),
             failpoint,
@@ -168,8 +185,7 @@ impl ServerProcess {
 
     /// Runs `dauria-server enroll` against the same store and returns the code.
     pub fn enrollment_code(&self, name: &str, role: &str) -> String {
-        let bin = cargo_bin("dauria-server", "dauria-server");
-        let mut cmd = Command::new(bin);
+        let mut cmd = Command::new(&self.bin);
         cmd.arg("--data-dir").arg(&self.data_dir);
         if let Some(db) = &self.database {
             cmd.arg("--database").arg(db);
@@ -188,8 +204,7 @@ impl ServerProcess {
 
     /// Runs `dauria-server devices reenroll` against the same store and returns the code.
     pub fn reenrollment_code(&self, device_id: &str) -> String {
-        let bin = cargo_bin("dauria-server", "dauria-server");
-        let mut cmd = Command::new(bin);
+        let mut cmd = Command::new(&self.bin);
         cmd.arg("--data-dir").arg(&self.data_dir);
         if let Some(db) = &self.database {
             cmd.arg("--database").arg(db);

@@ -7,6 +7,7 @@
 use dauria_core::model::Body;
 use dauria_core::{media, Store};
 use dauria_sync::{HttpTransport, SyncClient, SyncOptions};
+use dauria_system_tests::proxy::FaultProxy;
 use dauria_system_tests::{sighting, Laptop, ServerProcess};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -164,6 +165,118 @@ fn raw_tcp_copy(photos: &[Vec<u8>]) -> f64 {
     total as f64 / secs
 }
 
+/// A copy of `source` that has pushed nothing, enrolled with a fresh `server`.
+fn pusher(source: &Laptop, server: &ServerProcess) -> Laptop {
+    let l = Laptop {
+        store: Store::open(source.dir.path()).unwrap(),
+        dir: tempfile::tempdir().unwrap(),
+        name: "source".into(),
+    };
+    l.store.set_pushed(0).unwrap();
+    l.store.set_meta("sync.inflight", "").unwrap();
+    l.enroll(server, "lead");
+    l
+}
+
+/// Push and pull rates (obs/s) of `n` observations against `server`.
+fn push_pull(source: &Laptop, server: &ServerProcess, n: u32) -> (f64, f64) {
+    let mut l = pusher(source, server);
+    let t = HttpTransport::new(&server.url(), Duration::from_secs(120)).unwrap();
+    let mut summary = Default::default();
+    let start = Instant::now();
+    SyncClient::new(&t, opts())
+        .push(&mut l.store, &mut |_| {}, &mut summary)
+        .unwrap();
+    let push = n as f64 / start.elapsed().as_secs_f64();
+    assert_eq!(summary.pushed, n as u64, "every op applied");
+    let mut fresh = Laptop::new("fresh");
+    fresh.enroll(server, "viewer");
+    let mut s2 = Default::default();
+    let start = Instant::now();
+    SyncClient::new(&t, opts())
+        .pull(&mut fresh.store, &mut |_| {}, &mut s2)
+        .unwrap();
+    let pull = n as f64 / start.elapsed().as_secs_f64();
+    assert_eq!(s2.pulled, n as u64, "every op pulled");
+    (push, pull)
+}
+
+/// Bytes per observation on the wire (through a counting proxy), with and without
+/// compression, and the time to sync 5,000 observations over a 64 kbit/s link.
+fn bench_wire(rows: &mut Vec<Row>) {
+    let n = 5000u32;
+    let source = laptop_with(n);
+    let mut per_obs = Vec::new();
+    for compress in [false, true] {
+        let sdir = tempfile::tempdir().unwrap();
+        let server = ServerProcess::start(sdir.path(), None, None, &[]);
+        let proxy = FaultProxy::start(server.addr);
+        let options = SyncOptions { compress, ..opts() };
+        let mut l = pusher(&source, &server);
+        let t = HttpTransport::new(&proxy.url(), Duration::from_secs(60)).unwrap();
+        let mut summary = Default::default();
+        SyncClient::new(&t, options.clone())
+            .push(&mut l.store, &mut |_| {}, &mut summary)
+            .unwrap();
+        let (up, _) = proxy.bytes();
+        let mut fresh = Laptop::new("fresh");
+        fresh.enroll(&server, "viewer");
+        let mut s2 = Default::default();
+        SyncClient::new(&t, options)
+            .pull(&mut fresh.store, &mut |_| {}, &mut s2)
+            .unwrap();
+        let (_, down) = proxy.bytes();
+        assert_eq!(s2.pulled, n as u64);
+        per_obs.push((up as f64 / n as f64, down as f64 / n as f64));
+    }
+    let ((raw_up, raw_down), (up, down)) = (per_obs[0], per_obs[1]);
+    rows.push(Row {
+        what: format!("bytes per observation up ({n} obs, zstd)"),
+        value: format!("{up:.0} B"),
+        baseline: format!("uncompressed {raw_up:.0} B"),
+        ratio: format!("{:.2}×", up / raw_up),
+        goal: "≤ 120 B".into(),
+    });
+    rows.push(Row {
+        what: format!("bytes per observation down ({n} obs, zstd)"),
+        value: format!("{down:.0} B"),
+        baseline: format!("uncompressed {raw_down:.0} B"),
+        ratio: format!("{:.2}×", down / raw_down),
+        goal: "≤ 120 B".into(),
+    });
+    // 5,000 observations over 64 kbit/s: pushed by one laptop, pulled by another.
+    let sdir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(sdir.path(), None, None, &[]);
+    let proxy = FaultProxy::start(server.addr);
+    proxy.throttle(64_000);
+    let mut l = pusher(&source, &server);
+    let t = HttpTransport::new(&proxy.url(), Duration::from_secs(60)).unwrap();
+    let start = Instant::now();
+    let mut summary = Default::default();
+    SyncClient::new(&t, SyncOptions::default())
+        .push(&mut l.store, &mut |_| {}, &mut summary)
+        .unwrap();
+    let push = start.elapsed().as_secs_f64();
+    let mut fresh = Laptop::new("fresh");
+    fresh.enroll(&server, "viewer");
+    let start = Instant::now();
+    let mut s2 = Default::default();
+    SyncClient::new(&t, SyncOptions::default())
+        .pull(&mut fresh.store, &mut |_| {}, &mut s2)
+        .unwrap();
+    let pull = start.elapsed().as_secs_f64();
+    assert_eq!(s2.pulled, n as u64);
+    let (up, down) = proxy.bytes();
+    let line = 64_000.0 / 8.0;
+    rows.push(Row {
+        what: format!("sync {n} obs at 64 kbit/s (push, then pull)"),
+        value: format!("{push:.1} s + {pull:.1} s"),
+        baseline: format!("line rate {:.1} s", (up + down) as f64 / line),
+        ratio: format!("{:.2}×", (up + down) as f64 / line / (push + pull)),
+        goal: "finishes".into(),
+    });
+}
+
 /// Photo upload throughput (bytes/s) to a fresh SQLite server, and the raw copy baseline.
 fn bench_photos(runs: usize, rows: &mut Vec<Row>) {
     let (count, size) = (40, 4 << 20);
@@ -265,6 +378,37 @@ fn main() {
             });
         }
         let (p, r, q) = (median(push), median(raw), median(pull));
+        // The previous release's server, same laptop build, same data, same run.
+        if let Ok(bin) = std::env::var("DAURIA_BASELINE_SERVER") {
+            let (mut old_push, mut old_pull) = (Vec::new(), Vec::new());
+            for run in 0..runs {
+                let sdir = tempfile::tempdir().unwrap();
+                let db = url.as_ref().map(|u| fresh_pg(u, run + 100));
+                let server = ServerProcess::start_bin(
+                    std::path::Path::new(&bin),
+                    sdir.path(),
+                    db.as_deref(),
+                );
+                let (a, b) = push_pull(&source, &server, n);
+                old_push.push(a);
+                old_pull.push(b);
+            }
+            let (op, oq) = (median(old_push), median(old_pull));
+            rows.push(Row {
+                what: format!("push {n} obs → {name}, checked (this release)"),
+                value: format!("{p:.0} obs/s"),
+                baseline: format!("previous release {op:.0}"),
+                ratio: format!("{:.2}×", p / op),
+                goal: "validation costs little".into(),
+            });
+            rows.push(Row {
+                what: format!("pull {n} obs ← {name} (this release)"),
+                value: format!("{q:.0} obs/s"),
+                baseline: format!("previous release {oq:.0}"),
+                ratio: format!("{:.2}×", q / oq),
+                goal: "".into(),
+            });
+        }
         rows.push(Row {
             what: format!("push {n} obs → {name} server"),
             value: format!("{p:.0} obs/s"),
@@ -324,6 +468,7 @@ fn main() {
         ratio: format!("{:.0} obs/s", 100_000.0 / total.as_secs_f64()),
         goal: "zero errors".into(),
     });
+    bench_wire(&mut rows);
     bench_photos(runs, &mut rows);
     println!(
         "\n{:<48} {:>18} {:>24} {:>10}  goal",
