@@ -104,6 +104,9 @@ enum TlsCommand {
         /// Host names or IP addresses laptops use to reach the server (repeatable).
         #[arg(long = "host")]
         hosts: Vec<String>,
+        /// Replace an existing certificate (laptops pinned to it must enroll again).
+        #[arg(long)]
+        replace: bool,
     },
 }
 
@@ -149,10 +152,15 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // Making a certificate needs no database.
     if let Command::Tls {
-        command: TlsCommand::Init { out, hosts },
+        command:
+            TlsCommand::Init {
+                out,
+                hosts,
+                replace,
+            },
     } = &cli.command
     {
-        let fp = dauria_server::tls::init(out, hosts)?;
+        let fp = dauria_server::tls::init(out, hosts, *replace)?;
         println!("tls fingerprint sha256 {fp}");
         eprintln!(
             "Wrote {0}/cert.pem and {0}/key.pem. Serve with --tls-cert {0}/cert.pem --tls-key {0}/key.pem; laptops enroll with --fingerprint {fp}",

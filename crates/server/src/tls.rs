@@ -6,8 +6,17 @@ use std::path::Path;
 
 /// Writes `out/cert.pem` and `out/key.pem` (mode 0600) for `hosts` (names or IP addresses;
 /// `localhost` and `127.0.0.1` when empty) and returns the certificate's SHA-256 fingerprint.
-pub fn init(out: &Path, hosts: &[String]) -> Result<String, ServerError> {
+/// An existing certificate is replaced only with `replace`: every laptop pinned to it would
+/// have to enroll again.
+pub fn init(out: &Path, hosts: &[String], replace: bool) -> Result<String, ServerError> {
     let io = |what: &str, e: std::io::Error| ServerError::Internal(format!("{what}: {e}"));
+    if !replace && (out.join("cert.pem").exists() || out.join("key.pem").exists()) {
+        return Err(ServerError::BadRequest(format!(
+            "{} already holds a certificate; laptops pinned to it would have to enroll again. \
+             Give --replace to make a new one anyway",
+            out.display()
+        )));
+    }
     let hosts: Vec<String> = if hosts.is_empty() {
         vec!["localhost".into(), "127.0.0.1".into()]
     } else {
@@ -23,7 +32,12 @@ pub fn init(out: &Path, hosts: &[String]) -> Result<String, ServerError> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut key, 0o600);
     key.open(out.join("key.pem"))
-        .and_then(|mut f| f.write_all(signing_key.serialize_pem().as_bytes()))
+        .and_then(|mut f| {
+            // A replaced key file keeps its old mode otherwise.
+            #[cfg(unix)]
+            f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+            f.write_all(signing_key.serialize_pem().as_bytes())
+        })
         .map_err(|e| io("cannot write key.pem", e))?;
     Ok(crate::serve::fingerprint(cert.der()))
 }
@@ -285,7 +299,23 @@ mod tests {
     #[test]
     fn init_writes_a_certificate_the_server_loads() {
         let dir = tempfile::tempdir().unwrap();
-        let fp = init(dir.path(), &["field-station.local".into()]).unwrap();
+        let fp = init(dir.path(), &["field-station.local".into()], false).unwrap();
+        assert!(
+            init(dir.path(), &[], false).is_err(),
+            "an existing certificate is kept"
+        );
+        let again = init(dir.path(), &[], true).unwrap();
+        assert_ne!(again, fp);
+        let fp = again;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("key.pem"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         let (_, loaded) =
             crate::serve::load_tls(&dir.path().join("cert.pem"), &dir.path().join("key.pem"))
                 .unwrap();
