@@ -14,6 +14,19 @@ use sha2::{Digest, Sha256};
 /// few thousand taxa, a long route) stay well below it.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// Most parents a revision may name: a merge names every head of its record, and records with
+/// more than a handful of concurrent heads do not occur.
+pub const MAX_PARENTS: usize = 64;
+
+/// A value from the sender, cut short for a message (a hostile sender may send megabytes).
+fn shown(s: &str) -> String {
+    if s.chars().count() <= 40 {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    }
+}
+
 /// Why a revision is refused: a stable code for programs and words for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -60,14 +73,27 @@ pub fn check_revision(rev: &Revision) -> Result<(Kind, Option<Body>), Refusal> {
             "rev_id, record_id and device_id must be UUIDs",
         ));
     }
+    if rev.parents.len() > MAX_PARENTS {
+        return Err(Refusal::new(
+            "bad_parents",
+            format!(
+                "{} parents; a revision names at most {MAX_PARENTS}",
+                rev.parents.len()
+            ),
+        ));
+    }
     if let Some(p) = rev.parents.iter().find(|p| !is_uuid(p)) {
         return Err(Refusal::new(
             "bad_id",
-            format!("parent '{p}' is not a revision id"),
+            format!("parent '{}' is not a revision id", shown(p)),
         ));
     }
-    let kind = Kind::parse(&rev.kind)
-        .ok_or_else(|| Refusal::new("unknown_kind", format!("unknown kind '{}'", rev.kind)))?;
+    let kind = Kind::parse(&rev.kind).ok_or_else(|| {
+        Refusal::new(
+            "unknown_kind",
+            format!("unknown kind '{}'", shown(&rev.kind)),
+        )
+    })?;
     if !(MIN_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&rev.schema_version) {
         return Err(Refusal::new(
             "unsupported_schema",

@@ -3,6 +3,7 @@
 use crate::blobs::{is_sha256, BlobStore, ChunkOutcome};
 use crate::error::ServerError;
 use crate::store::{Device, PushOutcome, ServerStore};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -222,8 +223,9 @@ struct PullQuery {
 async fn pull(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<PullQuery>,
+    q: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Response, ServerError> {
+    let Query(q) = q.map_err(|e| ServerError::BadRequest(e.body_text()))?;
     let device = authenticate(&state, &headers).await?;
     let limit = q
         .limit
@@ -280,8 +282,9 @@ struct OwnQuery {
 async fn own(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<OwnQuery>,
+    q: Result<Query<OwnQuery>, QueryRejection>,
 ) -> Result<Response, ServerError> {
+    let Query(q) = q.map_err(|e| ServerError::BadRequest(e.body_text()))?;
     let device = authenticate(&state, &headers).await?;
     let limit = q
         .limit

@@ -424,3 +424,76 @@ fn a_laptop_restored_from_last_week_takes_back_its_changes_and_loses_nothing() {
         assert_converged(&[&a, &b]);
     });
 }
+
+#[test]
+fn odd_requests_get_a_clear_refusal_and_change_nothing() {
+    on_every_store(|server| {
+        let mut a = Laptop::new("a");
+        let mut v = Laptop::new("viewer");
+        a.enroll(server, "field");
+        v.enroll(server, "viewer");
+        a.log("Marmota sibirica", 1);
+        settle(server, &mut [&mut a, &mut v]);
+        let before = server.store().revision_count().unwrap();
+        // A merge naming a thousand parents, and a kind of 100,000 characters.
+        let mut many = forged(
+            &a,
+            2,
+            &uuid::Uuid::now_v7().to_string(),
+            "observation",
+            vec![],
+        );
+        many.parents = (0..1000)
+            .map(|_| uuid::Uuid::now_v7().to_string())
+            .collect();
+        let mut long_kind = forged(&a, 3, &uuid::Uuid::now_v7().to_string(), "x", vec![]);
+        long_kind.kind = "k".repeat(100_000);
+        let r = hand_push(server, &a, vec![many, long_kind]);
+        let codes: Vec<_> = r.results.iter().map(|x| x.code.as_deref()).collect();
+        assert_eq!(codes, vec![Some("bad_parents"), Some("unknown_kind")]);
+        assert!(
+            r.results[1].reason.as_ref().unwrap().len() < 200,
+            "a refusal does not echo megabytes back"
+        );
+        let client = reqwest::blocking::Client::new();
+        let get = |path: &str, token: &str| {
+            client
+                .get(format!("{}{path}", server.url()))
+                .bearer_auth(token)
+                .send()
+                .unwrap()
+        };
+        for path in [
+            "/v1/pull?cursor=nonsense",
+            "/v1/pull?limit=-1",
+            "/v1/own?after=abc",
+        ] {
+            let r = get(path, &token(&a));
+            assert_eq!(r.status(), 400, "{path}");
+            let body: serde_json::Value = r.json().unwrap();
+            assert_eq!(body["code"], "bad_request", "{path}: {body}");
+        }
+        let post = |body: Vec<u8>, encoding: Option<&str>, token: &str| {
+            let mut req = client
+                .post(format!("{}/v1/push", server.url()))
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(body);
+            if let Some(e) = encoding {
+                req = req.header("content-encoding", e);
+            }
+            req.send().unwrap()
+        };
+        let r = post(b"{".to_vec(), None, &token(&a));
+        assert_eq!(r.status(), 400);
+        let r = post(b"not zstd at all".to_vec(), Some("zstd"), &token(&a));
+        assert!(r.status().is_client_error(), "{}", r.status());
+        let r = post(b"{}".to_vec(), None, &token(&v));
+        assert_eq!(r.status(), 403, "a viewer cannot push");
+        let r = post(b"{}".to_vec(), None, "not-a-token");
+        assert_eq!(r.status(), 401);
+        assert_eq!(server.store().revision_count().unwrap(), before);
+        settle(server, &mut [&mut a, &mut v]);
+        assert_converged(&[&a, &v]);
+    });
+}
