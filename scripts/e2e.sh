@@ -17,4 +17,5 @@ if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2
 fi
 mkdir -p target/screenshots
 cd tests/e2e
-exec dbus-run-session -- xvfb-run -a -s "-screen 0 1280x860x24" npx wdio run wdio.conf.mjs
+# Extra arguments go to wdio (`scripts/e2e.sh --spec specs/sync.e2e.mjs` runs one spec).
+exec dbus-run-session -- xvfb-run -a -s "-screen 0 1280x860x24" npx wdio run wdio.conf.mjs "$@"
