@@ -180,18 +180,28 @@ fn sync_now(state: State<'_, AppState>) {
 
 /// Enrolls with a one-time code (one request, off the main thread), then syncs at once.
 #[tauri::command]
-async fn sync_enroll(app: tauri::AppHandle, server: String, code: String) -> Reply<SyncView> {
+async fn sync_enroll(
+    app: tauri::AppHandle,
+    server: String,
+    code: String,
+    fingerprint: Option<String>,
+) -> Reply<SyncView> {
     let server = server.trim().trim_end_matches('/').to_string();
+    // A field station's self-signed certificate is trusted by the fingerprint its server
+    // printed; without one, the public web PKI.
+    let trust = match fingerprint.map(|f| f.trim().to_string()) {
+        Some(f) if !f.is_empty() => dauria_sync::Trust::Fingerprint(f),
+        _ => dauria_sync::Trust::System,
+    };
     let view = tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        let transport = HttpTransport::new(&server, Duration::from_secs(20))
+        let transport = HttpTransport::with_trust(&server, Duration::from_secs(60), &trust)
             .map_err(|e| sync::payload(&SyncError::Unreachable(e.to_string())))?;
         with_sync(&state, |s| {
             dauria_sync::enroll(s, &transport, &server, &code)
                 .map_err(|e| dauria_sync::explain_tls(&transport, e))?;
-            // The app enrolls trusting the public web PKI; the pin of an earlier enrollment
-            // must not outlive it.
-            dauria_sync::set_trust(s, &dauria_sync::Trust::System)?;
+            // Pinned from now on; the pin of an earlier enrollment must not outlive it.
+            dauria_sync::set_trust(s, &trust)?;
             dauria_sync::status(s).map(|st| sync::view(st, false))
         })
         .inspect(|_| state.sync.now())

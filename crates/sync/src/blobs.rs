@@ -82,6 +82,7 @@ impl SyncClient<'_> {
         progress(Progress::Photos { done, total });
         // Photo bytes do not compress, so their link rate is measured apart from the records'.
         let mut rate: Option<f64> = None;
+        let mut refused: Vec<String> = Vec::new();
         for m in missing {
             let bytes = media::read_blob(store.dir(), &m.sha256)?;
             let size = bytes.len() as u64;
@@ -102,7 +103,7 @@ impl SyncClient<'_> {
                 ];
                 let path = format!("/v1/blobs/{}", m.sha256);
                 let started = std::time::Instant::now();
-                let ack: ChunkAck = self.exchange(
+                let ack: Option<ChunkAck> = self.exchange(
                     store,
                     Req {
                         method: "PUT",
@@ -115,14 +116,25 @@ impl SyncClient<'_> {
                         Ok(
                             match (r.status, serde_json::from_slice::<ChunkAck>(&r.body)) {
                                 // 409: the server has a different amount; resume from its offset.
-                                (200 | 409, Ok(a)) if a.sha256 == m.sha256 => Attempt::Done(a),
+                                (200 | 409, Ok(a)) if a.sha256 == m.sha256 => {
+                                    Attempt::Done(Some(a))
+                                }
                                 // The chunk arrived damaged: send it again.
                                 (400, _) => Attempt::Retry(crate::error_message(r)),
+                                // Too large, or the device's photo quota is used up: this
+                                // photo cannot go now; the others still can.
+                                (413, _) if crate::is_json(r) => {
+                                    refused.push(crate::error_message(r));
+                                    Attempt::Done(None)
+                                }
                                 _ => crate::not_sync_server(r),
                             },
                         )
                     },
                 )?;
+                let Some(ack) = ack else {
+                    break;
+                };
                 let secs = started.elapsed().as_secs_f64().max(0.001);
                 let now = chunk.len() as f64 / secs;
                 rate = Some(rate.map_or(now, |r| (r + now) / 2.0));
@@ -141,7 +153,13 @@ impl SyncClient<'_> {
                     total,
                 });
             }
-            summary.photos_uploaded += 1;
+            if offset >= size {
+                summary.photos_uploaded += 1;
+            }
+        }
+        if !refused.is_empty() {
+            // Reported like any photo problem: the records are synced regardless.
+            return Err(SyncError::PhotoRefused(refused.join("; ")));
         }
         Ok(())
     }

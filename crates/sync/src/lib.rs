@@ -52,6 +52,8 @@ pub enum SyncError {
     Server { status: u16, message: String },
     #[error("change {0} is larger than the server accepts in one request")]
     OpTooLarge(String),
+    #[error("the server refused a photo: {0}")]
+    PhotoRefused(String),
     #[error(transparent)]
     Store(#[from] dauria_core::Error),
 }
@@ -68,6 +70,7 @@ impl SyncError {
             SyncError::NotAnAck(_) => "not_an_ack",
             SyncError::Server { .. } => "server",
             SyncError::OpTooLarge(_) => "op_too_large",
+            SyncError::PhotoRefused(_) => "photo_refused",
             SyncError::Store(_) => "store",
         }
     }

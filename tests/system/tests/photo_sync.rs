@@ -264,3 +264,34 @@ fn camera_photo_with_gps_synced_through_cuts_keeps_its_exif() {
     );
     assert_eq!(read_there.altitude_m, Some(612.0));
 }
+
+#[test]
+fn a_photo_the_server_refuses_is_reported_and_the_others_still_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), None, None, &["--max-photo-bytes", "100000"]);
+    let (mut l, big) = laptop_with_photo(&server, 300_000, 5);
+    // A second, small photo on another sighting.
+    let small = media::put_blob(l.store.dir(), &[7u8; 5000]).unwrap();
+    let s = l.log("Vulpes corsac", 1);
+    let cur = l.store.get(&s.id).unwrap().unwrap();
+    let Some(Body::Observation(mut o)) = cur.body else {
+        panic!()
+    };
+    o.photos.push(small.clone());
+    l.store
+        .update(&s.id, &cur.rev_id, &Body::Observation(o))
+        .unwrap();
+    let summary = l.sync_via(&server.url(), quick_options()).unwrap();
+    assert_eq!(l.store.pending_count().unwrap(), 0, "the records went");
+    let why = summary.photo_error.expect("the refusal is reported");
+    assert!(why.contains("100000"), "{why}");
+    assert_eq!(summary.photos_uploaded, 1);
+    assert!(
+        server_copy(&server, &small).is_some(),
+        "the small photo went"
+    );
+    assert!(
+        server_copy(&server, &big).is_none(),
+        "the large one did not"
+    );
+}

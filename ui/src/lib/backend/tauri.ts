@@ -46,7 +46,7 @@ export const tauriBackend: Backend = {
   setSetting: (key, value) => call('set_setting', { key, value }),
   syncStatus: () => call('sync_status'),
   syncNow: () => call('sync_now'),
-  syncEnroll: (server, code) => call('sync_enroll', { server, code }),
+  syncEnroll: (server, code, fingerprint) => call('sync_enroll', { server, code, fingerprint: fingerprint ?? null }),
   onSync: (cb) => listen<SyncEvent>('sync', (e) => cb(e.payload)),
   surveyProgress: (survey) => call('survey_progress', { survey }),
   surveyBudget: (survey, currency) => call('survey_budget', { survey, currency }),

@@ -56,7 +56,8 @@ export interface Backend {
   setSetting(key: SettingKey, value: string): Promise<void>;
   syncStatus(): Promise<SyncView>;
   syncNow(): Promise<void>;
-  syncEnroll(server: string, code: string): Promise<SyncView>;
+  /** `fingerprint`: the SHA-256 the server printed, to trust a field station's own certificate. */
+  syncEnroll(server: string, code: string, fingerprint?: string): Promise<SyncView>;
   /** Calls `cb` for every event of the background sync task; returns the unsubscribe. */
   onSync(cb: (e: SyncEvent) => void): Promise<() => void>;
 

@@ -225,6 +225,7 @@ const en = {
   'sync.title': 'Sync',
   'sync.server': 'Server address',
   'sync.code': 'Enrollment code',
+  'sync.fingerprint': 'Certificate fingerprint (a field station with its own certificate)',
   'sync.enroll': 'Enroll this laptop',
   'sync.enrollHint': 'Ask the survey lead for a one-time code.',
   'sync.enrolledAs': 'Enrolled as {name} ({role})',
@@ -262,6 +263,7 @@ const en = {
   'error.code.sync.not_an_ack': 'Something answered that is not the sync server (a captive portal?). Nothing was lost.',
   'error.code.sync.server': 'The server reported an error. The app will try again.',
   'error.code.sync.op_too_large': 'One change is larger than the server accepts.',
+  'error.code.sync.photo_refused': "The server refused a photo (too large, or this laptop's photo quota is used up); the records were synced.",
 };
 
 export type MessageKey = keyof typeof en;

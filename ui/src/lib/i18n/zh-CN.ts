@@ -227,6 +227,7 @@ const zh: Messages = {
   'sync.title': '同步',
   'sync.server': '服务器地址',
   'sync.code': '注册码',
+  'sync.fingerprint': '证书指纹（使用自有证书的野外站）',
   'sync.enroll': '注册本机',
   'sync.enrollHint': '请向调查负责人索取一次性注册码。',
   'sync.enrolledAs': '已注册为 {name}（{role}）',
@@ -264,6 +265,7 @@ const zh: Messages = {
   'error.code.sync.not_an_ack': '应答的不是同步服务器（可能是网络登录页）。没有丢失任何数据。',
   'error.code.sync.server': '服务器报告错误。应用会重试。',
   'error.code.sync.op_too_large': '有一项更改超过了服务器允许的大小。',
+  'error.code.sync.photo_refused': '服务器拒绝了一张照片（过大，或本机的照片配额已用完）；记录已同步。',
 };
 
 export default zh;
