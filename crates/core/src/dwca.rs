@@ -6,8 +6,9 @@
 //! - `occurrence.txt`: one row per sighting, plus one row per tested sample with a negative or
 //!   positive result, the pathogen as an occurrence (`absent` or `present`, basisOfRecord
 //!   `MaterialSample`) so a result is a record a biodiversity database can count;
-//! - `humboldt.txt`: Humboldt Extension terms (`eco:`) of each event: who sampled, effort,
-//!   target taxonomic scope;
+//! - `humboldt.txt`: Humboldt Extension terms (`eco:`) of each event: who sampled, effort
+//!   (value, unit, how it was measured, whether it is reported), duration in hours, target
+//!   taxonomic scope;
 //! - `measurementorfact.txt`: extended MeasurementOrFact, one row per sample with a lab result
 //!   (pending ones included), tied to the host occurrence;
 //! - `resourcerelationship.txt`: each pathogen occurrence is "pathogen of" its host occurrence.
@@ -83,12 +84,16 @@ const OCCURRENCE_TERMS: [&str; 25] = [
     "occurrenceRemarks",
 ];
 
-const HUMBOLDT_TERMS: [&str; 5] = [
+const HUMBOLDT_TERMS: [&str; 9] = [
     "eventID",
     "samplingPerformedBy",
     "samplingEffortValue",
     "samplingEffortUnit",
     "targetTaxonomicScope",
+    "isSamplingEffortReported",
+    "samplingEffortProtocol",
+    "eventDurationValue",
+    "eventDurationUnit",
 ];
 
 const EMOF_TERMS: [&str; 9] = [
@@ -333,7 +338,26 @@ pub fn export_dwca<W: Write + Seek>(
         let mut ev = Tsv::new(std::io::BufWriter::new(&mut zip), &EVENT_TERMS)?;
         for (id, v) in &visits {
             let site = ctx.site(v.site.as_ref());
-            let (effort_value, effort_unit) = (v.effort_value, v.effort_unit.clone());
+            // Effort as recorded; for a finished visit that recorded none (an older laptop's),
+            // what its track, route or times give.
+            let computed = crate::visits::effort(store, v)?;
+            let (effort_value, effort_unit) = match (v.effort_value, &v.effort_unit) {
+                (Some(x), Some(u)) => (Some(x), Some(u.clone())),
+                _ => match crate::visits::recorded_effort(&computed) {
+                    Some((x, u)) => (Some(x), Some(u.to_string())),
+                    None => (v.effort_value, v.effort_unit.clone()),
+                },
+            };
+            let effort_protocol = match (effort_unit.as_deref(), computed.distance_from) {
+                (Some("km"), Some(crate::visits::DistanceSource::Track)) => {
+                    "distance along the visit's GPS track"
+                }
+                (Some("km"), Some(crate::visits::DistanceSource::Route)) => {
+                    "length of the planned route walked"
+                }
+                (Some("h"), _) => "time from the visit's start to its end",
+                _ => "",
+            };
             let effort = match (effort_value, &effort_unit) {
                 (Some(x), Some(u)) => format!("{x} {u}"),
                 (Some(x), None) => x.to_string(),
@@ -389,8 +413,16 @@ pub fn export_dwca<W: Write + Seek>(
                 id.clone(),
                 v.observers.join(" | "),
                 num(effort_value),
-                effort_unit.unwrap_or_default(),
+                effort_unit.clone().unwrap_or_default(),
                 scope,
+                (effort_value.is_some() && effort_unit.is_some()).to_string(),
+                effort_protocol.into(),
+                num(computed.hours.map(|h| (h * 1000.0).round() / 1000.0)),
+                if computed.hours.is_some() {
+                    "hours".into()
+                } else {
+                    String::new()
+                },
             ]);
         }
         for (id, (site_id, day)) in &synthetic {

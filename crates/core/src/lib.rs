@@ -21,6 +21,7 @@ pub mod taxa;
 pub mod text;
 pub mod trust;
 pub mod validate;
+pub mod visits;
 
 pub use error::{Error, Result};
 pub use store::{Current, RevisionInfo, Saved, Store};

@@ -309,6 +309,10 @@ pub struct BudgetLine {
 pub struct Visit {
     pub survey: Option<RecordId>,
     pub site: Option<RecordId>,
+    /// The planned route walked, when the visit followed one (its length is the distance
+    /// effort unless the visit has a GPS track of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<RecordId>,
     /// RFC 3339 with the offset the team was in.
     pub start: String,
     pub end: Option<String>,

@@ -18,6 +18,7 @@ use dauria_core::samples::{LabResultReport, ResultSummary, UnmatchedRow};
 use dauria_core::store::query::*;
 use dauria_core::taxa::TaxonMatch;
 use dauria_core::validate::FieldError;
+use dauria_core::visits::{DistanceSource, Effort, VisitStart, VisitSummary};
 use dauria_core::{Current, RevisionInfo, Saved};
 use std::path::PathBuf;
 use ts_rs::{Config, TS};
@@ -99,6 +100,10 @@ fn generate() -> String {
     decl::<CountrySheet>(&cfg, o);
     decl::<ImportSummary>(&cfg, o);
     decl::<ExportSummary>(&cfg, o);
+    decl::<DistanceSource>(&cfg, o);
+    decl::<Effort>(&cfg, o);
+    decl::<VisitSummary>(&cfg, o);
+    decl::<VisitStart>(&cfg, o);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

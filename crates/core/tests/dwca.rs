@@ -144,6 +144,7 @@ fn fill(store: &mut Store) -> Fixture {
         .create(&Body::Visit(Visit {
             survey: Some(survey.clone()),
             site: Some(site.clone()),
+            route: None,
             start: "2024-06-01T07:00:00+08:00".into(),
             end: Some("2024-06-01T11:00:00+08:00".into()),
             observers: vec!["A. Batsaikhan".into()],

@@ -299,6 +299,7 @@ fn progress_counts_visits_records_and_effort_of_the_survey_only() {
         Body::Visit(Visit {
             survey: Some(survey.into()),
             site: None,
+            route: None,
             start: "2026-06-01T07:00:00+09:00".into(),
             end: end.map(Into::into),
             observers: vec![],
@@ -618,6 +619,7 @@ fn survey_with_route_and_track(store: &mut Store) -> String {
         .create(&Body::Visit(Visit {
             survey: Some(s.clone()),
             site: None,
+            route: None,
             start: "2026-06-02T01:00:00Z".into(),
             end: Some("2026-06-02T03:00:00Z".into()),
             observers: vec![],

@@ -236,6 +236,7 @@ pub fn import(
         bodies.push(Body::Visit(Visit {
             survey: Some(survey.to_string()),
             site: None,
+            route: None,
             start,
             end,
             observers: vec![],

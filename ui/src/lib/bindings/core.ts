@@ -79,6 +79,11 @@ actual?: string | null, };
 
 export type Visit = { survey: string | null, site: string | null, 
 /**
+ * The planned route walked, when the visit followed one (its length is the distance
+ * effort unless the visit has a GPS track of its own).
+ */
+route?: string | null, 
+/**
  * RFC 3339 with the offset the team was in.
  */
 start: string, end: string | null, observers: Array<string>, protocol: string | null, effort_value: number | null, effort_unit: string | null, weather: string | null, track: Array<Waypoint>, };
@@ -452,3 +457,27 @@ points: number,
 track_km: number, track_hours: number, };
 
 export type GpxExportSummary = { routes: number, tracks: number, points: number, };
+
+export type DistanceSource = "track" | "route";
+
+export type Effort = { 
+/**
+ * Hours from start to end; absent while the visit is open.
+ */
+hours: number | null, 
+/**
+ * Kilometres walked or driven; absent without a track or a route.
+ */
+km: number | null, distance_from: DistanceSource | null, };
+
+export type VisitSummary = { id: string, rev_id: string, conflict: boolean, 
+/**
+ * No end time yet.
+ */
+open: boolean, visit: Visit, effort: Effort, };
+
+export type VisitStart = { survey: string | null, site: string | null, route: string | null, protocol: string, observers: Array<string>, 
+/**
+ * RFC 3339 with the team's offset; now when absent.
+ */
+start: string | null, weather: string | null, };
