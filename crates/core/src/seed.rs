@@ -15,6 +15,10 @@ pub const CHECKLIST_CSV: &str = include_str!("../../../data/dauria_checklist.csv
 /// The reserves CSV (name_en, name_local, country, lat, lon, area_km2, extent_note, source).
 pub const RESERVES_CSV: &str = include_str!("../../../data/dauria_reserves.csv");
 
+/// Kazakhstan's checklist (scientific_name, kk, source): taxa of the Dauria list that occur in
+/// Kazakhstan, with Kazakh names; `verify` in the source marks what no cited source backs.
+pub const KAZAKHSTAN_CSV: &str = include_str!("../../../data/kazakhstan_checklist.csv");
+
 /// Device id that authors seed revisions.
 pub const SEED_DEVICE: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -120,14 +124,40 @@ pub fn reserves() -> Vec<ProtectedArea> {
     out
 }
 
-fn seed_revision(seq: u64, key: &str, body: &Body) -> Revision {
+/// Kazakhstan's checklist rows: (scientific name, Kazakh name if any, source).
+pub fn kazakhstan_taxa() -> Vec<(String, Option<String>, String)> {
+    let mut rdr = csv::Reader::from_reader(KAZAKHSTAN_CSV.as_bytes());
+    rdr.records()
+        .flatten()
+        .map(|row| {
+            let get = |i: usize| row.get(i).unwrap_or("").trim().to_string();
+            (get(0), Some(get(1)).filter(|s| !s.is_empty()), get(2))
+        })
+        .collect()
+}
+
+/// A seed record: its content key, the key of the seed revision it edits (none for the first),
+/// and its body.
+struct SeedBody {
+    key: String,
+    edit: Option<String>,
+    body: Body,
+}
+
+fn seed_revision(seq: u64, key: &str, edit: Option<&str>, body: &Body) -> Revision {
     let json = body.to_json();
+    // Seed data added after a first release (Kazakhstan's list and names) is a second revision
+    // on top of the first, so the first keeps its id and body on every replica.
+    let (rev_key, parents, generation) = match edit {
+        None => (key.to_string(), Vec::new(), 1),
+        Some(e) => (e.to_string(), vec![seed_id(&format!("rev:{key}"))], 2),
+    };
     Revision {
-        rev_id: seed_id(&format!("rev:{key}")),
+        rev_id: seed_id(&format!("rev:{rev_key}")),
         record_id: seed_id(key),
         kind: body.kind().as_str().to_string(),
-        parents: Vec::new(),
-        generation: 1,
+        parents,
+        generation,
         device_id: SEED_DEVICE.to_string(),
         device_seq: seq,
         hlc: "000000000000000:00000".to_string(),
@@ -148,6 +178,38 @@ pub fn seed_revisions() -> Vec<Revision> {
         .iter()
         .map(|t| seed_id(&format!("taxon:{}", t.scientific_name)))
         .collect();
+    let mut edits: Vec<SeedBody> = Vec::new();
+    let kz = kazakhstan_taxa();
+    for t in &taxa {
+        let Some((_, Some(kk), source)) = kz.iter().find(|r| r.0 == t.scientific_name) else {
+            continue;
+        };
+        let mut named = t.clone();
+        named.names.push(TaxonName {
+            locale: "kk".to_string(),
+            name: kk.clone(),
+            verified: name_verified(source, "kk"),
+        });
+        edits.push(SeedBody {
+            key: format!("taxon:{}", t.scientific_name),
+            edit: Some(format!("taxon:{}:kk", t.scientific_name)),
+            body: Body::Taxon(named),
+        });
+    }
+    let kz_taxa: Vec<String> = kz
+        .iter()
+        .filter(|r| taxa.iter().any(|t| t.scientific_name == r.0))
+        .map(|r| seed_id(&format!("taxon:{}", r.0)))
+        .collect();
+    edits.push(SeedBody {
+        key: "checklist:KZ".to_string(),
+        edit: Some("checklist:KZ:kazakhstan".to_string()),
+        body: Body::Checklist(Checklist {
+            country: Country::KZ,
+            taxa: kz_taxa,
+            deadlines: Vec::new(),
+        }),
+    });
     for t in taxa {
         bodies.push((format!("taxon:{}", t.scientific_name), Body::Taxon(t)));
     }
@@ -182,15 +244,25 @@ pub fn seed_revisions() -> Vec<Revision> {
         bodies.push((pa_key, Body::ProtectedArea(r)));
     }
     bodies
-        .iter()
+        .into_iter()
+        .map(|(key, body)| SeedBody {
+            key,
+            edit: None,
+            body,
+        })
+        .chain(edits)
         .enumerate()
-        .map(|(i, (key, body))| seed_revision(i as u64 + 1, key, body))
+        .map(|(i, s)| seed_revision(i as u64 + 1, &s.key, s.edit.as_deref(), &s.body))
         .collect()
 }
 
+/// Which seed a store holds: stores seeded before a seed addition get the new revisions when
+/// opened (revisions they already have are duplicates and change nothing).
+pub const SEED_VERSION: &str = "2";
+
 /// Seeds a new store with [`seed_revisions`].
 pub(crate) fn seed(store: &mut Store) -> Result<()> {
-    store.apply_remote(&seed_revisions(), &[("seeded", "1")])?;
+    store.apply_remote(&seed_revisions(), &[("seeded", SEED_VERSION)])?;
     Ok(())
 }
 

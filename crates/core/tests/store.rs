@@ -43,8 +43,8 @@ fn first_open_seeds_checklist_reserves_and_sites() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.list(Kind::Taxon).unwrap().len(), 73);
-    assert_eq!(store.list(Kind::ProtectedArea).unwrap().len(), 3);
-    assert_eq!(store.list(Kind::Site).unwrap().len(), 3);
+    assert_eq!(store.list(Kind::ProtectedArea).unwrap().len(), 5);
+    assert_eq!(store.list(Kind::Site).unwrap().len(), 5);
     let ru = store.country_checklist(Country::RU).unwrap();
     assert_eq!(ru.taxa.len(), 73);
     assert_eq!(store.pending_count().unwrap(), 0, "seed data is not pushed");

@@ -119,7 +119,7 @@ impl Store {
             clock_offset_ms: 0,
         };
         store.clock = store.load_clock()?;
-        if get_meta(&store.conn, "seeded")?.is_none() {
+        if get_meta(&store.conn, "seeded")?.as_deref() != Some(crate::seed::SEED_VERSION) {
             crate::seed::seed(&mut store)?;
         }
         Ok(store)
