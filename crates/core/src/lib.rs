@@ -4,6 +4,7 @@
 //! Nothing here knows about windows or the network; every user action is a function a test can
 //! call.
 
+pub mod checklists;
 pub mod coords;
 pub mod dwca;
 pub mod error;
@@ -13,9 +14,11 @@ pub mod import;
 pub mod limits;
 pub mod media;
 pub mod model;
+pub mod places;
 pub mod planning;
 pub mod samples;
 pub mod seed;
+pub mod sites;
 pub mod store;
 pub mod taxa;
 pub mod text;

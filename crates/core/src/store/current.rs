@@ -177,6 +177,13 @@ pub(crate) fn write(
             conflict,
             winner.body.filter(|_| !winner.deleted).map(Body::to_json)
         ])?;
+        // A moved site can change country: the sightings at it follow, in this transaction.
+        if let (Some(Body::Site(site)), false) = (winner.body, winner.deleted) {
+            conn.prepare_cached(
+                "UPDATE observation SET country = ?2 WHERE site_id = ?1 AND country IS NOT ?2",
+            )?
+            .execute(params![id, site.country.code()])?;
+        }
         return Ok(());
     }
     let obs = match winner.body {
@@ -377,15 +384,20 @@ struct ObservationRow<'a> {
 
 impl<'a> ObservationRow<'a> {
     fn from(conn: &Connection, o: &'a Observation) -> Result<Self> {
-        let country = match &o.site {
-            Some(site) => conn
+        let country = match (&o.site, o.lat, o.lon) {
+            (Some(site), _, _) => conn
                 .prepare_cached(
                     "SELECT json_extract(body, '$.country') FROM record WHERE id = ?1 AND kind = 'site'",
                 )?
                 .query_row([site], |r| r.get(0))
                 .optional()?
                 .flatten(),
-            None => None,
+            // A sighting logged by coordinates alone (or imported) counts for the country its
+            // position lies in.
+            (None, Some(lat), Some(lon)) => {
+                crate::places::country_at(lat, lon).map(|c| c.code().to_string())
+            }
+            _ => None,
         };
         let mut search = String::new();
         for part in [o.notes.as_deref(), o.taxon_name.as_deref()]
