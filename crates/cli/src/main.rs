@@ -34,6 +34,13 @@ enum Command {
     /// Record, list, edit, delete observations and show their history.
     #[command(subcommand)]
     Obs(commands::obs::ObsCommand),
+    /// Add, list, edit (or move), merge and delete sites; country and reserve come from the
+    /// position.
+    #[command(subcommand)]
+    Site(commands::site::SiteCommand),
+    /// Show a country's checklist, add and remove taxa, set local names.
+    #[command(subcommand)]
+    Checklist(commands::checklist::ChecklistCommand),
     /// Import records from a file.
     #[command(subcommand)]
     Import(commands::transfer::ImportCommand),
@@ -95,6 +102,8 @@ fn main() -> ExitCode {
         Command::Init => commands::init::run(&dir),
         Command::Stats(a) => commands::stats::run(&dir, a),
         Command::Obs(c) => commands::obs::run(&dir, c),
+        Command::Site(c) => commands::site::run(&dir, c),
+        Command::Checklist(c) => commands::checklist::run(&dir, c),
         Command::Import(c) => commands::transfer::import(&dir, c),
         Command::Export(c) => commands::transfer::export(&dir, c),
         Command::Photo(c) => commands::photo::run(&dir, c),

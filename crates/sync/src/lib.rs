@@ -659,28 +659,22 @@ impl<'t> SyncClient<'t> {
         server_upto: u64,
         summary: &mut SyncSummary,
     ) -> Result<(), SyncError> {
+        // Most often only an acknowledgement was lost: the server's newest own revision is on
+        // this laptop already. One small request says so before fetching them all.
+        if let Some(newest) = self
+            .own_page(store, server_upto - 1, 1, summary)?
+            .changes
+            .first()
+        {
+            let rev: Result<dauria_proto::Revision, _> = serde_json::from_str(newest.rev.get());
+            if rev.is_ok_and(|r| store.has_revision(&r.rev_id).unwrap_or(false)) {
+                return Ok(());
+            }
+        }
         let mut own: Vec<Pulled> = Vec::new();
         let mut after = store.pushed_seq()?;
         loop {
-            let path = format!("/v1/own?after={after}&limit={}", self.opts.pull_limit);
-            let page: OwnResponse = self.exchange(
-                store,
-                Req {
-                    method: "GET",
-                    path: &path,
-                    headers: &[],
-                    body: None,
-                },
-                summary,
-                |r| {
-                    if r.status == 200 && is_json(r) {
-                        if let Ok(p) = serde_json::from_slice::<OwnResponse>(&r.body) {
-                            return Ok(Attempt::Done(p));
-                        }
-                    }
-                    Ok(not_sync_server(r))
-                },
-            )?;
+            let page = self.own_page(store, after, self.opts.pull_limit, summary)?;
             let n = page.changes.len();
             for c in page.changes {
                 let seq = serde_json::from_str::<dauria_proto::Revision>(c.rev.get())
@@ -711,6 +705,35 @@ impl<'t> SyncClient<'t> {
         );
         summary.recovered += taken.recovered as u64;
         Ok(())
+    }
+
+    /// One page of this laptop's own revisions on the server, above `after`.
+    fn own_page(
+        &self,
+        store: &Store,
+        after: u64,
+        limit: usize,
+        summary: &mut SyncSummary,
+    ) -> Result<OwnResponse, SyncError> {
+        let path = format!("/v1/own?after={after}&limit={limit}");
+        self.exchange(
+            store,
+            Req {
+                method: "GET",
+                path: &path,
+                headers: &[],
+                body: None,
+            },
+            summary,
+            |r| {
+                if r.status == 200 && is_json(r) {
+                    if let Ok(p) = serde_json::from_slice::<OwnResponse>(&r.body) {
+                        return Ok(Attempt::Done(p));
+                    }
+                }
+                Ok(not_sync_server(r))
+            },
+        )
     }
 
     /// Pulls the changefeed until it is exhausted, one local transaction per page. Changes

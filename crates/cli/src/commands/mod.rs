@@ -4,6 +4,7 @@
 //! modules, once the sync client exists.
 
 pub mod budget;
+pub mod checklist;
 pub mod dwca;
 pub mod gpx;
 pub mod init;
@@ -11,6 +12,7 @@ pub mod obs;
 pub mod photo;
 pub mod sample;
 pub mod save_loop;
+pub mod site;
 pub mod stats;
 pub mod survey;
 pub mod sync;
