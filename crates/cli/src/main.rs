@@ -80,6 +80,9 @@ enum Command {
     Gpx(commands::gpx::GpxCommand),
     /// Show a survey's budget totals per category and currency, and in one currency.
     Budget(commands::budget::Args),
+    /// Start and end sampling visits, list them with their effort, or make one from a GPX track.
+    #[command(subcommand)]
+    Visit(commands::visit::VisitCommand),
     /// Saves observations in a loop, printing each after it is committed (crash-safety tests).
     #[command(hide = true)]
     SaveLoop(commands::save_loop::Args),
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
         Command::Survey(c) => commands::survey::run(&dir, c),
         Command::Gpx(c) => commands::gpx::run(&dir, c),
         Command::Budget(a) => commands::budget::run(&dir, a),
+        Command::Visit(c) => commands::visit::run(&dir, c),
         Command::SaveLoop(a) => commands::save_loop::run(&dir, a),
     };
     match result {

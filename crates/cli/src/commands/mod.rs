@@ -17,6 +17,7 @@ pub mod stats;
 pub mod survey;
 pub mod sync;
 pub mod transfer;
+pub mod visit;
 
 use anyhow::{bail, Context, Result};
 use dauria_core::Store;

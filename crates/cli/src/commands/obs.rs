@@ -226,6 +226,8 @@ fn add(store: &mut Store, fields: Fields) -> Result<()> {
         photos: Vec::new(),
     };
     fields.apply(store, &mut o)?;
+    // A sighting made while a visit is open on this laptop is part of that sampling event.
+    o.visit = dauria_core::visits::open_visit(store)?.map(|v| v.id);
     // The core validates what is missing or out of range, naming each field.
     let saved = store.create(&Body::Observation(o))?;
     println!("{}", saved.id);
