@@ -140,8 +140,16 @@ async fn enroll(State(state): State<AppState>, req: Request) -> Result<Response,
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     state.enroll_guard.check(ip)?;
     let body: EnrollRequest = json_body(req, 64 << 10).await?;
-    if uuid::Uuid::parse_str(&body.device_id).is_err() {
-        return Err(ServerError::BadRequest("device_id must be a UUID".into()));
+    match uuid::Uuid::parse_str(&body.device_id) {
+        Err(_) => return Err(ServerError::BadRequest("device_id must be a UUID".into())),
+        // The nil id authors the seed records every laptop ships with: a device holding it
+        // would pass for their creator.
+        Ok(id) if id.is_nil() || id.is_max() => {
+            return Err(ServerError::BadRequest(
+                "this device_id is reserved; a laptop's store makes its own".into(),
+            ))
+        }
+        Ok(_) => {}
     }
     let store = state.store.clone();
     let resp = blocking(move || store.enroll(&body.code, &body.device_id)).await;

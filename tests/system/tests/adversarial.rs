@@ -343,6 +343,16 @@ fn enrollment_never_takes_over_a_laptop_and_guessing_codes_is_stopped() {
         assert_eq!(r.status(), 409);
         let body: serde_json::Value = r.json().unwrap();
         assert_eq!(body["code"], "device_exists");
+        // The seed records' author: holding its id would make a laptop their creator.
+        let r = client
+            .post(format!("{}/v1/enroll", server.url()))
+            .json(&serde_json::json!({
+                "code": code,
+                "device_id": dauria_core::seed::SEED_DEVICE
+            }))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 400);
         // a keeps syncing in its own name.
         a.log("Otis tarda", 2);
         sync(&mut a, server);
