@@ -272,5 +272,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         exchange::csv_import,
         exchange::dwca_import,
         exchange::export_file,
+        crate::visits::visit_open,
+        crate::visits::visit_start,
+        crate::visits::visit_end,
+        crate::visits::visit_list,
+        crate::visits::visit_from_gpx,
     ]
 }

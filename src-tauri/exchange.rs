@@ -58,7 +58,7 @@ fn invalid(field: &str, rule: &str, message: impl Into<String>) -> ErrorPayload 
 }
 
 /// The raw bytes of a request (a file the user chose).
-fn bytes<'a>(request: &'a Request<'_>) -> Reply<&'a [u8]> {
+pub(crate) fn bytes<'a>(request: &'a Request<'_>) -> Reply<&'a [u8]> {
     match request.body() {
         InvokeBody::Raw(b) => Ok(b),
         InvokeBody::Json(_) => Err(invalid(
@@ -70,7 +70,7 @@ fn bytes<'a>(request: &'a Request<'_>) -> Reply<&'a [u8]> {
 }
 
 /// A percent-encoded header (file names may be in any script).
-fn header(request: &Request<'_>, name: &str) -> Reply<Option<String>> {
+pub(crate) fn header(request: &Request<'_>, name: &str) -> Reply<Option<String>> {
     let Some(v) = request.headers().get(name) else {
         return Ok(None);
     };

@@ -10,6 +10,7 @@ mod exchange;
 mod logs;
 mod print;
 pub mod sync;
+mod visits;
 
 use dauria_core::Store;
 use std::path::PathBuf;

@@ -68,6 +68,12 @@ export const tauriBackend: Backend = {
     send('csv_import', bytes, { columns: JSON.stringify(columns), 'all-or-nothing': String(allOrNothing) }),
   dwcaImport: (bytes) => send('dwca_import', bytes),
   exportFile: (format, survey) => call('export_file', { format, survey }),
+  visitOpen: () => call('visit_open'),
+  visitStart: (start) => call('visit_start', { start }),
+  visitEnd: (at) => call('visit_end', { at }),
+  visitList: (survey) => call('visit_list', { survey }),
+  visitFromGpx: (bytes, survey, protocol, observers) =>
+    send('visit_from_gpx', bytes, { survey: survey ?? '', protocol: protocol ?? '', observers: JSON.stringify(observers) }),
 };
 
 /** Whether the page runs inside the Tauri window. */

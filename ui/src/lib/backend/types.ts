@@ -27,6 +27,8 @@ import type {
   SpeciesSummary,
   Stats,
   TaxonMatch,
+  VisitStart,
+  VisitSummary,
 } from '../bindings/core';
 import type { Exported, ExportFormat, SyncEvent, SyncView } from '../bindings/app';
 
@@ -106,6 +108,18 @@ export interface Backend {
   dwcaImport(bytes: Uint8Array): Promise<DwcaImportReport>;
   /** Writes an export into the export folder (setting `export_dir`, else Documents/Dauria Field). */
   exportFile(format: ExportFormat, survey: string | null): Promise<Exported>;
+
+  // Visits: sampling events with their effort. Sightings saved while one is open belong to it.
+  /** The visit open on this laptop (started here, not ended), if any. */
+  visitOpen(): Promise<VisitSummary | null>;
+  /** Starts a visit; refused (`already_open`) while another is open on this laptop. */
+  visitStart(start: VisitStart): Promise<Saved>;
+  /** Ends the open visit at `at` (now when null) and records its effort. */
+  visitEnd(at: string | null): Promise<Saved>;
+  /** Visits (of one survey, when given) with their effort, newest first. */
+  visitList(survey: string | null): Promise<VisitSummary[]>;
+  /** One finished visit per track of a GPX file (times, track and distance from the file). */
+  visitFromGpx(bytes: Uint8Array, survey: string | null, protocol: string | null, observers: string[]): Promise<string[]>;
 }
 
 /** An error from the backend, with the `{code, message, fields}` payload it carried. */

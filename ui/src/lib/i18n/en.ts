@@ -2,10 +2,12 @@
 import planning from './planning/en';
 import registry from './registry/en';
 import exchange from './exchange/en';
+import fieldwork from './fieldwork/en';
 const en = {
   ...planning,
   ...registry,
   ...exchange,
+  ...fieldwork,
   'app.title': 'Dauria Field',
   'nav.home': 'Home',
   'nav.log': 'Log a sighting',

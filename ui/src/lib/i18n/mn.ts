@@ -2,12 +2,14 @@
 import planning from './planning/mn';
 import registry from './registry/mn';
 import exchange from './exchange/mn';
+import fieldwork from './fieldwork/mn';
 import type { Messages } from './en';
 
 const mn: Messages = {
   ...planning,
   ...registry,
   ...exchange,
+  ...fieldwork,
   'app.title': 'Дагуур: хээрийн судалгаа',
   'nav.home': 'Нүүр',
   'nav.log': 'Ажиглалт бүртгэх',

@@ -2,12 +2,14 @@
 import planning from './planning/ru';
 import registry from './registry/ru';
 import exchange from './exchange/ru';
+import fieldwork from './fieldwork/ru';
 import type { Messages } from './en';
 
 const ru: Messages = {
   ...planning,
   ...registry,
   ...exchange,
+  ...fieldwork,
   'app.title': 'Даурия: полевые наблюдения',
   'nav.home': 'Главная',
   'nav.log': 'Новая встреча',

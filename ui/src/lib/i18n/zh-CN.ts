@@ -2,12 +2,14 @@
 import planning from './planning/zh-CN';
 import registry from './registry/zh-CN';
 import exchange from './exchange/zh-CN';
+import fieldwork from './fieldwork/zh-CN';
 import type { Messages } from './en';
 
 const zh: Messages = {
   ...planning,
   ...registry,
   ...exchange,
+  ...fieldwork,
   'app.title': '达乌尔野外调查',
   'nav.home': '首页',
   'nav.log': '记录观察',
