@@ -277,5 +277,12 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::visits::visit_end,
         crate::visits::visit_list,
         crate::visits::visit_from_gpx,
+        crate::sites::place_at,
+        crate::sites::site_save,
+        crate::sites::site_delete,
+        crate::sites::site_merge,
+        crate::sites::checklist_add,
+        crate::sites::checklist_remove,
+        crate::sites::taxon_set_name,
     ]
 }

@@ -9,6 +9,7 @@ mod commands;
 mod exchange;
 mod logs;
 mod print;
+mod sites;
 pub mod sync;
 mod visits;
 

@@ -34,6 +34,9 @@ pub struct SiteMerge {
     pub deleted: Saved,
 }
 
+/// A record that points at a site: its id, current revision and body.
+type SiteUser = (String, String, Body);
+
 impl Store {
     fn reserves(&self) -> Result<Vec<(RecordId, ProtectedArea)>> {
         Ok(self
@@ -128,10 +131,7 @@ impl Store {
     }
 
     /// Observations and visits whose current state points at `site`.
-    fn site_users(
-        &self,
-        site: &str,
-    ) -> Result<(Vec<(String, String, Body)>, Vec<(String, String, Body)>)> {
+    fn site_users(&self, site: &str) -> Result<(Vec<SiteUser>, Vec<SiteUser>)> {
         let mut obs = Vec::new();
         let ids: Vec<String> = self
             .connection()

@@ -8,6 +8,7 @@ use dauria_core::error::ErrorPayload;
 use dauria_core::import::{CsvPreview, ImportReport, RowError};
 use dauria_core::media::{AttachedPhoto, PhotoInfo, StoredPhoto};
 use dauria_core::model::*;
+use dauria_core::places::Place;
 use dauria_core::planning::booking::DoubleBooking;
 use dauria_core::planning::budget::{Amounts, BudgetSummary, Total};
 use dauria_core::planning::datasheet::{CountrySheet, SheetStatus};
@@ -15,6 +16,7 @@ use dauria_core::planning::gpx::{ExportSummary, ImportSummary};
 use dauria_core::planning::progress::Progress;
 use dauria_core::planning::timeline::{Activity, ScheduleItem};
 use dauria_core::samples::{LabResultReport, ResultSummary, UnmatchedRow};
+use dauria_core::sites::{SiteInput, SiteMerge};
 use dauria_core::store::query::*;
 use dauria_core::taxa::TaxonMatch;
 use dauria_core::validate::FieldError;
@@ -104,6 +106,9 @@ fn generate() -> String {
     decl::<Effort>(&cfg, o);
     decl::<VisitSummary>(&cfg, o);
     decl::<VisitStart>(&cfg, o);
+    decl::<Place>(&cfg, o);
+    decl::<SiteInput>(&cfg, o);
+    decl::<SiteMerge>(&cfg, o);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

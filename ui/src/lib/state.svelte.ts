@@ -86,8 +86,10 @@ export async function deleteWithUndo(opts: {
   body: Body;
   message: string;
   after: (restored: Saved | null) => unknown;
+  /** A delete with rules of its own (a site in use is refused); the plain delete otherwise. */
+  remove?: () => Promise<Saved>;
 }): Promise<void> {
-  const gone = await backend.deleteRecord(opts.id, opts.rev);
+  const gone = await (opts.remove ? opts.remove() : backend.deleteRecord(opts.id, opts.rev));
   showToast(opts.message, {
     label: t('common.undo'),
     run: async () => {

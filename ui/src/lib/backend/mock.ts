@@ -18,6 +18,7 @@ import type { SyncEvent } from '../bindings/app';
 import { exchangeMock } from './mock-exchange';
 import { planningMock, type MockStore } from './mock-planning';
 import { registryMock, validateRegistry } from './mock-registry';
+import { sitesMock } from './mock-sites';
 import { visitsMock } from './mock-visits';
 import { BackendError, type Backend, type SettingKey } from './types';
 
@@ -194,6 +195,7 @@ export function createMockBackend(): MockBackend {
     ...planningMock(store),
     ...exchangeMock(store),
     ...registryMock(store),
+    ...sitesMock(() => api),
     ...visitsMock(() => api),
     uiReady: async () => {},
     dataDir: async () => '/tmp/dauria-mock',

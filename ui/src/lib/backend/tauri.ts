@@ -74,6 +74,13 @@ export const tauriBackend: Backend = {
   visitList: (survey) => call('visit_list', { survey }),
   visitFromGpx: (bytes, survey, protocol, observers) =>
     send('visit_from_gpx', bytes, { survey: survey ?? '', protocol: protocol ?? '', observers: JSON.stringify(observers) }),
+  placeAt: (lat, lon) => call('place_at', { lat, lon }),
+  siteSave: (id, input) => call('site_save', { id, input }),
+  siteDelete: (id) => call('site_delete', { id }),
+  siteMerge: (keep, gone) => call('site_merge', { keep, gone }),
+  checklistAdd: (country, taxon) => call('checklist_add', { country, taxon }),
+  checklistRemove: (country, taxon) => call('checklist_remove', { country, taxon }),
+  taxonSetName: (taxon, locale, name) => call('taxon_set_name', { taxon, locale, name }),
 };
 
 /** Whether the page runs inside the Tauri window. */

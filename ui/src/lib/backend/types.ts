@@ -14,6 +14,9 @@ import type {
   ResultSummary,
   ScheduleItem,
   StoredPhoto,
+  Place,
+  SiteInput,
+  SiteMerge,
   CountryChecklist,
   Country,
   Current,
@@ -120,6 +123,20 @@ export interface Backend {
   visitList(survey: string | null): Promise<VisitSummary[]>;
   /** One finished visit per track of a GPX file (times, track and distance from the file). */
   visitFromGpx(bytes: Uint8Array, survey: string | null, protocol: string | null, observers: string[]): Promise<string[]>;
+
+  // Sites and country checklists. A site's country and reserve are derived from its position.
+  /** The country and partner reserve a position lies in. */
+  placeAt(lat: number, lon: number): Promise<Place>;
+  /** Adds a site (`id` null) or edits/moves one. */
+  siteSave(id: string | null, input: SiteInput): Promise<Saved>;
+  /** Deletes a site no sighting or visit uses (refused with `site_in_use` otherwise). */
+  siteDelete(id: string): Promise<Saved>;
+  /** Moves every sighting and visit of `gone` to `keep`, then deletes `gone`. */
+  siteMerge(keep: string, gone: string): Promise<SiteMerge>;
+  checklistAdd(country: Country, taxon: string): Promise<Saved>;
+  checklistRemove(country: Country, taxon: string): Promise<Saved>;
+  /** Sets (or, empty, removes) a taxon's name in a locale (`en`, `zh`, `ru`, `mn`, `kk`). */
+  taxonSetName(taxon: string, locale: string, name: string): Promise<Saved>;
 }
 
 /** An error from the backend, with the `{code, message, fields}` payload it carried. */

@@ -481,3 +481,29 @@ export type VisitStart = { survey: string | null, site: string | null, route: st
  * RFC 3339 with the team's offset; now when absent.
  */
 start: string | null, weather: string | null, };
+
+export type Place = { 
+/**
+ * The country the position lies in, if it is one of the project's four.
+ */
+country: Country | null, 
+/**
+ * The partner reserve the position lies in (see the module's note on reserve extents).
+ */
+protected_area: string | null, };
+
+export type SiteInput = { name: string, lat: number, lon: number, uncertainty_m: number | null, elevation_m: number | null, habitat: string | null, };
+
+export type SiteMerge = { 
+/**
+ * The kept site.
+ */
+kept: string, 
+/**
+ * Observations and visits that now point at the kept site (one new revision each).
+ */
+observations: number, visits: number, 
+/**
+ * The deletion of the merged-away site.
+ */
+deleted: Saved, };

@@ -1,11 +1,13 @@
 // English messages: the reference set of keys. Every other language must have every key.
 import planning from './planning/en';
 import registry from './registry/en';
+import sites from './sites/en';
 import exchange from './exchange/en';
 import fieldwork from './fieldwork/en';
 const en = {
   ...planning,
   ...registry,
+  ...sites,
   ...exchange,
   ...fieldwork,
   'app.title': 'Dauria Field',

@@ -1,6 +1,7 @@
 // Монгол (кирилл)
 import planning from './planning/mn';
 import registry from './registry/mn';
+import sites from './sites/mn';
 import exchange from './exchange/mn';
 import fieldwork from './fieldwork/mn';
 import type { Messages } from './en';
@@ -8,6 +9,7 @@ import type { Messages } from './en';
 const mn: Messages = {
   ...planning,
   ...registry,
+  ...sites,
   ...exchange,
   ...fieldwork,
   'app.title': 'Дагуур: хээрийн судалгаа',

@@ -1,6 +1,7 @@
 // Русский
 import planning from './planning/ru';
 import registry from './registry/ru';
+import sites from './sites/ru';
 import exchange from './exchange/ru';
 import fieldwork from './fieldwork/ru';
 import type { Messages } from './en';
@@ -8,6 +9,7 @@ import type { Messages } from './en';
 const ru: Messages = {
   ...planning,
   ...registry,
+  ...sites,
   ...exchange,
   ...fieldwork,
   'app.title': 'Даурия: полевые наблюдения',

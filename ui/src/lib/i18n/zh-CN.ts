@@ -1,6 +1,7 @@
 // 简体中文
 import planning from './planning/zh-CN';
 import registry from './registry/zh-CN';
+import sites from './sites/zh-CN';
 import exchange from './exchange/zh-CN';
 import fieldwork from './fieldwork/zh-CN';
 import type { Messages } from './en';
@@ -8,6 +9,7 @@ import type { Messages } from './en';
 const zh: Messages = {
   ...planning,
   ...registry,
+  ...sites,
   ...exchange,
   ...fieldwork,
   'app.title': '达乌尔野外调查',
