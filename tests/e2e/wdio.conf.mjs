@@ -40,6 +40,7 @@ export const config = {
     './specs/keyboard.e2e.mjs',
     './specs/planning.e2e.mjs',
     './specs/data.e2e.mjs',
+    './specs/visits.e2e.mjs',
     './specs/screens.e2e.mjs',
   ],
   maxInstances: 1,

@@ -17,6 +17,7 @@ const BY_KIND: Partial<Record<Kind, Record<string, MessageKey>>> = {
     target_groups: 'plan.survey.groups',
     target_taxa: 'plan.survey.species',
     methods: 'plan.survey.methods',
+    exchange_rates: 'plan.budget.ratesTitle',
   },
   person: {
     name: 'people.name',
@@ -69,7 +70,15 @@ export function showValue(key: string, v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) {
     if (key === 'track' || key === 'waypoints') return t('merge.points', { n: v.length });
-    return v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : showValue(key, x))).join(', ');
+    return v.map((x) => (x && typeof x === 'object' ? showObject(x as Record<string, unknown>) : showValue(key, x))).join('; ');
   }
-  return JSON.stringify(v);
+  return typeof v === 'object' ? showObject(v as Record<string, unknown>) : String(v);
+}
+
+/** A nested value (an exchange rate, a deadline) as its values side by side: "MNT 3400". */
+function showObject(o: Record<string, unknown>): string {
+  return Object.values(o)
+    .filter((x) => x !== null && x !== undefined && x !== '')
+    .map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x)))
+    .join(' ');
 }

@@ -40,7 +40,7 @@ describe('the visit on Home', () => {
 
     await fireEvent.click(container.querySelector('#visit-end')!);
     await waitFor(() => expect(container.querySelector('#visit-effort')).not.toBeNull());
-    expect(container.querySelector('#visit-effort')!.textContent).toMatch(/line transect.*\d h/);
+    expect(container.querySelector('#visit-effort')!.textContent).toMatch(/line transect.*\d+ min/);
     expect(await mock.visitOpen()).toBeNull();
     const [done] = await mock.visitList(null);
     expect(done.visit.effort_unit).toBe('h');

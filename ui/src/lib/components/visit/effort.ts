@@ -6,7 +6,8 @@ const fmt = (n: number, digits: number) => new Intl.NumberFormat(i18n.locale, { 
 
 export function effortText(e: Effort): string {
   const parts: string[] = [];
-  if (e.hours !== null) parts.push(t('visit.hours', { n: fmt(e.hours, 2) }));
+  // Under an hour, minutes read better than "0.25 h".
+  if (e.hours !== null) parts.push(e.hours < 1 ? t('visit.minutes', { n: fmt(e.hours * 60, 0) }) : t('visit.hours', { n: fmt(e.hours, 2) }));
   if (e.km !== null) parts.push(t(e.distance_from === 'route' ? 'visit.kmRoute' : 'visit.kmTrack', { n: fmt(e.km, 2) }));
   return parts.length ? parts.join(' · ') : '—';
 }

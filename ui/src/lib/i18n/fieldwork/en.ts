@@ -17,6 +17,7 @@ const en = {
   'visit.nowhere': 'Neither',
   'visit.fromGpx': 'Or make a finished visit from a GPX track:',
   'visit.fromGpxDone': 'Visits made from {file}: {n}.',
+  'visit.minutes': '{n} min',
   'visit.hours': '{n} h',
   'visit.kmTrack': '{n} km (GPS track)',
   'visit.kmRoute': '{n} km (route)',

@@ -18,6 +18,7 @@ const m: Record<keyof typeof en, string> = {
   'visit.nowhere': 'Аль нь ч биш',
   'visit.fromGpx': 'Эсвэл GPX замаас дууссан тооллого үүсгэх:',
   'visit.fromGpxDone': '{file}-аас үүсгэсэн тооллого: {n}.',
+  'visit.minutes': '{n} мин',
   'visit.hours': '{n} цаг',
   'visit.kmTrack': '{n} км (GPS зам)',
   'visit.kmRoute': '{n} км (маршрут)',

@@ -18,6 +18,7 @@ const m: Record<keyof typeof en, string> = {
   'visit.nowhere': 'Ни то ни другое',
   'visit.fromGpx': 'Или создать законченный учёт по GPX-треку:',
   'visit.fromGpxDone': 'Учётов создано из {file}: {n}.',
+  'visit.minutes': '{n} мин',
   'visit.hours': '{n} ч',
   'visit.kmTrack': '{n} км (GPS-трек)',
   'visit.kmRoute': '{n} км (маршрут)',

@@ -18,6 +18,7 @@ const m: Record<keyof typeof en, string> = {
   'visit.nowhere': '都不是',
   'visit.fromGpx': '或根据 GPX 航迹创建已完成的调查：',
   'visit.fromGpxDone': '由 {file} 创建的调查：{n}。',
+  'visit.minutes': '{n} 分钟',
   'visit.hours': '{n} 小时',
   'visit.kmTrack': '{n} 公里（GPS 航迹）',
   'visit.kmRoute': '{n} 公里（路线）',
