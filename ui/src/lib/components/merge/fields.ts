@@ -60,6 +60,8 @@ const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
 export function showValue(key: string, v: unknown): string {
   if (v === null || v === undefined || (Array.isArray(v) && !v.length)) return '—';
   if (typeof v === 'string') {
+    const word = key === 'unit' ? `unit.${v}` : key === 'detection_method' ? `method.${v}` : key === 'status' ? `plan.status.${v}` : '';
+    if (word && has(word)) return t(word);
     const site = cache.sites.find((s) => s.id === v);
     if (site) return site.site.name;
     const taxon = cache.taxa.get(v);
