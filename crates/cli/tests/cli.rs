@@ -102,7 +102,7 @@ fn init_creates_a_seeded_store_that_stats_describes() {
     assert!(cli.dir.path().join("dauria.sqlite3").exists());
     let again = cli.ok(&["init"]);
     assert!(
-        again.contains("73 taxa, 3 protected areas, 3 sites"),
+        again.contains("73 taxa, 5 protected areas, 5 sites"),
         "{again}"
     );
     let stats = cli.ok(&["stats"]);
@@ -476,7 +476,11 @@ fn list_filters_and_prints_table_csv_and_json() {
         vec![wolf_site.clone(), wolf_at.clone()]
     );
     assert_eq!(ids(&["--site", "daursky"]), vec![marmot.clone()]);
-    assert_eq!(ids(&["--country", "mn"]), vec![wolf_site.clone()]);
+    // The wolf logged by coordinates (47.9, 118.0) counts for Mongolia, where the point lies.
+    assert_eq!(
+        ids(&["--country", "mn"]),
+        vec![wolf_site.clone(), wolf_at.clone()]
+    );
     assert_eq!(
         ids(&["--from", "2026-06-02", "--to", "2026-06-30"]),
         vec![wolf_at.clone()]
