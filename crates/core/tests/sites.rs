@@ -388,3 +388,25 @@ fn a_store_seeded_before_kazakhstan_gets_it_on_open() {
         .is_empty());
     assert_eq!(store.pending_count().unwrap(), 0);
 }
+
+#[test]
+fn imported_sightings_with_coordinates_count_for_the_country_they_lie_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let csv = "Species,COUNT,Latitude,Longitude,Observed_At\n\
+               Canis lupus,1,50.1,119.26,2026-06-01T07:30:00+09:00\n\
+               Canis lupus,1,50.1,119.40,2026-06-01T07:40:00+08:00\n\
+               Canis lupus,1,47.73,117.5,2026-06-01T07:50:00+08:00\n\
+               Canis lupus,1,51.17,71.45,2026-06-01T07:50:00+06:00\n";
+    let r = dauria_core::import::import_observations(
+        &mut store,
+        csv.as_bytes(),
+        dauria_core::import::ImportOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(r.imported, 4, "{:?}", r.errors);
+    for c in [Country::RU, Country::CN, Country::MN, Country::KZ] {
+        assert_eq!(countries_of(&store, c), 1, "sightings counted for {c:?}");
+    }
+}
