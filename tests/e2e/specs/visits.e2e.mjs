@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appReady, openScreen, screenshot } from './helpers.mjs';
+import { appReady, openScreen, screenshot, setLanguage } from './helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = (name) => path.join(root, 'target/debug', name);
@@ -56,6 +56,8 @@ async function openSurvey() {
 describe('a visit and its effort, and a survey merged after edits on two laptops', () => {
   before(async () => {
     await appReady();
+    // The checks read English words; a spec before this one may have left another language.
+    await setLanguage('en');
     survey = here('survey', 'add', '--title', 'Torey lakes cranes', '--region', 'Daursky', '--start', '2026-06-01', '--end', '2026-06-15').trim();
     const gpx = path.join(serverDir, 'north-shore.gpx');
     // 1.444 km east along 49.5° N, then 2.224 km north: 3.668 km by the haversine formula.
