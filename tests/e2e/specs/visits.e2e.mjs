@@ -127,6 +127,32 @@ describe('a visit and its effort, and a survey merged after edits on two laptops
     await screenshot('visit-survey-progress');
   });
 
+  it('makes a finished visit from a GPX track recorded on a GPS unit', async () => {
+    const walk = path.join(serverDir, 'morning-walk.gpx');
+    // 1.112 km north, then 0.729 km east along 49.01° N, in 1 h 15 min.
+    writeFileSync(
+      walk,
+      `<?xml version="1.0"?><gpx version="1.1" creator="e2e" xmlns="http://www.topografix.com/GPX/1/1">
+       <trk><name>Morning walk</name><trkseg>
+       <trkpt lat="49.0" lon="117.0"><time>2026-06-02T22:00:00Z</time></trkpt>
+       <trkpt lat="49.01" lon="117.0"><time>2026-06-02T22:40:00Z</time></trkpt>
+       <trkpt lat="49.01" lon="117.01"><time>2026-06-02T23:15:00Z</time></trkpt></trkseg></trk></gpx>`,
+    );
+    await openScreen('log');
+    await openScreen('home');
+    await $('#visit-new').click();
+    await $('#visit-protocol').setValue('line transect');
+    await $('#visit-survey').selectByAttribute('value', survey);
+    await $('#visit-gpx').setValue(walk);
+    await $('#visit-gpx-note').waitForDisplayed({ timeoutMsg: 'the GPX track made no visit' });
+    await expect($('#visit-effort')).toHaveText(expect.stringContaining('1.25 h · 1.84 km (GPS track)'));
+    const made = JSON.parse(here('visit', 'list', '--survey', survey, '--format', 'json')).find((v) => v.visit.start === '2026-06-02T22:00:00Z');
+    expect(made.visit.end).toBe('2026-06-02T23:15:00Z');
+    expect(made.visit.track.length).toBe(3);
+    expect(made.visit.protocol).toBe('line transect');
+    expect(await $('#visit-open').isExisting()).toBe(false);
+  });
+
   it('merges a survey edited on two laptops, a field from each', async () => {
     server = spawn(bin('dauria-server'), ['--data-dir', serverDir, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     url = await new Promise((resolve, reject) => {
