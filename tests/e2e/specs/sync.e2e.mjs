@@ -13,8 +13,9 @@ const bin = (name) => path.join(root, 'target/debug', name);
 const serverDir = mkdtempSync(path.join(tmpdir(), 'dauria-e2e-server-'));
 const laptopB = mkdtempSync(path.join(tmpdir(), 'dauria-e2e-laptop-b-'));
 const cli = (...args) => execFileSync(bin('dauria-cli'), ['--data-dir', laptopB, ...args], { encoding: 'utf8' });
-const enrollCode = (name) =>
-  execFileSync(bin('dauria-server'), ['--data-dir', serverDir, 'enroll', '--name', name, '--role', 'field'], { encoding: 'utf8' }).trim();
+// Laptop B edits the app's sighting: only a lead may change a record another laptop created.
+const enrollCode = (name, role = 'field') =>
+  execFileSync(bin('dauria-server'), ['--data-dir', serverDir, 'enroll', '--name', name, '--role', role], { encoding: 'utf8' }).trim();
 
 let server;
 let url;
@@ -66,7 +67,7 @@ describe('sync with a real server', () => {
 
   it('the server has it: a second laptop receives the sighting', () => {
     cli('init');
-    cli('enroll', '--server', url, enrollCode('Laptop B'));
+    cli('enroll', '--server', url, enrollCode('Laptop B', 'lead'));
     cli('sync');
     const list = cli('obs', 'list', '--format', 'json');
     expect(list).toContain(id);

@@ -438,9 +438,11 @@ impl Store {
                 }
             };
             // Each revision in a savepoint: one that fails half-way leaves nothing behind.
-            tx.execute_batch("SAVEPOINT apply_one")?;
+            tx.prepare_cached("SAVEPOINT apply_one")?.execute([])?;
             match insert_remote(&tx, &rev, kind, body.as_ref()) {
-                Ok(()) => tx.execute_batch("RELEASE apply_one")?,
+                Ok(()) => {
+                    tx.prepare_cached("RELEASE apply_one")?.execute([])?;
+                }
                 Err(e) => {
                     tx.execute_batch("ROLLBACK TO apply_one; RELEASE apply_one")?;
                     let reason = e.to_string();
