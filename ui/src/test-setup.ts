@@ -5,3 +5,15 @@ class NoResize {
   disconnect(): void {}
 }
 globalThis.ResizeObserver ??= NoResize as unknown as typeof ResizeObserver;
+
+// jsdom lacks matchMedia, which Svelte's prefers-reduced-motion query (used by the charts) reads.
+globalThis.matchMedia ??= ((query: string) => ({
+  matches: false,
+  media: query,
+  onchange: null,
+  addListener() {},
+  removeListener() {},
+  addEventListener() {},
+  removeEventListener() {},
+  dispatchEvent: () => false,
+})) as unknown as typeof matchMedia;
