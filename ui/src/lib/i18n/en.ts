@@ -4,12 +4,14 @@ import registry from './registry/en';
 import sites from './sites/en';
 import exchange from './exchange/en';
 import fieldwork from './fieldwork/en';
+import monitoring from './monitoring/en';
 const en = {
   ...planning,
   ...registry,
   ...sites,
   ...exchange,
   ...fieldwork,
+  ...monitoring,
   'app.title': 'Dauria Field',
   'nav.home': 'Home',
   'nav.log': 'Log a sighting',

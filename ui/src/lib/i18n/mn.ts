@@ -4,6 +4,7 @@ import registry from './registry/mn';
 import sites from './sites/mn';
 import exchange from './exchange/mn';
 import fieldwork from './fieldwork/mn';
+import monitoring from './monitoring/mn';
 import type { Messages } from './en';
 
 const mn: Messages = {
@@ -12,6 +13,7 @@ const mn: Messages = {
   ...sites,
   ...exchange,
   ...fieldwork,
+  ...monitoring,
   'app.title': 'Дагуур: хээрийн судалгаа',
   'nav.home': 'Нүүр',
   'nav.log': 'Ажиглалт бүртгэх',

@@ -4,6 +4,7 @@ import registry from './registry/ru';
 import sites from './sites/ru';
 import exchange from './exchange/ru';
 import fieldwork from './fieldwork/ru';
+import monitoring from './monitoring/ru';
 import type { Messages } from './en';
 
 const ru: Messages = {
@@ -12,6 +13,7 @@ const ru: Messages = {
   ...sites,
   ...exchange,
   ...fieldwork,
+  ...monitoring,
   'app.title': 'Даурия: полевые наблюдения',
   'nav.home': 'Главная',
   'nav.log': 'Новая встреча',

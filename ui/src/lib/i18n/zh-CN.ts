@@ -4,6 +4,7 @@ import registry from './registry/zh-CN';
 import sites from './sites/zh-CN';
 import exchange from './exchange/zh-CN';
 import fieldwork from './fieldwork/zh-CN';
+import monitoring from './monitoring/zh-CN';
 import type { Messages } from './en';
 
 const zh: Messages = {
@@ -12,6 +13,7 @@ const zh: Messages = {
   ...sites,
   ...exchange,
   ...fieldwork,
+  ...monitoring,
   'app.title': '达乌尔野外调查',
   'nav.home': '首页',
   'nav.log': '记录观察',
