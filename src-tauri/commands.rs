@@ -284,5 +284,15 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::sites::checklist_add,
         crate::sites::checklist_remove,
         crate::sites::taxon_set_name,
+        crate::monitoring::report_trends,
+        crate::monitoring::report_sites,
+        crate::monitoring::report_prevalence,
+        crate::monitoring::report_hosts_by_pathogen,
+        crate::monitoring::report_risk,
+        crate::monitoring::risk_settings,
+        crate::monitoring::risk_settings_save,
+        crate::monitoring::risk_settings_reset,
+        crate::monitoring::report_country_progress,
+        crate::monitoring::needs_attention_sites,
     ]
 }

@@ -8,6 +8,7 @@ mod bindings;
 mod commands;
 mod exchange;
 mod logs;
+mod monitoring;
 mod print;
 mod sites;
 pub mod sync;

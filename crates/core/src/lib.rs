@@ -14,6 +14,7 @@ pub mod import;
 pub mod limits;
 pub mod media;
 pub mod model;
+pub mod monitoring;
 pub mod places;
 pub mod planning;
 pub mod samples;

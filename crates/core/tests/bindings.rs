@@ -8,6 +8,10 @@ use dauria_core::error::ErrorPayload;
 use dauria_core::import::{CsvPreview, ImportReport, RowError};
 use dauria_core::media::{AttachedPhoto, PhotoInfo, StoredPhoto};
 use dauria_core::model::*;
+use dauria_core::monitoring::{
+    CountryProgress, GroupRecords, HostPathogen, Period, PrevalenceBy, PrevalenceQuery,
+    PrevalenceRow, RiskSettings, Season, SiteRisk, SiteSummary, TrendBy, TrendPoint, TrendQuery,
+};
 use dauria_core::places::Place;
 use dauria_core::planning::booking::DoubleBooking;
 use dauria_core::planning::budget::{Amounts, BudgetSummary, Total};
@@ -109,6 +113,20 @@ fn generate() -> String {
     decl::<Place>(&cfg, o);
     decl::<SiteInput>(&cfg, o);
     decl::<SiteMerge>(&cfg, o);
+    decl::<Period>(&cfg, o);
+    decl::<TrendBy>(&cfg, o);
+    decl::<Season>(&cfg, o);
+    decl::<TrendQuery>(&cfg, o);
+    decl::<TrendPoint>(&cfg, o);
+    decl::<SiteSummary>(&cfg, o);
+    decl::<PrevalenceBy>(&cfg, o);
+    decl::<PrevalenceQuery>(&cfg, o);
+    decl::<PrevalenceRow>(&cfg, o);
+    decl::<HostPathogen>(&cfg, o);
+    decl::<RiskSettings>(&cfg, o);
+    decl::<SiteRisk>(&cfg, o);
+    decl::<GroupRecords>(&cfg, o);
+    decl::<CountryProgress>(&cfg, o);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

@@ -14,7 +14,7 @@ use ts_rs::TS;
 pub const DUE_WITHIN_DAYS: i64 = 14;
 
 /// Where a country's data sheet stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SheetStatus {
     /// The next deadline is more than 14 days away, or none is set.

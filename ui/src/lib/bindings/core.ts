@@ -507,3 +507,167 @@ observations: number, visits: number,
  * The deletion of the merged-away site.
  */
 deleted: Saved, };
+
+export type Period = { from?: string, to?: string, };
+
+export type TrendBy = "year" | "season";
+
+export type Season = "winter" | "spring" | "summer" | "autumn";
+
+export type TrendQuery = { taxon?: string, group?: TaxonGroup, site?: string, country?: Country, by: TrendBy, period: Period, };
+
+export type TrendPoint = { 
+/**
+ * `2024`, or `2024-spring` when by season.
+ */
+period: string, year: number, season: Season | null, 
+/**
+ * Sightings of the taxa in scope.
+ */
+records: number, 
+/**
+ * Individuals counted (sightings counted in individuals; pairs, nests, burrows and colonies
+ * are records but not individuals).
+ */
+individuals: number, 
+/**
+ * Visits to the sites in scope in this period, whether or not the taxa were seen: the
+ * sampling behind the point, so a thin year shows as thin.
+ */
+visits: number, 
+/**
+ * Kilometres walked on the visits that recorded a distance.
+ */
+effort_km: number, 
+/**
+ * Hours spent on the visits that recorded a duration.
+ */
+effort_h: number, 
+/**
+ * Individuals seen on visits with a distance, per kilometre of those visits.
+ */
+per_km: number | null, 
+/**
+ * Individuals seen on visits with a duration, per hour of those visits.
+ */
+per_hour: number | null, };
+
+export type SiteSummary = { site_id: string, name: string, country: Country, lat: number, lon: number, 
+/**
+ * Distinct checklist taxa seen.
+ */
+richness: number, records: number, individuals: number, visits: number, 
+/**
+ * Start of the latest visit (as written), or the latest sighting when no visit was made.
+ */
+last_visit: string | null, effort_km: number, effort_h: number, samples: number, 
+/**
+ * Samples with a positive or negative result.
+ */
+tested: number, positive: number, pending: number, prevalence: number | null, };
+
+export type PrevalenceBy = "site" | "host" | "pathogen" | "period";
+
+export type PrevalenceQuery = { by: PrevalenceBy, 
+/**
+ * Pathogen as labs write it; matched ignoring case and surrounding spaces.
+ */
+pathogen?: string, 
+/**
+ * Host taxon id.
+ */
+host?: string, site?: string, country?: Country, 
+/**
+ * Collection dates.
+ */
+period: Period, 
+/**
+ * Year or season, when grouping by period.
+ */
+period_by: TrendBy, };
+
+export type PrevalenceRow = { 
+/**
+ * Site id, host taxon id (or `name:` and the free-text host), pathogen (lower case) or
+ * period; empty for samples without one.
+ */
+key: string, 
+/**
+ * What a person reads: site name, scientific name, pathogen as first written, period.
+ */
+label: string, positive: number, negative: number, tested: number, pending: number, inconclusive: number, prevalence: number | null, wilson_low: number | null, wilson_high: number | null, };
+
+export type HostPathogen = { pathogen: string, host_taxon: string | null, host_name: string, positive: number, tested: number, prevalence: number | null, wilson_low: number | null, wilson_high: number | null, };
+
+export type RiskSettings = { 
+/**
+ * Short key: `plague`, `tick_borne`, `hantavirus`.
+ */
+disease: string, label: string, 
+/**
+ * Names labs use for the pathogen; a sample counts when its pathogen is one of these
+ * (ignoring case and surrounding spaces).
+ */
+pathogens: Array<string>, 
+/**
+ * Scientific names of the reservoir hosts.
+ */
+hosts: Array<string>, 
+/**
+ * Scientific names of the vectors.
+ */
+vectors: Array<string>, 
+/**
+ * The window every component looks back over, in months before the day of the report.
+ */
+months: number, host_weight: number, vector_weight: number, positivity_weight: number, 
+/**
+ * Host individuals per km (per hour) at which the host component reaches 1.
+ */
+host_ref_per_km: number, host_ref_per_hour: number, 
+/**
+ * Vector individuals per km (per hour) at which the vector component reaches 1.
+ */
+vector_ref_per_km: number, vector_ref_per_hour: number, 
+/**
+ * Lower Wilson bound of positivity at which the positivity component reaches 1.
+ */
+positivity_ref: number, 
+/**
+ * Score (0–1) from which a site needs attention.
+ */
+threshold: number, };
+
+export type SiteRisk = { disease: string, site_id: string, site_name: string, country: Country, lat: number, lon: number, 
+/**
+ * 1 for the riskiest site.
+ */
+rank: number, score: number, 
+/**
+ * Host individuals per km (or per hour, see `per`), and its component.
+ */
+host_rate: number | null, host_component: number | null, vector_rate: number | null, vector_component: number | null, 
+/**
+ * `km` or `h`: the effort both rates are divided by.
+ */
+per: string | null, 
+/**
+ * Visits in the window.
+ */
+visits: number, positive: number, tested: number, positivity_low: number | null, positivity_component: number | null, over_threshold: boolean, };
+
+export type GroupRecords = { 
+/**
+ * Absent for sightings not identified against the checklist.
+ */
+group: TaxonGroup | null, records: number, };
+
+export type CountryProgress = { country: Country, records: number, by_group: Array<GroupRecords>, deadlines: Array<Deadline>, 
+/**
+ * The earliest unsubmitted deadline, or the last submitted one when all are in.
+ */
+next_deadline: Deadline | null, 
+/**
+ * Days from today to the next deadline (negative when overdue).
+ */
+days_left: number | null, status: SheetStatus, };
