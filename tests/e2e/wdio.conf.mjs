@@ -42,6 +42,7 @@ export const config = {
     './specs/data.e2e.mjs',
     './specs/visits.e2e.mjs',
     './specs/screens.e2e.mjs',
+    './specs/sites.e2e.mjs',
   ],
   maxInstances: 1,
   capabilities: [
