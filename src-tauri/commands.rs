@@ -272,6 +272,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         exchange::csv_import,
         exchange::dwca_import,
         exchange::export_file,
+        exchange::export_table,
         crate::visits::visit_open,
         crate::visits::visit_start,
         crate::visits::visit_end,

@@ -347,3 +347,29 @@ pub fn export_file(
         records,
     })
 }
+
+/// Writes a report table the window made (CSV text, headers in the user's language) into the
+/// export folder as `<name>-<time>.csv`. A UTF-8 byte-order mark goes first so spreadsheet
+/// programs read Chinese, Russian and Mongolian text correctly.
+#[tauri::command(async)]
+pub fn export_table(app: tauri::AppHandle, name: String, csv: String) -> Reply<Exported> {
+    let state = app.state::<AppState>();
+    let dir = export_dir(&app, &state)?;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let path = dir.join(format!("{}-{stamp}.csv", crate::print::file_stem(&name)));
+    write_file(&path, |file| {
+        file.write_all("\u{feff}".as_bytes())
+            .and_then(|_| file.write_all(csv.as_bytes()))
+            .map_err(|e| io_error(format!("cannot write {}", path.display()), e))?;
+        Ok(csv.lines().count().saturating_sub(1) as u64)
+    })
+    .map(|records| {
+        let size_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        tracing::info!(path = %path.display(), records, "report table exported");
+        Exported {
+            path: path.display().to_string(),
+            size_bytes,
+            records,
+        }
+    })
+}

@@ -17,7 +17,8 @@ export type Screen =
   | 'partners'
   | 'cooperation'
   | 'samples'
-  | 'exchange';
+  | 'exchange'
+  | 'reports';
 
 export const nav = $state({
   screen: 'home' as Screen,

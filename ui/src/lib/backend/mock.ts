@@ -16,6 +16,7 @@ import type {
 } from '../bindings/core';
 import type { SyncEvent } from '../bindings/app';
 import { exchangeMock } from './mock-exchange';
+import { monitoringMock } from './mock-monitoring';
 import { planningMock, type MockStore } from './mock-planning';
 import { registryMock, validateRegistry } from './mock-registry';
 import { sitesMock } from './mock-sites';
@@ -197,6 +198,7 @@ export function createMockBackend(): MockBackend {
     ...registryMock(store),
     ...sitesMock(() => api),
     ...visitsMock(() => api),
+    ...monitoringMock(store, () => api),
     uiReady: async () => {},
     dataDir: async () => '/tmp/dauria-mock',
     logDir: async () => '/tmp/dauria-mock/logs',

@@ -81,6 +81,17 @@ export const tauriBackend: Backend = {
   checklistAdd: (country, taxon) => call('checklist_add', { country, taxon }),
   checklistRemove: (country, taxon) => call('checklist_remove', { country, taxon }),
   taxonSetName: (taxon, locale, name) => call('taxon_set_name', { taxon, locale, name }),
+  reportTrends: (query) => call('report_trends', { query }),
+  reportSites: (period) => call('report_sites', { period }),
+  reportPrevalence: (query) => call('report_prevalence', { query }),
+  reportHostsByPathogen: (period) => call('report_hosts_by_pathogen', { period }),
+  reportRisk: (disease) => call('report_risk', { disease }),
+  riskSettings: () => call('risk_settings'),
+  riskSettingsSave: (settings) => call('risk_settings_save', { settings }),
+  riskSettingsReset: (disease) => call('risk_settings_reset', { disease }),
+  reportCountryProgress: () => call('report_country_progress'),
+  needsAttentionSites: () => call('needs_attention_sites'),
+  exportTable: (name, csv) => call('export_table', { name, csv }),
 };
 
 /** Whether the page runs inside the Tauri window. */

@@ -32,6 +32,16 @@ import type {
   TaxonMatch,
   VisitStart,
   VisitSummary,
+  CountryProgress,
+  HostPathogen,
+  Period,
+  PrevalenceQuery,
+  PrevalenceRow,
+  RiskSettings,
+  SiteRisk,
+  SiteSummary,
+  TrendPoint,
+  TrendQuery,
 } from '../bindings/core';
 import type { Exported, ExportFormat, SyncEvent, SyncView } from '../bindings/app';
 
@@ -137,6 +147,28 @@ export interface Backend {
   checklistRemove(country: Country, taxon: string): Promise<Saved>;
   /** Sets (or, empty, removes) a taxon's name in a locale (`en`, `zh`, `ru`, `mn`, `kk`). */
   taxonSetName(taxon: string, locale: string, name: string): Promise<Saved>;
+
+  // Monitoring reports: every figure is computed in dauria-core's monitoring module.
+  /** Abundance per year or season, with the visits and effort behind each point. */
+  reportTrends(query: TrendQuery): Promise<TrendPoint[]>;
+  /** The dashboard figures of every site over a period. */
+  reportSites(period: Period): Promise<SiteSummary[]>;
+  /** Prevalence with its 95% Wilson interval, grouped by site, host, pathogen or period. */
+  reportPrevalence(query: PrevalenceQuery): Promise<PrevalenceRow[]>;
+  /** Positive and tested samples by pathogen and host species. */
+  reportHostsByPathogen(period: Period): Promise<HostPathogen[]>;
+  /** The risk of one disease (by its settings key) at every site with data, riskiest first. */
+  reportRisk(disease: string): Promise<SiteRisk[]>;
+  /** The risk profile of every disease (the lead's saved one, else the default). */
+  riskSettings(): Promise<RiskSettings[]>;
+  riskSettingsSave(settings: RiskSettings): Promise<void>;
+  riskSettingsReset(disease: string): Promise<void>;
+  /** Per country: records by group against the data-sheet deadlines. */
+  reportCountryProgress(): Promise<CountryProgress[]>;
+  /** Sites over the threshold of any disease, highest score first (Home's "needs attention"). */
+  needsAttentionSites(): Promise<SiteRisk[]>;
+  /** Writes a table as CSV into the export folder, named after `name`. */
+  exportTable(name: string, csv: string): Promise<Exported>;
 }
 
 /** An error from the backend, with the `{code, message, fields}` payload it carried. */

@@ -20,3 +20,24 @@ export function pointRadius(n: number | undefined, max: number): number {
   if (!n || max <= 0) return 3;
   return 3 + 6 * Math.sqrt(n / max);
 }
+
+/** A column of a report table: what the table shows and what its CSV holds. */
+export interface Column<R> {
+  header: string;
+  /** What the table shows (formatted in the UI's language). */
+  text: (r: R) => string;
+  /** What the CSV holds (plain numbers, codes). */
+  csv: (r: R) => string | number | null | undefined;
+  numeric?: boolean;
+}
+
+/** A site with one figure, for the coloured map. */
+export interface SiteFigure {
+  id: string;
+  name: string;
+  lat: number;
+  lon: number;
+  value: number | null;
+  /** The figure as the table shows it. */
+  text: string;
+}

@@ -93,6 +93,16 @@ const en = {
   'report.map.noValue': 'no figure',
   'report.map.title': 'Sites coloured by {measure}',
 
+  'report.season.winter': 'Winter',
+  'report.season.spring': 'Spring',
+  'report.season.summer': 'Summer',
+  'report.season.autumn': 'Autumn',
+  'report.scope.year': 'Year',
+  'report.risk.disease': 'Disease',
+  'report.col.hostRate': 'Hosts per effort',
+  'report.col.vectorRate': 'Vectors per effort',
+  'report.col.positivityLow': 'Positivity, lower 95% bound',
+  'report.risk.formulaText': 'A weighted mean of host abundance per km or hour, vector abundance per km or hour and the lower 95% Wilson bound of positivity over the last {months} months, each scaled to 0–1 against its reference level (docs/RISK.md).',
   'home.risk': 'Site {site}: risk index {value}, over the threshold {threshold}',
 };
 

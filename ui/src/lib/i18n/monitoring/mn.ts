@@ -95,6 +95,16 @@ const mn: Record<keyof typeof en, string> = {
   'report.map.noValue': 'тоо алга',
   'report.map.title': '{measure}-ээр будсан цэгүүд',
 
+  'report.season.winter': 'Өвөл',
+  'report.season.spring': 'Хавар',
+  'report.season.summer': 'Зун',
+  'report.season.autumn': 'Намар',
+  'report.scope.year': 'Он',
+  'report.risk.disease': 'Өвчин',
+  'report.col.hostRate': 'Хүчин чармайлтад ногдох эзэн',
+  'report.col.vectorRate': 'Хүчин чармайлтад ногдох тээгч',
+  'report.col.positivityLow': 'Эерэг хувь, 95% доод хязгаар',
+  'report.risk.formulaText': 'Сүүлийн {months} сарын км эсвэл цаг тутмын эзэн ба тээгчийн тоо, эерэг хувийн Уилсоны 95% доод хязгаарын жигнэсэн дундаж; тус бүрийг жишиг түвшинтэй нь харьцуулж 0–1 болгосон (docs/RISK.md).',
   'home.risk': '{site} цэг: эрсдэлийн индекс {value}, босго {threshold}',
 };
 

@@ -95,6 +95,16 @@ const ru: Record<keyof typeof en, string> = {
   'report.map.noValue': 'нет данных',
   'report.map.title': 'Участки по показателю: {measure}',
 
+  'report.season.winter': 'Зима',
+  'report.season.spring': 'Весна',
+  'report.season.summer': 'Лето',
+  'report.season.autumn': 'Осень',
+  'report.scope.year': 'Год',
+  'report.risk.disease': 'Болезнь',
+  'report.col.hostRate': 'Хозяев на единицу усилия',
+  'report.col.vectorRate': 'Переносчиков на единицу усилия',
+  'report.col.positivityLow': 'Заражённость, нижняя 95% граница',
+  'report.risk.formulaText': 'Взвешенное среднее численности хозяев на км или час, численности переносчиков на км или час и нижней 95% границы Уилсона заражённости за последние {months} мес., каждое приведено к 0–1 по своему опорному уровню (docs/RISK.md).',
   'home.risk': 'Участок {site}: индекс риска {value}, порог {threshold}',
 };
 

@@ -95,6 +95,16 @@ const zh: Record<keyof typeof en, string> = {
   'report.map.noValue': '无数据',
   'report.map.title': '按{measure}着色的样点',
 
+  'report.season.winter': '冬季',
+  'report.season.spring': '春季',
+  'report.season.summer': '夏季',
+  'report.season.autumn': '秋季',
+  'report.scope.year': '年份',
+  'report.risk.disease': '疫病',
+  'report.col.hostRate': '单位努力量宿主数',
+  'report.col.vectorRate': '单位努力量媒介数',
+  'report.col.positivityLow': '阳性率 95% 下限',
+  'report.risk.formulaText': '最近 {months} 个月内每公里或每小时的宿主数量、媒介数量以及阳性率 95% Wilson 下限的加权平均，各项按参考水平缩放到 0–1（见 docs/RISK.md）。',
   'home.risk': '样点 {site}：风险指数 {value}，超过阈值 {threshold}',
 };
 
