@@ -480,22 +480,27 @@ fn check_period(p: &Period) -> Result<()> {
     Ok(())
 }
 
-/// The period label of a local date.
-fn period_of(date: &str, by: TrendBy) -> Option<(String, i32, Option<Season>)> {
+/// The year and season of a local date (`YYYY-MM-DD...`), by `by`.
+fn period_of(date: &str, by: TrendBy) -> Option<(i32, Option<Season>)> {
     let year: i32 = date.get(..4)?.parse().ok()?;
     let month: u32 = date.get(5..7)?.parse().ok()?;
     match by {
-        TrendBy::Year => Some((year.to_string(), year, None)),
-        TrendBy::Season => {
-            let (y, s) = match month {
-                12 => (year + 1, Season::Winter),
-                1 | 2 => (year, Season::Winter),
-                3..=5 => (year, Season::Spring),
-                6..=8 => (year, Season::Summer),
-                _ => (year, Season::Autumn),
-            };
-            Some((format!("{y}-{}", s.name()), y, Some(s)))
-        }
+        TrendBy::Year => Some((year, None)),
+        TrendBy::Season => Some(match month {
+            12 => (year + 1, Some(Season::Winter)),
+            1 | 2 => (year, Some(Season::Winter)),
+            3..=5 => (year, Some(Season::Spring)),
+            6..=8 => (year, Some(Season::Summer)),
+            _ => (year, Some(Season::Autumn)),
+        }),
+    }
+}
+
+/// `2024`, or `2024-spring`.
+fn period_label(year: i32, season: Option<Season>) -> String {
+    match season {
+        None => year.to_string(),
+        Some(s) => format!("{year}-{}", s.name()),
     }
 }
 
@@ -614,17 +619,18 @@ pub fn trends(store: &Store, q: &TrendQuery) -> Result<Vec<TrendPoint>> {
         }
         true
     };
-    let mut points: BTreeMap<String, TrendAcc> = BTreeMap::new();
+    // Keyed by (year, season): seasons sort winter, spring, summer, autumn within a year.
+    let mut points: BTreeMap<(i32, Option<Season>), TrendAcc> = BTreeMap::new();
     fn point<'a>(
-        points: &'a mut BTreeMap<String, TrendAcc>,
+        points: &'a mut BTreeMap<(i32, Option<Season>), TrendAcc>,
         q: &TrendQuery,
         date: &str,
     ) -> Option<&'a mut TrendAcc> {
         if !in_period(date, &q.period) {
             return None;
         }
-        let (label, year, season) = period_of(date, q.by)?;
-        Some(points.entry(label).or_insert_with(|| TrendAcc {
+        let (year, season) = period_of(date, q.by)?;
+        Some(points.entry((year, season)).or_insert_with(|| TrendAcc {
             year,
             season,
             ..TrendAcc::default()
@@ -668,8 +674,8 @@ pub fn trends(store: &Store, q: &TrendQuery) -> Result<Vec<TrendPoint>> {
     })?;
     Ok(points
         .into_iter()
-        .map(|(period, a)| TrendPoint {
-            period,
+        .map(|(_, a)| TrendPoint {
+            period: period_label(a.year, a.season),
             year: a.year,
             season: a.season,
             records: a.records,
@@ -863,6 +869,8 @@ fn samples(store: &Store) -> Result<Vec<SampleRow>> {
 #[derive(Default)]
 struct Tally {
     label: String,
+    /// Time order of a period group.
+    order: (i32, Option<Season>),
     positive: u64,
     negative: u64,
     pending: u64,
@@ -961,16 +969,23 @@ pub fn prevalence(store: &Store, q: &PrevalenceQuery) -> Result<Vec<PrevalenceRo
                 None => (String::new(), String::new()),
             },
             PrevalenceBy::Period => match period_of(date, q.period_by) {
-                Some((p, _, _)) => (p.clone(), p),
+                Some((y, season)) => (period_label(y, season), period_label(y, season)),
                 None => (String::new(), String::new()),
             },
         };
+        let order = match q.by {
+            PrevalenceBy::Period => period_of(date, q.period_by).unwrap_or((i32::MIN, None)),
+            _ => (0, None),
+        };
         let t = groups.entry(key).or_insert_with(|| Tally {
             label,
+            order,
             ..Tally::default()
         });
         t.add(&s.result);
     }
+    let mut groups: Vec<(String, Tally)> = groups.into_iter().collect();
+    groups.sort_by_key(|(_, t)| t.order);
     let mut rows: Vec<PrevalenceRow> = groups.into_iter().map(|(k, t)| t.row(k)).collect();
     if q.by != PrevalenceBy::Period {
         rows.sort_by(|a, b| {
