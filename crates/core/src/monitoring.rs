@@ -673,8 +673,8 @@ pub fn trends(store: &Store, q: &TrendQuery) -> Result<Vec<TrendPoint>> {
         }
     })?;
     Ok(points
-        .into_iter()
-        .map(|(_, a)| TrendPoint {
+        .into_values()
+        .map(|a| TrendPoint {
             period: period_label(a.year, a.season),
             year: a.year,
             season: a.season,
