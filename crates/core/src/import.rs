@@ -7,6 +7,7 @@ use crate::coords::parse_position;
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::model::{Body, CountUnit, Observation};
+use crate::sniff::CsvFormat;
 use crate::store::query::{ObservationFilter, SiteIndex};
 use crate::store::Store;
 use crate::taxa::TaxonIndex;
@@ -84,6 +85,14 @@ pub struct CsvPreview {
     pub rows: Vec<Vec<String>>,
     /// Every column a header may map to.
     pub columns: Vec<String>,
+    /// The file's encoding as detected (`UTF-8`, `windows-1251`, `gb18030`, ...).
+    pub encoding: String,
+    /// The file starts with a byte-order mark.
+    pub bom: bool,
+    /// The field separator as detected (`,`, `;` or a tab).
+    pub separator: String,
+    /// Numbers in the file are written with a decimal comma (`49,7`).
+    pub decimal_comma: bool,
 }
 
 /// Reads the header and the first `rows` rows of a CSV, guessing the column of each header.
@@ -99,7 +108,7 @@ pub(crate) fn preview_with(
     guess: fn(&str) -> Option<&'static str>,
     columns: &[&'static str],
 ) -> Result<CsvPreview> {
-    let (mut rdr, headers) = csv_with_headers(input)?;
+    let (mut rdr, headers, format) = csv_with_headers(input)?;
     let mut seen = std::collections::HashSet::new();
     let guessed = headers
         .iter()
@@ -119,6 +128,10 @@ pub(crate) fn preview_with(
         guessed,
         rows: out,
         columns: columns.iter().map(|c| c.to_string()).collect(),
+        encoding: format.encoding.to_string(),
+        bom: format.bom,
+        separator: (format.separator as char).to_string(),
+        decimal_comma: format.decimal_comma,
     })
 }
 
@@ -162,16 +175,28 @@ pub(crate) fn mapped_columns(
     Ok(cols)
 }
 
-/// A CSV reader (rows may be short or long: each row is checked on its own) and its header.
+/// A CSV reader (rows may be short or long: each row is checked on its own), its header, and
+/// how the file was written (encoding, separator, decimal mark; see [`crate::sniff`]).
 /// The input is read through [`limits::Capped`]: at most [`limits::MAX_CSV_BYTES`], in lines of
 /// at most [`limits::MAX_CSV_LINE_BYTES`], so a huge file or one without line breaks is refused
 /// instead of held.
+pub(crate) type CsvReader<R> = csv::Reader<crate::sniff::DecodeReader<limits::Capped<R>>>;
+
 pub(crate) fn csv_with_headers<R: Read>(
     input: R,
-) -> Result<(csv::Reader<limits::Capped<R>>, Vec<String>)> {
+) -> Result<(CsvReader<R>, Vec<String>, CsvFormat)> {
     let input = limits::Capped::new(input, limits::MAX_CSV_BYTES, "the CSV file")
         .max_line(limits::MAX_CSV_LINE_BYTES);
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let (decoded, format) = crate::sniff::decode_csv(input).map_err(|e| {
+        limits::over_limit(&e).unwrap_or_else(|| Error::Io {
+            context: "cannot read the CSV file".into(),
+            source: e,
+        })
+    })?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(format.separator)
+        .from_reader(decoded);
     let headers = rdr
         .headers()
         .map_err(|e| {
@@ -182,7 +207,7 @@ pub(crate) fn csv_with_headers<R: Read>(
         .iter()
         .map(str::to_string)
         .collect();
-    Ok((rdr, headers))
+    Ok((rdr, headers, format))
 }
 
 /// A CSV error that ends the import: the file could not be read, or is over the limits. A bad
@@ -234,6 +259,7 @@ fn reason(e: Error) -> String {
 }
 
 struct RowParser<'a> {
+    format: CsvFormat,
     cols: HashMap<&'static str, usize>,
     headers: Vec<String>,
     taxa: &'a TaxonIndex,
@@ -317,9 +343,9 @@ impl RowParser<'_> {
         } else {
             for (col, slot) in [("lat", &mut lat), ("lon", &mut lon)] {
                 if let Some(v) = self.get(row, col) {
-                    match v.parse::<f64>() {
-                        Ok(x) => *slot = Some(x),
-                        Err(_) => errs.push((self.header(col), format!("'{v}' is not a number"))),
+                    match self.format.number(v) {
+                        Some(x) => *slot = Some(x),
+                        None => errs.push((self.header(col), format!("'{v}' is not a number"))),
                     }
                 }
             }
@@ -351,9 +377,9 @@ impl RowParser<'_> {
         };
         let uncertainty_m = match self.get(row, "uncertainty_m") {
             None => None,
-            Some(v) => match v.parse::<f64>() {
-                Ok(x) => Some(x),
-                Err(_) => {
+            Some(v) => match self.format.number(v) {
+                Some(x) => Some(x),
+                None => {
                     errs.push((
                         self.header("uncertainty_m"),
                         format!("'{v}' is not a number"),
@@ -419,7 +445,7 @@ pub fn import_observations(
 ) -> Result<ImportReport> {
     let taxa = TaxonIndex::load(store)?;
     let sites = SiteIndex::load(store)?;
-    let (mut rdr, headers) = csv_with_headers(input)?;
+    let (mut rdr, headers, format) = csv_with_headers(input)?;
     let cols = match &opts.columns {
         Some(columns) => mapped_columns(&headers, columns, &mappable_columns())?,
         None => {
@@ -460,6 +486,7 @@ pub fn import_observations(
         rolled_back: false,
     };
     let mut parser = RowParser {
+        format,
         cols,
         headers,
         taxa: &taxa,

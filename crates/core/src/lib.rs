@@ -20,6 +20,7 @@ pub mod planning;
 pub mod samples;
 pub mod seed;
 pub mod sites;
+pub mod sniff;
 pub mod store;
 pub mod taxa;
 pub mod text;

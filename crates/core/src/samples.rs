@@ -45,23 +45,56 @@ pub const LAB_COLUMNS: [&str; 6] = [
 fn column_for(header: &str) -> Option<&'static str> {
     let h = header.trim().to_lowercase().replace([' ', '-'], "_");
     Some(match h.as_str() {
-        "barcode" | "sample_barcode" | "sample_id" | "sample" => "barcode",
-        "result" | "outcome" | "test_result" => "result",
-        "result_date" | "date" | "tested_on" | "date_tested" => "result_date",
-        "test" | "method" | "assay" => "test",
-        "pathogen" | "target" | "target_pathogen" => "pathogen",
-        "lab" | "laboratory" => "lab",
+        "barcode" | "sample_barcode" | "sample_id" | "sample" | "штрихкод" | "штрих_код"
+        | "条形码" | "样本编号" => "barcode",
+        "result" | "outcome" | "test_result" | "результат" | "结果" => "result",
+        "result_date"
+        | "date"
+        | "tested_on"
+        | "date_tested"
+        | "дата"
+        | "дата_результата"
+        | "日期" => "result_date",
+        "test" | "method" | "assay" | "метод" | "检测方法" => "test",
+        "pathogen" | "target" | "target_pathogen" | "возбудитель" | "病原体" => {
+            "pathogen"
+        }
+        "lab" | "laboratory" | "лаборатория" | "实验室" => "lab",
         _ => return None,
     })
 }
 
-/// Parses a result word as laboratories write it.
+/// Parses a result word as laboratories write it, in English, Russian or Chinese (partner labs
+/// send their sheets in their own language).
 pub fn parse_result(s: &str) -> Option<SampleResult> {
     Some(match s.trim().to_lowercase().as_str() {
-        "pending" | "not tested" | "" => SampleResult::Pending,
-        "negative" | "neg" | "-" | "not detected" => SampleResult::Negative,
-        "positive" | "pos" | "+" | "detected" => SampleResult::Positive,
-        "inconclusive" | "equivocal" | "indeterminate" => SampleResult::Inconclusive,
+        "pending" | "not tested" | "" | "ожидается" | "не исследовано" | "待检" | "待测" => {
+            SampleResult::Pending
+        }
+        "negative"
+        | "neg"
+        | "-"
+        | "not detected"
+        | "отрицательный"
+        | "отрицательно"
+        | "не обнаружено"
+        | "阴性"
+        | "未检出" => SampleResult::Negative,
+        "positive"
+        | "pos"
+        | "+"
+        | "detected"
+        | "положительный"
+        | "положительно"
+        | "обнаружено"
+        | "阳性"
+        | "检出" => SampleResult::Positive,
+        "inconclusive"
+        | "equivocal"
+        | "indeterminate"
+        | "сомнительный"
+        | "сомнительно"
+        | "可疑" => SampleResult::Inconclusive,
         _ => return None,
     })
 }
@@ -88,7 +121,7 @@ pub fn import_lab_results_mapped(
     input: impl Read,
     columns: Option<&[Option<String>]>,
 ) -> Result<LabResultReport> {
-    let (mut rdr, headers) = csv_with_headers(input)?;
+    let (mut rdr, headers, _format) = csv_with_headers(input)?;
     let cols = match columns {
         Some(columns) => mapped_columns(&headers, columns, &LAB_COLUMNS)?,
         None => {

@@ -230,3 +230,31 @@ fn lab_columns_nobody_guesses_are_mapped_by_hand() {
         .sum();
     assert_eq!(positive, 1);
 }
+
+#[test]
+fn lab_results_from_a_russian_excel_file_in_windows_1251() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path()).unwrap();
+    let (_, ids) = setup(&mut store);
+    // As Excel in a Russian locale saves "CSV (разделители — точки с запятой)".
+    let text = "Штрихкод;Результат;Дата;Метод;Возбудитель;Лаборатория\r\n\
+                MN-0001;положительный;2024-06-20;ПЦР;Yersinia pestis;\"Читинская ПЧС; отдел 2\"\r\n\
+                MN-0002;отрицательный;2024-06-21;ПЦР;Yersinia pestis;Читинская ПЧС\r\n";
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1251.encode(text);
+    assert!(!unmappable);
+    let p = preview_lab_results(&bytes[..], 5).unwrap();
+    assert_eq!(
+        (p.encoding.as_str(), p.separator.as_str()),
+        ("windows-1251", ";")
+    );
+    assert_eq!(p.guessed[0].as_deref(), Some("barcode"));
+    assert_eq!(p.guessed[5].as_deref(), Some("lab"));
+    let r = import_lab_results(&mut store, &bytes[..]).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.updated, 2);
+    let s1 = sample(&store, &ids[0]);
+    assert_eq!(s1.result, SampleResult::Positive);
+    assert_eq!(s1.test.as_deref(), Some("ПЦР"));
+    assert_eq!(s1.lab.as_deref(), Some("Читинская ПЧС; отдел 2"));
+    assert_eq!(sample(&store, &ids[1]).result, SampleResult::Negative);
+}

@@ -288,6 +288,8 @@ const decode = (b: Uint8Array) => new TextDecoder('utf-8').decode(b);
 
 const COLUMNS = ['id', 'taxon', 'count', 'count_min', 'count_max', 'unit', 'site', 'lat', 'lon', 'uncertainty_m', 'observed_at', 'observers', 'detection_method', 'behaviour', 'notes'];
 const MAPPABLE = [...COLUMNS, 'position'];
+// The mock reads UTF-8 comma-separated text only; the core detects the rest.
+const DETECTED = { encoding: 'UTF-8', bom: false, separator: ',', decimal_comma: false };
 
 const OBS_ALIASES: Record<string, string[]> = {
   taxon: ['taxon', 'species', 'scientific_name', 'scientificname', 'name'],
@@ -450,7 +452,7 @@ export function exchangeMock(store: MockStore): ExchangeApi {
         seen.add(c);
         return c;
       });
-      return { headers, guessed, rows: rows.slice(1, 9).map((r) => r.cells), columns: [...LAB_COLUMNS] };
+      return { headers, guessed, rows: rows.slice(1, 9).map((r) => r.cells), columns: [...LAB_COLUMNS], ...DETECTED };
     },
 
     async labResultsImport(this: Backend, bytes: Uint8Array, columns?: (string | null)[]): Promise<LabResultReport> {
@@ -570,7 +572,7 @@ export function exchangeMock(store: MockStore): ExchangeApi {
         seen.add(c);
         return c;
       });
-      return { headers, guessed, rows: rows.slice(1, 9).map((r) => r.cells), columns: [...MAPPABLE] };
+      return { headers, guessed, rows: rows.slice(1, 9).map((r) => r.cells), columns: [...MAPPABLE], ...DETECTED };
     },
 
     async csvImport(this: Backend, bytes: Uint8Array, columns: (string | null)[], allOrNothing: boolean): Promise<ImportReport> {

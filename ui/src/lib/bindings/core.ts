@@ -242,7 +242,23 @@ rows: Array<Array<string>>,
 /**
  * Every column a header may map to.
  */
-columns: Array<string>, };
+columns: Array<string>, 
+/**
+ * The file's encoding as detected (`UTF-8`, `windows-1251`, `gb18030`, ...).
+ */
+encoding: string, 
+/**
+ * The file starts with a byte-order mark.
+ */
+bom: boolean, 
+/**
+ * The field separator as detected (`,`, `;` or a tab).
+ */
+separator: string, 
+/**
+ * Numbers in the file are written with a decimal comma (`49,7`).
+ */
+decimal_comma: boolean, };
 
 export type PhotoInfo = { 
 /**
