@@ -83,6 +83,9 @@ enum Command {
     /// Start and end sampling visits, list them with their effort, or make one from a GPX track.
     #[command(subcommand)]
     Visit(commands::visit::VisitCommand),
+    /// Monitoring tables: trends, sites, prevalence, hosts by pathogen, risk, country progress.
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
     /// Saves observations in a loop, printing each after it is committed (crash-safety tests).
     #[command(hide = true)]
     SaveLoop(commands::save_loop::Args),
@@ -129,6 +132,7 @@ fn main() -> ExitCode {
         Command::Gpx(c) => commands::gpx::run(&dir, c),
         Command::Budget(a) => commands::budget::run(&dir, a),
         Command::Visit(c) => commands::visit::run(&dir, c),
+        Command::Report(c) => commands::report::run(&dir, c),
         Command::SaveLoop(a) => commands::save_loop::run(&dir, a),
     };
     match result {

@@ -10,6 +10,7 @@ pub mod gpx;
 pub mod init;
 pub mod obs;
 pub mod photo;
+pub mod report;
 pub mod sample;
 pub mod save_loop;
 pub mod site;
