@@ -773,3 +773,31 @@ fn output_piped_into_a_reader_that_stops_ends_quietly() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn importing_the_same_file_again_adds_nothing_and_says_so() {
+    let cli = Cli::new();
+    let csv = "occurrenceID,taxon,count,site,observed_at\n\
+               urn:dauria:1,Canis lupus,1,Dalai,2026-06-02T06:00:00+08:00\n\
+               urn:dauria:2,Canis lupus,3,Dalai,2026-06-03T06:00:00+08:00\n";
+    let file = write(cli.dir.path(), "wolves.csv", csv);
+    let out = cli.ok(&["import", "observations", &file]);
+    assert!(out.contains("imported 2 of 2 rows"), "{out}");
+    let out = cli.ok(&["import", "observations", &file]);
+    assert!(out.contains("imported 0 of 2 rows"), "{out}");
+    assert!(
+        out.contains("2 rows already imported from dataset 'wolves.csv'"),
+        "{out}"
+    );
+    assert_eq!(cli.observation_count(), 2);
+    // Another dataset is another set of records.
+    let out = cli.ok(&[
+        "import",
+        "observations",
+        &file,
+        "--dataset",
+        "Dalai 2026 copy",
+    ]);
+    assert!(out.contains("imported 2 of 2 rows"), "{out}");
+    assert_eq!(cli.observation_count(), 4);
+}

@@ -50,6 +50,9 @@ pub struct RowError {
 pub struct ImportReport {
     pub rows: u64,
     pub imported: u64,
+    /// Rows imported from the same dataset before (by occurrenceID, catalogNumber, the record
+    /// id of an export, or else the row's content), not added again.
+    pub already_imported: u64,
     pub errors: Vec<RowError>,
     /// True when nothing was written because of `all_or_nothing`.
     pub rolled_back: bool,
@@ -71,7 +74,7 @@ pub fn mappable_columns() -> Vec<&'static str> {
     COLUMNS
         .iter()
         .copied()
-        .chain(std::iter::once("position"))
+        .chain(["position", "source_id"])
         .collect()
 }
 
@@ -242,6 +245,9 @@ fn column_for(header: &str) -> Option<&'static str> {
         "behaviour" | "behavior" => "behaviour",
         "notes" | "remarks" | "occurrenceremarks" | "comment" => "notes",
         "id" => "id",
+        "occurrenceid" | "occurrence_id" | "catalognumber" | "catalog_number" | "source_id" => {
+            "source_id"
+        }
         _ => return None,
     })
 }
@@ -436,10 +442,25 @@ impl RowParser<'_> {
     }
 }
 
-/// Imports observations from CSV. `progress` is called with the bytes read so far.
+/// Imports observations from CSV. `progress` is called with the bytes read so far. Rows are
+/// remembered under an unnamed dataset; [`import_observations_from`] names it.
 pub fn import_observations(
     store: &mut Store,
     input: impl Read,
+    opts: ImportOptions,
+    progress: impl FnMut(u64),
+) -> Result<ImportReport> {
+    import_observations_from(store, input, "", opts, progress)
+}
+
+/// Imports observations from CSV as rows of `dataset` (the file name, or a name the user
+/// gave). A row already imported from the same dataset, known by its occurrenceID or
+/// catalogNumber (`source_id` column), the record id of an export (`id`), or else by the
+/// SHA-256 of its fields, is counted in `already_imported` and not added again.
+pub fn import_observations_from(
+    store: &mut Store,
+    input: impl Read,
+    dataset: &str,
     opts: ImportOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<ImportReport> {
@@ -482,6 +503,7 @@ pub fn import_observations(
     let mut report = ImportReport {
         rows: 0,
         imported: 0,
+        already_imported: 0,
         errors: Vec::new(),
         rolled_back: false,
     };
@@ -506,6 +528,7 @@ pub fn import_observations(
         store,
         &mut rdr,
         &mut parser,
+        dataset,
         opts,
         &mut report,
         &mut progress,
@@ -521,12 +544,16 @@ fn import_rows(
     store: &mut Store,
     rdr: &mut csv::Reader<impl Read>,
     parser: &mut RowParser<'_>,
+    dataset: &str,
     opts: ImportOptions,
     report: &mut ImportReport,
     progress: &mut impl FnMut(u64),
 ) -> Result<()> {
     let mut batch = store.batch()?;
     let mut row = csv::StringRecord::new();
+    // Identical rows in one file are told apart by their order, so a file with two equal rows
+    // keeps both and imports neither a second time.
+    let mut same_content: HashMap<String, u32> = HashMap::new();
     loop {
         match rdr.read_record(&mut row) {
             Ok(false) => break,
@@ -547,10 +574,28 @@ fn import_rows(
         }
         report.rows += 1;
         let line = row.position().map_or(report.rows + 1, |p| p.line());
+        let source_id = match parser.get(&row, "source_id").or(parser.get(&row, "id")) {
+            Some(id) => id.to_string(),
+            None => {
+                let hash = row_hash(&row);
+                let n = same_content.entry(hash.clone()).or_insert(0);
+                *n += 1;
+                if *n == 1 {
+                    hash
+                } else {
+                    format!("{hash}#{n}")
+                }
+            }
+        };
+        if batch.imported_before(dataset, &source_id)? {
+            report.already_imported += 1;
+            continue;
+        }
         match parser.parse(&row) {
             Ok(o) => {
                 if !opts.all_or_nothing || report.errors.is_empty() {
-                    batch.create_trusted(&Body::Observation(o))?;
+                    let saved = batch.create_trusted(&Body::Observation(o))?;
+                    batch.note_imported(dataset, &source_id, &saved.id)?;
                     report.imported += 1;
                 }
             }
@@ -573,6 +618,20 @@ fn import_rows(
         return Ok(());
     }
     batch.commit()
+}
+
+/// `sha256:` and the hex SHA-256 of a row's fields (trimmed, joined by the unit separator), so
+/// the same row saved in another encoding or with other quoting has the same identifier.
+fn row_hash(row: &csv::StringRecord) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (i, f) in row.iter().enumerate() {
+        if i > 0 {
+            h.update([0x1f]);
+        }
+        h.update(f.trim().as_bytes());
+    }
+    format!("sha256:{}", hex::encode(h.finalize()))
 }
 
 fn csv_err(e: csv::Error) -> Error {

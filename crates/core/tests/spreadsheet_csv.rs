@@ -149,3 +149,49 @@ fn utf8_with_a_byte_order_mark_keeps_its_first_header() {
     let o = &observations(&store)[0];
     assert_eq!((o.lat, o.lon), (Some(49.5), Some(115.1)));
 }
+
+#[test]
+fn the_same_rows_imported_again_are_not_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    // No identifier column: rows are known by their content, two equal rows by their order.
+    let text = "taxon,count,lat,lon,observed_at,notes\n\
+                狼,1,48.9,117.4,2026-06-03T19:10:00+08:00,在达赉湖北岸的草原上\n\
+                狼,1,48.9,117.4,2026-06-03T19:10:00+08:00,在达赉湖北岸的草原上\n\
+                狼,2,48.8,117.5,2026-06-04T19:10:00+08:00,夜间在湖边听到叫声\n";
+    let (gb, _, _) = GB18030.encode(text);
+    let first = dauria_core::import::import_observations_from(
+        &mut store,
+        &gb[..],
+        "dalai.csv",
+        ImportOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    assert_eq!((first.imported, first.already_imported), (3, 0));
+    // The same rows saved as UTF-8 with a mark and `;` are the same rows.
+    let again = format!("\u{feff}{}", text.replace(',', ";"));
+    let second = dauria_core::import::import_observations_from(
+        &mut store,
+        again.as_bytes(),
+        "dalai.csv",
+        ImportOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!((second.imported, second.already_imported), (0, 3));
+    assert_eq!(observations(&store).len(), 3);
+    // A reopened store still knows them.
+    drop(store);
+    let mut store = Store::open(dir.path()).unwrap();
+    let third = dauria_core::import::import_observations_from(
+        &mut store,
+        &gb[..],
+        "dalai.csv",
+        ImportOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!((third.imported, third.already_imported), (0, 3));
+}

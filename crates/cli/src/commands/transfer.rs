@@ -2,7 +2,7 @@
 
 use super::obs::FilterArgs;
 use anyhow::{Context, Result};
-use dauria_core::import::{export_observations, import_observations, ImportOptions};
+use dauria_core::import::{export_observations, import_observations_from, ImportOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, IsTerminal, Write};
@@ -23,6 +23,11 @@ pub enum ImportCommand {
     /// rows are written in one transaction; with --all-or-nothing, none are written if any row
     /// is bad. Exit status: 0 all rows imported, 2 valid rows imported and some rejected,
     /// 1 nothing imported.
+    ///
+    /// The encoding (UTF-8 with or without a byte-order mark, Windows-1251, GB18030), the
+    /// separator (`,` or `;`) and decimal commas are detected. Importing the same file again
+    /// adds nothing: rows are known by occurrenceID/catalogNumber, the `id` of an export, or
+    /// their content, within the dataset (the file name unless --dataset is given).
     #[command(verbatim_doc_comment)]
     Observations {
         /// The CSV file.
@@ -30,6 +35,9 @@ pub enum ImportCommand {
         /// Import nothing if any row is bad.
         #[arg(long)]
         all_or_nothing: bool,
+        /// The dataset the rows belong to (default: the file name).
+        #[arg(long)]
+        dataset: Option<String>,
     },
     /// Import occurrences from a Darwin Core Archive (occurrence core, or event core with an
     /// occurrence extension). Names not on the checklist are imported as free text and listed.
@@ -52,11 +60,12 @@ pub enum ExportCommand {
 
 /// Runs an `import` subcommand.
 pub fn import(dir: &Path, cmd: ImportCommand) -> Result<ExitCode> {
-    let (file, all_or_nothing) = match cmd {
+    let (file, all_or_nothing, dataset) = match cmd {
         ImportCommand::Observations {
             file,
             all_or_nothing,
-        } => (file, all_or_nothing),
+            dataset,
+        } => (file, all_or_nothing, dataset),
         ImportCommand::Dwca(args) => return super::dwca::import(dir, args),
     };
     let mut store = super::open_existing(dir)?;
@@ -75,9 +84,15 @@ pub fn import(dir: &Path, cmd: ImportCommand) -> Result<ExitCode> {
     } else {
         None
     };
-    let report = import_observations(
+    let dataset = dataset.unwrap_or_else(|| {
+        file.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let report = import_observations_from(
         &mut store,
         BufReader::with_capacity(1 << 16, f),
+        &dataset,
         ImportOptions {
             all_or_nothing,
             ..ImportOptions::default()
@@ -119,10 +134,16 @@ pub fn import(dir: &Path, cmd: ImportCommand) -> Result<ExitCode> {
         report.rows,
         file.display()
     );
+    if report.already_imported > 0 {
+        println!(
+            "{} already imported from dataset '{dataset}', not added again",
+            rows(report.already_imported)
+        );
+    }
     if bad_rows > 0 {
         eprintln!(
-            "{} not imported (listed above); fix and import only those rows again, since \
-             importing the whole file again would duplicate the rows already imported",
+            "{} not imported (listed above); fix them and import the file again: the rows \
+             already imported are not added twice",
             rows(bad_rows as u64)
         );
         return Ok(ExitCode::from(SOME_ROWS_REJECTED));

@@ -26,12 +26,13 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/001_initial.sql")),
         M::up(include_str!("../../migrations/002_set_aside.sql")),
+        M::up(include_str!("../../migrations/003_import_source.sql")),
     ])
 }
 
 /// Number of migrations this build knows (the store schema version it writes).
 pub fn schema_version() -> i64 {
-    2
+    3
 }
 
 /// The current state of one record.

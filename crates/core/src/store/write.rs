@@ -130,6 +130,25 @@ impl<'s> Batch<'s> {
         self.append(id, kind, &heads, generation + 1, body, false)
     }
 
+    /// Whether a row with this identifier was imported from this dataset before.
+    pub fn imported_before(&self, dataset: &str, source_id: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM import_source WHERE dataset = ?1 AND source_id = ?2")?
+            .exists(rusqlite::params![dataset, source_id])?)
+    }
+
+    /// Notes that a row of a dataset was imported as `record_id`, in this transaction.
+    pub fn note_imported(&self, dataset: &str, source_id: &str, record_id: &str) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO import_source (dataset, source_id, record_id) \
+                 VALUES (?1, ?2, ?3)",
+            )?
+            .execute(rusqlite::params![dataset, source_id, record_id])?;
+        Ok(())
+    }
+
     /// Makes the transaction durable.
     pub fn commit(self) -> Result<()> {
         self.tx.commit()?;

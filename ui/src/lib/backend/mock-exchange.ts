@@ -595,7 +595,7 @@ export function exchangeMock(store: MockStore): ExchangeApi {
       }
       if (!cols.has('count') && !cols.has('count_min')) throw invalid('file', 'missing_column', "the CSV has no 'count' column");
       const header = (c: string) => (cols.has(c) ? headers[cols.get(c)!] : c);
-      const report: ImportReport = { rows: 0, imported: 0, errors: [], rolled_back: false };
+      const report: ImportReport = { rows: 0, imported: 0, already_imported: 0, errors: [], rolled_back: false };
       const good: Observation[] = [];
       for (const { line, cells } of rows) {
         report.rows += 1;

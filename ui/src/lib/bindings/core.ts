@@ -224,7 +224,12 @@ export type RowError = {
  */
 line: number, column: string, reason: string, };
 
-export type ImportReport = { rows: number, imported: number, errors: Array<RowError>, 
+export type ImportReport = { rows: number, imported: number, 
+/**
+ * Rows imported from the same dataset before (by occurrenceID, catalogNumber, the record
+ * id of an export, or else the row's content), not added again.
+ */
+already_imported: number, errors: Array<RowError>, 
 /**
  * True when nothing was written because of `all_or_nothing`.
  */
