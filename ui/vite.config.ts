@@ -16,8 +16,24 @@ function woff2Only(): Plugin {
   };
 }
 
+// The window freezes Object.prototype (tauri.conf.json `freezePrototype`), and d3-color (under
+// the charts) sets `prototype.constructor` by assignment, which a frozen Object.prototype forbids
+// in strict code ("override mistake"). Defining the property instead does the same thing safely.
+function d3ColorFrozenPrototype(): Plugin {
+  const assignment = 'prototype.constructor = constructor;';
+  return {
+    name: 'd3-color-frozen-prototype',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/[\\/]d3-color[\\/]/.test(id) || !code.includes(assignment)) return null;
+      const definition = "Object.defineProperty(prototype, 'constructor', { value: constructor, writable: true, configurable: true });";
+      return { code: code.replace(assignment, definition), map: null };
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [woff2Only(), svelte(), svelteTesting()],
+  plugins: [woff2Only(), d3ColorFrozenPrototype(), svelte(), svelteTesting()],
   clearScreen: false,
   build: {
     outDir: 'dist',
@@ -30,5 +46,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     setupFiles: ['src/test-setup.ts'],
+    // Through Vite, so the tests run d3-color as the app does (see d3ColorFrozenPrototype).
+    server: { deps: { inline: [/d3-color/] } },
   },
 });
