@@ -14,7 +14,7 @@ use crate::model::{Body, Kind, Route, Visit, Waypoint};
 use crate::{limits, Error, Result, Store};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
@@ -83,32 +83,12 @@ pub struct GpxData {
     pub tracks: Vec<TrackData>,
 }
 
-fn to_chrono(t: ::gpx::Time) -> Option<DateTime<Utc>> {
-    let ns = OffsetDateTime::from(t).unix_timestamp_nanos();
-    let secs = i64::try_from(ns.div_euclid(1_000_000_000)).ok()?;
-    DateTime::from_timestamp(secs, ns.rem_euclid(1_000_000_000) as u32)
-}
-
 fn to_gpx_time(s: &str) -> Option<::gpx::Time> {
     let t = DateTime::parse_from_rfc3339(s.trim()).ok()?;
     let ns = i128::from(t.timestamp()) * 1_000_000_000 + i128::from(t.timestamp_subsec_nanos());
     OffsetDateTime::from_unix_timestamp_nanos(ns)
         .ok()
         .map(Into::into)
-}
-
-fn point(w: &::gpx::Waypoint) -> Waypoint {
-    let p = w.point();
-    Waypoint {
-        name: w.name.clone(),
-        lat: p.y(),
-        lon: p.x(),
-        time: w
-            .time
-            .and_then(to_chrono)
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-        ele: w.elevation,
-    }
 }
 
 fn gpx_point(w: &Waypoint) -> ::gpx::Waypoint {
@@ -119,43 +99,202 @@ fn gpx_point(w: &Waypoint) -> ::gpx::Waypoint {
     g
 }
 
-/// Parses GPX 1.0 or 1.1 from `reader`.
+/// Parses GPX 1.0 or 1.1 from `reader`, as GPS units and other programs write it: with or
+/// without a byte-order mark, with any optional element (`magvar`, `geoidheight`, `course` and
+/// `speed` of GPX 1.0, `extensions` of any vendor), which are skipped. Only what the app keeps
+/// is read: routes, waypoints and track segments, each point's position, name, elevation and
+/// time.
 pub fn read(reader: impl Read) -> Result<GpxData> {
     // Parsed whole, so read at most [`limits::MAX_GPX_BYTES`] of it.
-    let capped = limits::Capped::new(reader, limits::MAX_GPX_BYTES, "the GPX file");
-    let (tripped, refusal) = (capped.tripped(), capped.refusal());
-    let g = ::gpx::read(BufReader::new(capped)).map_err(|e| {
-        if tripped.load(std::sync::atomic::Ordering::Relaxed) {
-            return refusal;
-        }
+    let bytes = limits::read_capped(reader, limits::MAX_GPX_BYTES, "the GPX file")?;
+    parse(&bytes).map_err(|why| {
         Error::invalid(
             "file",
             "gpx",
-            format!("this is not a GPX file the app can read ({e}); export GPX 1.1 from the GPS unit or its software"),
+            format!("this is not a GPX file the app can read: {why}"),
         )
-    })?;
-    Ok(GpxData {
-        routes: g
-            .routes
-            .iter()
-            .map(|r| (r.name.clone(), r.points.iter().map(point).collect()))
-            .collect(),
-        waypoints: g.waypoints.iter().map(point).collect(),
-        tracks: g
-            .tracks
-            .iter()
-            .map(|t| TrackData {
-                name: t.name.clone(),
-                segments: t
-                    .segments
-                    .iter()
-                    .map(|s| s.points.iter().map(point).collect::<Vec<_>>())
-                    .filter(|s| !s.is_empty())
-                    .collect(),
-            })
-            .filter(|t| !t.segments.is_empty())
-            .collect(),
     })
+}
+
+/// Where a point being read goes.
+#[derive(Clone, Copy, PartialEq)]
+enum Owner {
+    Waypoint,
+    Route,
+    Track,
+}
+
+fn parse(bytes: &[u8]) -> std::result::Result<GpxData, String> {
+    use quick_xml::events::Event;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut r = quick_xml::Reader::from_reader(bytes);
+    r.config_mut().trim_text(true);
+    let mut data = GpxData::default();
+    // Local names of the open elements, root first.
+    let mut path: Vec<String> = Vec::new();
+    let mut point: Option<(Owner, Waypoint)> = None;
+    let mut segment: Vec<Waypoint> = Vec::new();
+    let mut seen_root = false;
+    let mut buf = Vec::new();
+    let attr = |e: &quick_xml::events::BytesStart, name: &str| -> Option<String> {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.local_name().as_ref() == name)
+            .and_then(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .ok()
+                    .map(|v| v.trim().to_string())
+            })
+    };
+    loop {
+        let ev = r
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("the XML is broken near byte {} ({e})", r.buffer_position()))?;
+        let (start, empty) = match &ev {
+            Event::Start(e) => (Some(e.clone()), false),
+            Event::Empty(e) => (Some(e.clone()), true),
+            _ => (None, false),
+        };
+        if let Some(e) = start {
+            let name = e.local_name().as_ref().to_string();
+            if path.is_empty() && name != "gpx" {
+                return Err(format!("the file's root element is <{name}>, not <gpx>"));
+            }
+            seen_root = true;
+            let parent = path.last().map(String::as_str);
+            let owner = match (name.as_str(), parent) {
+                ("wpt", Some("gpx")) => Some(Owner::Waypoint),
+                ("rtept", Some("rte")) => Some(Owner::Route),
+                ("trkpt", Some("trkseg")) => Some(Owner::Track),
+                _ => None,
+            };
+            match (name.as_str(), parent) {
+                ("rte", Some("gpx")) => data.routes.push((None, Vec::new())),
+                ("trk", Some("gpx")) => data.tracks.push(TrackData {
+                    name: None,
+                    segments: Vec::new(),
+                }),
+                _ => {}
+            }
+            if let Some(owner) = owner {
+                let coord = |n: &str| -> std::result::Result<f64, String> {
+                    let v = attr(&e, n).ok_or_else(|| format!("a <{name}> has no {n}"))?;
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite())
+                        .ok_or_else(|| format!("a <{name}> has {n}=\"{v}\", not a number"))
+                };
+                let wp = Waypoint {
+                    name: None,
+                    lat: coord("lat")?,
+                    lon: coord("lon")?,
+                    time: None,
+                    ele: None,
+                };
+                if empty {
+                    finish_point(&mut data, &mut segment, owner, wp);
+                } else {
+                    point = Some((owner, wp));
+                }
+            }
+            if !empty {
+                path.push(name);
+            }
+            continue;
+        }
+        match ev {
+            Event::Text(t) => {
+                let text = t.xml10_content().trim().to_string();
+                set_text(&mut data, &mut point, &path, text);
+            }
+            Event::CData(t) => {
+                let text = AsRef::<str>::as_ref(&t).trim().to_string();
+                set_text(&mut data, &mut point, &path, text);
+            }
+            Event::End(_) => {
+                let name = path.pop().unwrap_or_default();
+                match name.as_str() {
+                    "wpt" | "rtept" | "trkpt" => {
+                        if let Some((owner, wp)) = point.take() {
+                            finish_point(&mut data, &mut segment, owner, wp);
+                        }
+                    }
+                    "trkseg" => {
+                        let seg = std::mem::take(&mut segment);
+                        if let (false, Some(t)) = (seg.is_empty(), data.tracks.last_mut()) {
+                            t.segments.push(seg);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if !seen_root {
+        return Err("the file holds no <gpx> element".into());
+    }
+    if !path.is_empty() {
+        return Err("the file ends before its last element is closed".into());
+    }
+    data.tracks.retain(|t| !t.segments.is_empty());
+    Ok(data)
+}
+
+fn finish_point(data: &mut GpxData, segment: &mut Vec<Waypoint>, owner: Owner, wp: Waypoint) {
+    match owner {
+        Owner::Waypoint => data.waypoints.push(wp),
+        Owner::Route => {
+            if let Some(r) = data.routes.last_mut() {
+                r.1.push(wp)
+            }
+        }
+        Owner::Track => segment.push(wp),
+    }
+}
+
+/// Keeps the text of a point's `name`, `ele` and `time`, and a route's or track's `name`.
+fn set_text(
+    data: &mut GpxData,
+    point: &mut Option<(Owner, Waypoint)>,
+    path: &[String],
+    text: String,
+) {
+    let n = path.len();
+    if n < 2 || text.is_empty() {
+        return;
+    }
+    let (parent, leaf) = (path[n - 2].as_str(), path[n - 1].as_str());
+    match (parent, leaf, point.as_mut()) {
+        ("wpt" | "rtept" | "trkpt", "name", Some((_, p))) => p.name = Some(text),
+        ("wpt" | "rtept" | "trkpt", "ele", Some((_, p))) => p.ele = text.parse().ok(),
+        ("wpt" | "rtept" | "trkpt", "time", Some((_, p))) => p.time = gpx_time(&text),
+        ("rte", "name", _) => {
+            if let Some(r) = data.routes.last_mut() {
+                r.0 = Some(text)
+            }
+        }
+        ("trk", "name", _) => {
+            if let Some(t) = data.tracks.last_mut() {
+                t.name = Some(text)
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A GPX time in UTC as RFC 3339. Some programs leave out the `Z`; GPX times are UTC, so it
+/// is added. A time that cannot be read is dropped rather than guessed.
+fn gpx_time(s: &str) -> Option<String> {
+    let t = DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc())
+        })
+        .ok()?;
+    Some(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
 /// Imports a GPX file into survey `survey`: routes and waypoints become routes, tracks become
