@@ -956,6 +956,9 @@ pub struct DwcaRowError {
 pub struct DwcaImportReport {
     pub rows: u64,
     pub imported: u64,
+    /// Occurrences imported from this archive before (by occurrenceID, catalogNumber, or else
+    /// the row's content), not added again.
+    pub already_imported: u64,
     /// Scientific names not on the checklist, with how many rows used each; those rows were
     /// imported with the name as free text.
     pub unmatched_names: Vec<(String, u64)>,
@@ -1084,6 +1087,96 @@ impl Table {
             .map(str::trim)
             .filter(|s| !s.is_empty())
     }
+}
+
+/// The time a Darwin Core date stands for, and whether it is less precise than a day or an
+/// interval. A date and time keeps its own; a day, a month (`1987-06`) or a year (`1987`) is
+/// taken at noon UTC of its first day, which is the same calendar day in every time zone of
+/// the region; an interval (`1987-06-01/1987-06-30`) by its start.
+fn observed_at_of(date: &str) -> Option<(String, bool)> {
+    let interval = date.contains('/');
+    let start = date.split('/').next().unwrap_or("").trim();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    if chrono::DateTime::parse_from_rfc3339(start).is_ok() {
+        return Some((start.to_string(), interval));
+    }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%dT%H:%M:%S") {
+        return Some((format!("{}+00:00", t.format("%Y-%m-%dT%H:%M:%S")), interval));
+    }
+    let (first, partial) = if let Some(d) = day(start) {
+        (d, interval)
+    } else if let Some(d) = day(&format!("{start}-01")).filter(|_| start.len() == 7) {
+        (d, true)
+    } else if let Some(d) = day(&format!("{start}-01-01")).filter(|_| start.len() == 4) {
+        (d, true)
+    } else {
+        return None;
+    };
+    Some((format!("{first}T12:00:00+00:00"), partial))
+}
+
+/// `sha256:` and the hex SHA-256 of a row's fields, for rows without an identifier.
+fn row_hash(row: &csv::StringRecord) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (i, f) in row.iter().enumerate() {
+        if i > 0 {
+            h.update([0x1f]);
+        }
+        h.update(f.trim().as_bytes());
+    }
+    format!("sha256:{}", hex::encode(h.finalize()))
+}
+
+/// The description of an archive without meta.xml, which Darwin Core allows for a single data
+/// file: its first line names the terms, tab- or comma-separated, and its rows are occurrences.
+fn single_file_spec<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    names: &[String],
+) -> Result<FileSpec> {
+    let data: Vec<&String> = names
+        .iter()
+        .filter(|n| {
+            let n = n.to_lowercase();
+            !n.ends_with('/')
+                && !n.starts_with("__macosx/")
+                && [".csv", ".txt", ".tsv", ".tab"]
+                    .iter()
+                    .any(|x| n.ends_with(x))
+        })
+        .collect();
+    let [file] = data.as_slice() else {
+        return Err(bad_archive(format!(
+            "the archive has no meta.xml and {} data files; without meta.xml it must hold \
+             exactly one",
+            data.len()
+        )));
+    };
+    let text = read_entry(zip, file)?;
+    let header = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('\u{feff}');
+    let delimiter = if header.contains('\t') { b'\t' } else { b',' };
+    let terms = header
+        .split(delimiter as char)
+        .enumerate()
+        .map(|(i, t)| {
+            let t = t.trim().trim_matches('"');
+            (t.rsplit(['/', '#', ':']).next().unwrap_or(t).to_string(), i)
+        })
+        .collect();
+    Ok(FileSpec {
+        location: file.to_string(),
+        row_type: "http://rs.tdwg.org/dwc/terms/Occurrence".into(),
+        delimiter,
+        quote: Some(b'"'),
+        header_lines: 1,
+        id_index: None,
+        terms,
+        defaults: HashMap::new(),
+    })
 }
 
 /// Checks what an archive's headers declare against [`crate::limits`]: the number of entries,
@@ -1220,14 +1313,43 @@ fn match_taxon(taxa: &TaxonIndex, name: &str) -> Option<String> {
 /// checklist; an unmatched name is kept as the observation's free-text name and listed in the
 /// report. Absence records and rows without a usable date are reported, not imported.
 pub fn import_dwca<R: Read + Seek>(store: &mut Store, input: R) -> Result<DwcaImportReport> {
+    import_dwca_from(store, input, "")
+}
+
+/// Like [`import_dwca`], remembering each occurrence under `dataset` (the file name, or a name
+/// the user gave) and its occurrenceID, catalogNumber or content, so the same archive imported
+/// again adds nothing (counted in `already_imported`).
+pub fn import_dwca_from<R: Read + Seek>(
+    store: &mut Store,
+    input: R,
+    dataset: &str,
+) -> Result<DwcaImportReport> {
     let mut zip = zip::ZipArchive::new(input)
         .map_err(|e| bad_archive(format!("not a Darwin Core Archive (zip): {e}")))?;
     check_archive(&mut zip)?;
-    if zip.index_for_name("meta.xml").is_none() {
-        return Err(bad_archive("the archive has no meta.xml"));
-    }
-    let meta = read_entry(&mut zip, "meta.xml")?;
-    let specs = parse_meta(&meta)?;
+    // GBIF and IPT put meta.xml at the top; archives zipped from a folder have it one level
+    // down, with the data files beside it.
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect();
+    let meta_name = names
+        .iter()
+        .filter(|n| *n == "meta.xml" || n.ends_with("/meta.xml"))
+        .min_by_key(|n| n.len())
+        .cloned();
+    let specs = match &meta_name {
+        Some(meta_name) => {
+            let folder = &meta_name[..meta_name.len() - "meta.xml".len()];
+            let meta = read_entry(&mut zip, meta_name)?;
+            let mut specs = parse_meta(&meta)?;
+            for s in &mut specs {
+                s.location = format!("{folder}{}", s.location);
+            }
+            specs
+        }
+        None => vec![single_file_spec(&mut zip, &names)?],
+    };
     let is_occ = |s: &FileSpec| s.row_type.ends_with("/Occurrence");
     let core = &specs[0];
     let (occ_spec, event_spec) = if is_occ(core) {
@@ -1237,6 +1359,12 @@ pub fn import_dwca<R: Read + Seek>(store: &mut Store, input: R) -> Result<DwcaIm
             bad_archive("the archive has an event core but no occurrence extension")
         })?;
         (occ, Some(core))
+    } else if core.row_type.ends_with("/Taxon") {
+        return Err(bad_archive(
+            "this is a checklist archive (Taxon core): it lists names, not sightings. Dauria \
+             Field keeps its species lists per country from its own checklist data, so a \
+             checklist archive is not imported; import an occurrence or event archive",
+        ));
     } else {
         return Err(bad_archive(format!(
             "the core is {}; only occurrence or event cores can be imported",
@@ -1264,6 +1392,7 @@ pub fn import_dwca<R: Read + Seek>(store: &mut Store, input: R) -> Result<DwcaIm
     let mut seen_ids: HashSet<String> = HashSet::new();
     let mut batch = store.batch()?;
     for (i, row) in occ.rows.iter().enumerate().skip(occ.header_lines as usize) {
+        let dataset = dataset.to_string();
         let line = i as u64 + 1;
         report.rows += 1;
         let event = occ
@@ -1310,27 +1439,38 @@ pub fn import_dwca<R: Read + Seek>(store: &mut Store, input: R) -> Result<DwcaIm
             .entry(name.clone())
             .or_insert_with(|| match_taxon(&taxa, &name))
             .clone();
-        let Some(date) = get("eventDate") else {
-            report
-                .errors
-                .push(err("eventDate", "the date is missing".into()));
+        // eventDate, or the year, month and day terms that older records use instead.
+        let date = get("eventDate").or_else(|| {
+            let y = get("year")?;
+            Some(match (get("month"), get("day")) {
+                (Some(m), Some(d)) => format!("{y}-{m:0>2}-{d:0>2}"),
+                (Some(m), None) => format!("{y}-{m:0>2}"),
+                _ => y,
+            })
+        });
+        let Some(date) = date else {
+            report.errors.push(err(
+                "eventDate",
+                "no date (neither eventDate nor year): Dauria Field places every sighting in \
+                 time, so an undated record is not imported; add at least its year"
+                    .into(),
+            ));
             continue;
         };
-        // A range keeps its start; a bare date is taken as noon UTC (no offset was given).
-        let start = date.split('/').next().unwrap_or("").trim().to_string();
-        let observed_at = if chrono::DateTime::parse_from_rfc3339(&start).is_ok() {
-            start
-        } else if chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d").is_ok() {
-            format!("{start}T12:00:00+00:00")
-        } else if let Ok(t) = chrono::NaiveDateTime::parse_from_str(&start, "%Y-%m-%dT%H:%M:%S") {
-            format!("{}+00:00", t.format("%Y-%m-%dT%H:%M:%S"))
-        } else {
+        let Some((observed_at, partial)) = observed_at_of(&date) else {
             report.errors.push(err(
                 "eventDate",
                 format!("'{date}' is not an ISO 8601 date or date and time"),
             ));
             continue;
         };
+        let source_id = get("occurrenceID")
+            .or_else(|| get("catalogNumber"))
+            .unwrap_or_else(|| row_hash(row));
+        if batch.imported_before(&dataset, &source_id)? {
+            report.already_imported += 1;
+            continue;
+        }
         let parse_f = |term: &str| get(term).and_then(|v| v.parse::<f64>().ok());
         let parse_u = |term: &str| {
             get(term)
@@ -1382,6 +1522,11 @@ pub fn import_dwca<R: Read + Seek>(store: &mut Store, input: R) -> Result<DwcaIm
                 if let Some(id) = get("occurrenceID") {
                     n.push(format!("occurrenceID {id}"));
                 }
+                // The time above is a convention for a year, a month or an interval; the
+                // record's own date is kept as it was given.
+                if partial {
+                    n.push(format!("eventDate {date}"));
+                }
                 if let Some(l) = get("locality") {
                     n.push(l);
                 }
@@ -1393,7 +1538,8 @@ pub fn import_dwca<R: Read + Seek>(store: &mut Store, input: R) -> Result<DwcaIm
             photos: Vec::new(),
         };
         match batch.create(&Body::Observation(o)) {
-            Ok(_) => {
+            Ok(saved) => {
+                batch.note_imported(&dataset, &source_id, &saved.id)?;
                 report.imported += 1;
                 if taxon.is_none() {
                     *unmatched.entry(name).or_insert(0) += 1;

@@ -347,6 +347,11 @@ line: number, term: string, reason: string, };
 
 export type DwcaImportReport = { rows: number, imported: number, 
 /**
+ * Occurrences imported from this archive before (by occurrenceID, catalogNumber, or else
+ * the row's content), not added again.
+ */
+already_imported: number, 
+/**
  * Scientific names not on the checklist, with how many rows used each; those rows were
  * imported with the name as free text.
  */
