@@ -16,24 +16,31 @@ function woff2Only(): Plugin {
   };
 }
 
-// The window freezes Object.prototype (tauri.conf.json `freezePrototype`), and d3-color (under
-// the charts) sets `prototype.constructor` by assignment, which a frozen Object.prototype forbids
-// in strict code ("override mistake"). Defining the property instead does the same thing safely.
-function d3ColorFrozenPrototype(): Plugin {
-  const assignment = 'prototype.constructor = constructor;';
+// The window freezes Object.prototype (tauri.conf.json `freezePrototype`). Code that then
+// assigns a property Object.prototype already has (`X.prototype.toString = ...`,
+// `prototype.constructor = ...`, as d3-color and d3-format under the charts do) throws in
+// strict code (the "override mistake"). Defining the own property first makes the assignment
+// that follows an ordinary write, with the same result.
+const shadowed = /^([ \t]*)([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.(constructor|toString|valueOf|toLocaleString|toJSON)[ \t]*=(?!=)/gm;
+function frozenPrototypeSafe(): Plugin {
   return {
-    name: 'd3-color-frozen-prototype',
+    name: 'frozen-prototype-safe',
     enforce: 'pre',
     transform(code, id) {
-      if (!/[\\/]d3-color[\\/]/.test(id) || !code.includes(assignment)) return null;
-      const definition = "Object.defineProperty(prototype, 'constructor', { value: constructor, writable: true, configurable: true });";
-      return { code: code.replace(assignment, definition), map: null };
+      if (!/[\\/]node_modules[\\/]d3-[a-z-]+[\\/]/.test(id) || !shadowed.test(code)) return null;
+      shadowed.lastIndex = 0;
+      const fixed = code.replace(
+        shadowed,
+        (line, indent, target, prop) =>
+          `${indent}Object.defineProperty(${target}, '${prop}', { value: undefined, writable: true, configurable: true });\n${line}`,
+      );
+      return { code: fixed, map: null };
     },
   };
 }
 
 export default defineConfig({
-  plugins: [woff2Only(), d3ColorFrozenPrototype(), svelte(), svelteTesting()],
+  plugins: [woff2Only(), frozenPrototypeSafe(), svelte(), svelteTesting()],
   clearScreen: false,
   build: {
     outDir: 'dist',
@@ -46,7 +53,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     setupFiles: ['src/test-setup.ts'],
-    // Through Vite, so the tests run d3-color as the app does (see d3ColorFrozenPrototype).
-    server: { deps: { inline: [/d3-color/] } },
+    // Through Vite, so the tests run d3 as the app does (see frozenPrototypeSafe).
+    server: { deps: { inline: [/d3-/] } },
   },
 });
