@@ -46,6 +46,7 @@ describe('historical CSV import', () => {
     expect(maps[0].options[0].textContent).toBe('ignore');
     expect(container.querySelectorAll('#csv-preview tbody tr')).toHaveLength(4);
     expect(container.querySelector('#csv-preview tbody tr td')!.textContent).toBe('Procapra gutturosa');
+    expect(container.querySelector('#csv-detected')!.textContent!.trim()).toBe('Read as UTF-8, fields separated by «,»');
     // "Wann" is not a name the app knows: the time is not mapped yet.
     expect(container.querySelector('#csv-warn')!.textContent).toContain('Date and time');
     expect((container.querySelector('#csv-import') as HTMLButtonElement).disabled).toBe(true);

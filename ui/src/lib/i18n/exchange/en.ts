@@ -133,6 +133,9 @@ const en = {
   'csv.duplicate': 'Mapped to more than one header: {columns}.',
   'csv.allOrNothing': 'All or nothing: import no row if any row has a problem',
   'csv.import': 'Import',
+  'csv.detected': 'Read as {encoding}, fields separated by {separator}',
+  'csv.decimalComma': 'numbers with a decimal comma',
+  'csv.already': 'Already imported before, not added again: {n}.',
   'csv.imported': '{imported} of {rows} rows imported.',
   'csv.rolledBack': 'Nothing was imported: {n} problems were found and "all or nothing" was ticked.',
 

@@ -134,6 +134,9 @@ const m: Record<keyof typeof en, string> = {
   'csv.duplicate': 'Нэгээс олон баганад тохируулсан: {columns}.',
   'csv.allOrNothing': 'Бүгд эсвэл юу ч үгүй: аль нэг мөрөнд асуудал байвал нэг ч мөр импортлохгүй',
   'csv.import': 'Импортлох',
+  'csv.detected': 'Кодчилол {encoding}, талбар тусгаарлагч {separator}',
+  'csv.decimalComma': 'тоонд аравтын таслал',
+  'csv.already': 'Өмнө нь импортлосон тул дахин нэмээгүй: {n}.',
   'csv.imported': '{rows} мөрөөс {imported}-г импортлолоо.',
   'csv.rolledBack': 'Юу ч импортлоогүй: {n} асуудал олдсон бөгөөд «бүгд эсвэл юу ч үгүй» сонгогдсон байна.',
 

@@ -134,6 +134,9 @@ const m: Record<keyof typeof en, string> = {
   'csv.duplicate': '被多个列对应的字段：{columns}。',
   'csv.allOrNothing': '全部或全不：只要有一行有问题，就不导入任何行',
   'csv.import': '导入',
+  'csv.detected': '编码 {encoding}，字段分隔符 {separator}',
+  'csv.decimalComma': '数字使用小数逗号',
+  'csv.already': '此前已导入、未重复添加的行：{n}。',
   'csv.imported': '已导入 {imported} 行，共 {rows} 行。',
   'csv.rolledBack': '未导入任何数据：发现 {n} 个问题，且已勾选“全部或全不”。',
 
