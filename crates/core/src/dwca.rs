@@ -1100,10 +1100,30 @@ fn observed_at_of(date: &str) -> Option<(String, bool)> {
     if chrono::DateTime::parse_from_rfc3339(start).is_ok() {
         return Some((start.to_string(), interval));
     }
+    // ISO 8601 allows a time without seconds (`2011-10-22T00:00Z`); RFC 3339 does not.
+    if start.len() > 16 && start.as_bytes()[13] == b':' && start.as_bytes()[16] != b':' {
+        let with_seconds = format!("{}:00{}", &start[..16], &start[16..]);
+        if chrono::DateTime::parse_from_rfc3339(&with_seconds).is_ok() {
+            return Some((with_seconds, interval));
+        }
+    }
     if let Ok(t) = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%dT%H:%M:%S") {
         return Some((format!("{}+00:00", t.format("%Y-%m-%dT%H:%M:%S")), interval));
     }
-    let (first, partial) = if let Some(d) = day(start) {
+    // Older GBIF downloads wrote dates as Java prints them: `Tue Apr 01 00:00:00 CET 1930`.
+    // The time is midnight in the publisher's zone, so only the day is taken.
+    let java = |s: &str| {
+        let w: Vec<&str> = s.split_whitespace().collect();
+        match w.as_slice() {
+            [_, mon, d, _, _, y] => {
+                chrono::NaiveDate::parse_from_str(&format!("{y} {mon} {d}"), "%Y %b %d").ok()
+            }
+            _ => None,
+        }
+    };
+    let (first, partial) = if let Some(d) = java(start) {
+        (d, true)
+    } else if let Some(d) = day(start) {
         (d, interval)
     } else if let Some(d) = day(&format!("{start}-01")).filter(|_| start.len() == 7) {
         (d, true)
@@ -1127,6 +1147,32 @@ fn row_hash(row: &csv::StringRecord) -> String {
     }
     format!("sha256:{}", hex::encode(h.finalize()))
 }
+
+/// The Darwin Core terms the import reads, as Darwin Core spells them.
+const KNOWN_TERMS: [&str; 22] = [
+    "occurrenceID",
+    "catalogNumber",
+    "scientificName",
+    "vernacularName",
+    "eventDate",
+    "year",
+    "month",
+    "day",
+    "decimalLatitude",
+    "decimalLongitude",
+    "coordinateUncertaintyInMeters",
+    "individualCount",
+    "organismQuantity",
+    "organismQuantityType",
+    "sex",
+    "lifeStage",
+    "behavior",
+    "recordedBy",
+    "samplingProtocol",
+    "locality",
+    "occurrenceRemarks",
+    "occurrenceStatus",
+];
 
 /// The description of an archive without meta.xml, which Darwin Core allows for a single data
 /// file: its first line names the terms, tab- or comma-separated, and its rows are occurrences.
@@ -1164,7 +1210,13 @@ fn single_file_spec<R: Read + Seek>(
         .enumerate()
         .map(|(i, t)| {
             let t = t.trim().trim_matches('"');
-            (t.rsplit(['/', '#', ':']).next().unwrap_or(t).to_string(), i)
+            let t = t.rsplit(['/', '#', ':']).next().unwrap_or(t);
+            // GBIF's simple downloads write the terms in lower case.
+            let known = KNOWN_TERMS
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(t))
+                .map_or(t, |k| *k);
+            (known.to_string(), i)
         })
         .collect();
     Ok(FileSpec {

@@ -103,13 +103,15 @@ fn an_archive_with_its_data_in_a_subfolder_and_partial_dates() {
 fn a_single_csv_without_meta_xml() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
-    let csv = "\u{feff}occurrenceID,scientificName,eventDate,decimalLatitude,decimalLongitude,individualCount\r\n\
+    // As GBIF's simple download names the terms: in lower case.
+    let csv = "\u{feff}occurrenceid,scientificname,eventdate,decimallatitude,decimallongitude,individualcount\r\n\
                obs-1,Procapra gutturosa,2019-09-14,48.6,117.9,210\r\n\
-               obs-2,Canis lupus,2019-09-15T06:10:00+08:00,48.7,117.8,2\r\n";
+               obs-2,Canis lupus,2019-09-15T06:10:00+08:00,48.7,117.8,2\r\n\
+               obs-3,Canis lupus,2019-09-16T06:10+08:00,48.7,117.8,1\r\n";
     let archive = zip(&[("occurrence.csv", csv)]);
     let r = import_dwca(&mut store, Cursor::new(&archive)).unwrap();
     assert!(r.errors.is_empty(), "{:?}", r.errors);
-    assert_eq!(r.imported, 2);
+    assert_eq!(r.imported, 3);
     let rows = store
         .observations(&ObservationFilter::default(), None, 10)
         .unwrap()
@@ -145,4 +147,41 @@ fn a_checklist_archive_is_refused_saying_why() {
         .to_string();
     assert!(e.contains("checklist archive (Taxon core)"), "{e}");
     assert_eq!(store.stats().unwrap().observations, before.observations);
+}
+
+/// The sample archives of python-dwca-reader, when a copy is given (they are not kept in this
+/// repository): every archive it reads as valid is imported or refused with a reason, and
+/// occurrence archives import rows.
+#[test]
+fn python_dwca_reader_samples_when_present() {
+    let Ok(dir) = std::env::var("DWCA_READER_SAMPLES") else {
+        return;
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open(tmp.path()).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        match import_dwca_from(&mut store, Cursor::new(&bytes), &name) {
+            Ok(r) => {
+                println!(
+                    "{name}: {} rows, {} imported, {} errors {:?}",
+                    r.rows,
+                    r.imported,
+                    r.errors.len(),
+                    r.errors.first().map(|e| &e.reason)
+                );
+                let again = import_dwca_from(&mut store, Cursor::new(&bytes), &name).unwrap();
+                assert_eq!(again.imported, 0, "{name}");
+                assert_eq!(again.already_imported, r.imported, "{name}");
+            }
+            Err(e) => println!("{name}: refused: {e}"),
+        }
+    }
 }
