@@ -94,6 +94,12 @@ fn dwca_export_then_import_into_another_store() {
     ok(&b, &["init"]);
     let out = ok(&b, &["import", "dwca", zip.to_str().unwrap()]);
     assert!(out.contains("imported 2 of 2 occurrences"), "{out}");
+    let out = ok(&b, &["import", "dwca", zip.to_str().unwrap()]);
+    assert!(out.contains("imported 0 of 2 occurrences"), "{out}");
+    assert!(
+        out.contains("2 occurrences already imported from dataset 'survey.zip'"),
+        "{out}"
+    );
 
     let missing = run(
         &b,

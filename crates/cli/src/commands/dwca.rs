@@ -1,7 +1,7 @@
 //! `dauria-cli export dwca` and `dauria-cli import dwca`: Darwin Core Archives.
 
 use anyhow::{Context, Result};
-use dauria_core::dwca::{export_dwca, import_dwca};
+use dauria_core::dwca::{export_dwca, import_dwca_from};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -22,6 +22,10 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The archive to read (.zip with meta.xml; occurrence core, or event core with occurrences).
     pub file: PathBuf,
+    /// The dataset the occurrences belong to (default: the file name). The same archive
+    /// imported again into the same dataset adds nothing.
+    #[arg(long)]
+    pub dataset: Option<String>,
 }
 
 /// Writes the archive beside the target and renames it, so a failed export leaves no half file.
@@ -66,7 +70,13 @@ pub fn import(dir: &Path, args: ImportArgs) -> Result<ExitCode> {
     let mut store = super::open_existing(dir)?;
     let f =
         File::open(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
-    let report = import_dwca(&mut store, BufReader::new(f))
+    let dataset = args.dataset.clone().unwrap_or_else(|| {
+        args.file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let report = import_dwca_from(&mut store, BufReader::new(f), &dataset)
         .with_context(|| format!("cannot import {}", args.file.display()))?;
     for e in &report.errors {
         eprintln!("{} line {}, {}: {}", e.file, e.line, e.term, e.reason);
@@ -83,6 +93,12 @@ pub fn import(dir: &Path, args: ImportArgs) -> Result<ExitCode> {
         report.rows,
         args.file.display()
     );
+    if report.already_imported > 0 {
+        println!(
+            "{} occurrences already imported from dataset '{dataset}', not added again",
+            report.already_imported
+        );
+    }
     if !report.errors.is_empty() {
         return Ok(ExitCode::from(super::transfer::SOME_ROWS_REJECTED));
     }
