@@ -3,9 +3,11 @@
 //!
 //! (a) one durable save through the core API (revision + current row + outbox, fsync'd);
 //! (b) importing a CSV of observations, against the same rows inserted raw into a bare table;
-//! (c) keyset pages and species summaries on the imported store; (d) its size on disk.
+//! (c) keyset pages and species summaries on the imported store; (d) its size on disk;
+//! (e) Darwin Core Archive export; (f) thumbnails; (g) the monitoring reports.
 
 mod exchange;
+mod monitoring;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -34,6 +36,15 @@ struct Args {
     /// 12-megapixel JPEGs to thumbnail.
     #[arg(long, default_value_t = 10)]
     photos: usize,
+    /// Repetitions of each monitoring report.
+    #[arg(long, default_value_t = 20)]
+    report_runs: usize,
+    /// Only the monitoring reports (g), on a store of --rows observations.
+    #[arg(long)]
+    reports_only: bool,
+    /// Keep the store of the monitoring reports in this folder and reuse it on the next run.
+    #[arg(long)]
+    reports_store: Option<PathBuf>,
     /// Folder for the temporary stores and CSV (default: the system's temporary folder).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -374,6 +385,17 @@ fn main() -> Result<()> {
         .prefix("dauria-bench-")
         .tempdir_in(&base)?;
     let mut out = Vec::new();
+    if args.reports_only {
+        monitoring::bench_reports(
+            work.path(),
+            args.reports_store.as_deref(),
+            args.rows,
+            args.report_runs,
+            &mut out,
+        )?;
+        print_table(&out);
+        return Ok(());
+    }
 
     eprintln!("(a) {} durable saves ...", args.saves);
     bench_saves(work.path(), args.saves, &mut out)?;
@@ -564,6 +586,14 @@ fn main() -> Result<()> {
     drop(store);
     eprintln!("(f) thumbnails ...");
     exchange::bench_thumbnails(args.photos, &mut out)?;
+    eprintln!("(g) monitoring reports ...");
+    monitoring::bench_reports(
+        work.path(),
+        args.reports_store.as_deref(),
+        args.rows,
+        args.report_runs,
+        &mut out,
+    )?;
 
     print_table(&out);
     Ok(())

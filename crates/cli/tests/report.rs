@@ -246,3 +246,38 @@ fn report_refuses_unknown_filters_in_words() {
     let err = cli.fails(&["report", "sites", "--from", "June"]);
     assert!(err.contains("from"), "{err}");
 }
+
+#[test]
+fn a_lead_lowers_the_plague_threshold_from_a_json_profile() {
+    let cli = surveyed();
+    let all: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["report", "risk-settings"])).unwrap();
+    let mut plague = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["disease"] == "plague")
+        .unwrap()
+        .clone();
+    assert_eq!(plague["threshold"], 0.5);
+    // Positivity alone: the site scores 1 (its Wilson lower bound is over the reference).
+    plague["host_weight"] = 0.0.into();
+    plague["vector_weight"] = 0.0.into();
+    plague["threshold"] = 0.95.into();
+    let file = cli.dir.path().join("plague.json");
+    std::fs::write(&file, plague.to_string()).unwrap();
+    let saved = cli.ok(&["report", "risk-settings", "--save", file.to_str().unwrap()]);
+    assert_eq!(saved.trim(), "saved the plague profile");
+    let risk = cli.ok(&["report", "risk", "--as-of", "2025-12-31", "--format", "csv"]);
+    assert!(risk.contains(",1.000,"), "{risk}");
+    assert!(risk.trim_end().ends_with(",yes"), "{risk}");
+
+    plague["threshold"] = 2.0.into();
+    std::fs::write(&file, plague.to_string()).unwrap();
+    let err = cli.fails(&["report", "risk-settings", "--save", file.to_str().unwrap()]);
+    assert!(err.contains("threshold"), "{err}");
+
+    cli.ok(&["report", "risk-settings", "--reset", "plague"]);
+    let risk = cli.ok(&["report", "risk", "--as-of", "2025-12-31", "--format", "csv"]);
+    assert!(risk.contains(",0.600,"), "{risk}");
+}

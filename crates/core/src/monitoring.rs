@@ -744,7 +744,8 @@ pub fn site_summaries(store: &Store, period: &Period) -> Result<Vec<SiteSummary>
         s.effort_h += v.hours.unwrap_or(0.0);
         later(&mut s.last_visit, &v.start);
     }
-    let mut seen: HashSet<(String, String)> = HashSet::new();
+    // Taxa seen per site; looked up by borrowed text, so only a new pair allocates.
+    let mut seen: HashMap<String, HashSet<String>> = HashMap::new();
     let mut last_seen: HashMap<String, String> = HashMap::new();
     scan(store, None, |row| {
         if !in_period(date_of(row.observed_at), period) {
@@ -757,9 +758,12 @@ pub fn site_summaries(store: &Store, period: &Period) -> Result<Vec<SiteSummary>
         s.records += 1;
         s.individuals += row.individuals;
         if let Some(t) = row.taxon {
-            // Allocation only the first time a taxon is seen at a site.
-            if !seen.contains(&(site.to_string(), t.to_string())) {
-                seen.insert((site.to_string(), t.to_string()));
+            let taxa = match seen.get_mut(site) {
+                Some(set) => set,
+                None => seen.entry(site.to_string()).or_default(),
+            };
+            if !taxa.contains(t) {
+                taxa.insert(t.to_string());
                 s.richness += 1;
             }
         }

@@ -857,8 +857,9 @@ print(json.dumps([list(proportion_confint(x, n, alpha=0.05, method="wilson")) fo
         });
     assert!(
         out.status.success(),
-        "statsmodels could not compute the intervals (run scripts/setup.sh test, or set \
+        "statsmodels in {} could not compute the intervals (run scripts/setup.sh test, or set \
          DAURIA_SKIP_PY=1 to skip): {}",
+        py.display(),
         String::from_utf8_lossy(&out.stderr)
     );
     let theirs: Vec<(f64, f64)> = serde_json::from_slice(&out.stdout).unwrap();

@@ -4,7 +4,7 @@
 
 use super::Format;
 use crate::output::table;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use clap::ValueEnum;
 use dauria_core::model::{Country, Kind, TaxonGroup};
@@ -152,6 +152,16 @@ pub enum ReportCommand {
         attention: bool,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+    },
+    /// Print every risk profile as JSON, save one from a JSON file, or go back to a default
+    /// (docs/RISK.md).
+    RiskSettings {
+        /// A JSON file holding one profile, as printed (a list of one is accepted too).
+        #[arg(long, value_name = "FILE", conflicts_with = "reset")]
+        save: Option<std::path::PathBuf>,
+        /// The disease key whose saved profile to forget.
+        #[arg(long, value_name = "DISEASE")]
+        reset: Option<String>,
     },
     /// Records per country and taxon group against the data-sheet deadlines.
     Progress {
@@ -491,6 +501,31 @@ pub fn run(dir: &Path, cmd: ReportCommand) -> Result<ExitCode> {
                 ],
                 rows,
             )?;
+        }
+        ReportCommand::RiskSettings { save, reset } => {
+            if let Some(path) = save {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let one: RiskSettings = match serde_json::from_str(&text) {
+                    Ok(s) => s,
+                    Err(first) => match serde_json::from_str::<Vec<RiskSettings>>(&text) {
+                        Ok(list) if list.len() == 1 => list.into_iter().next().expect("one"),
+                        _ => bail!(
+                            "{} is not one risk profile as `report risk-settings` prints it: \
+                             {first}",
+                            path.display()
+                        ),
+                    },
+                };
+                monitoring::save_risk_settings(&store, &one)?;
+                println!("saved the {} profile", one.disease);
+            } else if let Some(disease) = reset {
+                monitoring::reset_risk_settings(&store, &disease)?;
+                println!("the {disease} profile is back to its default");
+            } else {
+                let all = monitoring::risk_settings(&store)?;
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            }
         }
         ReportCommand::Progress { today, format } => {
             let progress = monitoring::country_progress(&store, day(today)?)?;
