@@ -8,7 +8,9 @@ use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use clap::ValueEnum;
 use dauria_core::model::{Country, Kind, TaxonGroup};
-use dauria_core::monitoring::{self, Period, PrevalenceBy, PrevalenceQuery, TrendBy, TrendQuery};
+use dauria_core::monitoring::{
+    self, Period, PrevalenceBy, PrevalenceQuery, RiskSettings, TrendBy, TrendQuery,
+};
 use dauria_core::taxa::TaxonIndex;
 use dauria_core::Store;
 use serde::Serialize;
