@@ -43,6 +43,7 @@ export const config = {
     './specs/visits.e2e.mjs',
     './specs/screens.e2e.mjs',
     './specs/sites.e2e.mjs',
+    './specs/reports.e2e.mjs',
   ],
   maxInstances: 1,
   capabilities: [
