@@ -3,23 +3,25 @@
 //! disease, and country progress against the data-sheet deadlines. The app, the CLI and the
 //! tests all read these same functions; docs/RISK.md explains the risk index.
 //!
-//! Everything here is read-only. Observations are read from the typed `observation` rows in one
-//! pass (never their JSON bodies, which a million sightings make slow); visits, sites, taxa,
-//! checklists and samples are few enough to read whole.
+//! Everything here is read-only. The reports share one snapshot of the store: sightings read in
+//! one pass over the typed `observation` rows (never their JSON bodies, which a million
+//! sightings make slow) and kept as 24-byte rows with integer keys, beside the visits with their
+//! effort, the sites, taxa and samples. It is kept until the store has a new revision, so the
+//! Reports screen opening four reports reads the store once.
 //!
 //! Dates are the local calendar dates people wrote (the first ten characters of an RFC 3339
 //! time), so a sighting at 00:30 on 1 January in Chita counts for the new year, as its observer
 //! would expect.
 
 use crate::error::{Error, Result};
-use crate::model::{Body, Country, Deadline, Kind, Route, Taxon, TaxonGroup, Visit};
+use crate::model::{Body, Country, Deadline, Kind, Route, SampleResult, Taxon, TaxonGroup, Visit};
 use crate::planning::datasheet::{self, SheetStatus};
 use crate::store::Store;
 use crate::validate::FieldError;
 use chrono::{Months, NaiveDate};
 use rusqlite::types::ValueRef;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use ts_rs::TS;
 
 /// The z value of a two-sided 95% interval (the 97.5th percentile of the standard normal).
@@ -300,10 +302,14 @@ pub fn wilson(positive: u64, tested: u64, z: f64) -> Option<(f64, f64)> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// What every report reads: sites, visits with their effort, taxa
+// What every report reads: one snapshot of sites, visits, taxa, sightings and samples
 // ---------------------------------------------------------------------------------------------
 
+/// No visit, site or taxon.
+const NONE: u32 = u32::MAX;
+
 struct SiteInfo {
+    id: String,
     name: String,
     country: Country,
     lat: f64,
@@ -311,120 +317,194 @@ struct SiteInfo {
 }
 
 struct VisitInfo {
-    site: Option<String>,
+    site: u32,
     start: String,
+    /// Local start date as `yyyymmdd`.
+    day: u32,
     km: Option<f64>,
     hours: Option<f64>,
 }
 
-impl VisitInfo {
-    fn date(&self) -> &str {
-        date_of(&self.start)
+/// One live sighting, reduced to what the reports use (24 bytes, so a million fit in 24 MB and
+/// a report walks them in milliseconds).
+struct Obs {
+    visit: u32,
+    /// Its own site, else its visit's.
+    site: u32,
+    taxon: u32,
+    /// Local date as `yyyymmdd`.
+    day: u32,
+    individuals: u32,
+    /// 1 + index in `Country::ALL`: its site's country, else the one its coordinates lie in;
+    /// 0 for none.
+    country: u8,
+}
+
+struct SampleInfo {
+    result: SampleResult,
+    pathogen: Option<String>,
+    day: u32,
+    /// The host sighting's site (or its visit's), its taxon and free-text name, its country.
+    site: u32,
+    host_taxon: u32,
+    host_name: Option<String>,
+    country: u8,
+}
+
+/// Everything the reports read, taken in one pass over the store. It is kept between reports
+/// and taken again when the store has a revision it did not see: every change to a current
+/// row comes with a new revision, so the newest revision's number says when it is stale.
+struct Snapshot {
+    key: (std::path::PathBuf, String, i64),
+    sites: Vec<SiteInfo>,
+    site_idx: HashMap<String, u32>,
+    visits: Vec<VisitInfo>,
+    taxa: Vec<(String, Taxon)>,
+    taxon_idx: HashMap<String, u32>,
+    obs: Vec<Obs>,
+    samples: Vec<SampleInfo>,
+}
+
+static SNAPSHOT: std::sync::Mutex<Option<std::sync::Arc<Snapshot>>> = std::sync::Mutex::new(None);
+
+fn snapshot_key(store: &Store) -> Result<(std::path::PathBuf, String, i64)> {
+    let seq: i64 =
+        store
+            .connection()
+            .query_row("SELECT coalesce(max(seq), 0) FROM revision", [], |r| {
+                r.get(0)
+            })?;
+    Ok((
+        store.dir().to_path_buf(),
+        store.device_id().to_string(),
+        seq,
+    ))
+}
+
+/// The snapshot of `store`, taken now unless the cached one is current.
+fn snapshot(store: &Store) -> Result<std::sync::Arc<Snapshot>> {
+    let key = snapshot_key(store)?;
+    let mut cache = SNAPSHOT.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(s) = cache.as_ref().filter(|s| s.key == key) {
+        return Ok(s.clone());
+    }
+    let s = std::sync::Arc::new(take_snapshot(store, key)?);
+    *cache = Some(s.clone());
+    Ok(s)
+}
+
+/// `YYYY-MM-DD...` as `yyyymmdd`; 0 when it is not a date.
+fn day_of(s: &str) -> u32 {
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return 0;
+    }
+    let mut n = 0u32;
+    for &c in b[..10].iter().filter(|c| **c != b'-') {
+        if !c.is_ascii_digit() {
+            return 0;
+        }
+        n = n * 10 + u32::from(c - b'0');
+    }
+    n
+}
+
+fn country_code(c: Option<&str>) -> u8 {
+    c.and_then(Country::parse)
+        .and_then(|c| Country::ALL.iter().position(|x| *x == c))
+        .map_or(0, |i| i as u8 + 1)
+}
+
+fn text(v: ValueRef<'_>) -> Option<&str> {
+    match v {
+        ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+        _ => None,
     }
 }
 
-fn date_of(s: &str) -> &str {
-    s.get(..10).unwrap_or(s)
+/// The fields of a visit body the reports use; a GPS track is only counted here.
+#[derive(Deserialize)]
+struct VisitFields {
+    site: Option<String>,
+    route: Option<String>,
+    start: String,
+    end: Option<String>,
+    effort_value: Option<f64>,
+    effort_unit: Option<String>,
+    #[serde(default)]
+    track: Vec<serde::de::IgnoredAny>,
 }
 
-fn sites(store: &Store) -> Result<BTreeMap<String, SiteInfo>> {
-    let mut stmt = store.connection().prepare_cached(
-        "SELECT id, json_extract(body, '$.name'), json_extract(body, '$.country'),
-                json_extract(body, '$.lat'), json_extract(body, '$.lon')
-         FROM record WHERE kind = 'site' AND deleted = 0",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, Option<f64>>(3)?,
-            r.get::<_, Option<f64>>(4)?,
-        ))
-    })?;
-    let mut out = BTreeMap::new();
-    for row in rows {
-        let (id, name, country, lat, lon) = row?;
-        let Some(country) = country.as_deref().and_then(Country::parse) else {
+#[derive(Deserialize)]
+struct SampleFields {
+    host_observation: String,
+    collected_at: String,
+    pathogen: Option<String>,
+    result: SampleResult,
+}
+
+fn take_snapshot(store: &Store, key: (std::path::PathBuf, String, i64)) -> Result<Snapshot> {
+    let conn = store.connection();
+    let mut sites = Vec::new();
+    let mut site_idx = HashMap::new();
+    for c in store.list(Kind::Site)? {
+        if let Some(Body::Site(s)) = c.body {
+            site_idx.insert(c.id.clone(), sites.len() as u32);
+            sites.push(SiteInfo {
+                id: c.id,
+                name: s.name,
+                country: s.country,
+                lat: s.lat,
+                lon: s.lon,
+            });
+        }
+    }
+    let mut taxa = Vec::new();
+    let mut taxon_idx = HashMap::new();
+    for c in store.list(Kind::Taxon)? {
+        if let Some(Body::Taxon(t)) = c.body {
+            taxon_idx.insert(c.id.clone(), taxa.len() as u32);
+            taxa.push((c.id, t));
+        }
+    }
+
+    // Visits with their effort. A visit's recorded effort value wins (a team may have measured
+    // it better than the app can); otherwise hours come from start and end, and kilometres from
+    // its GPS track or the planned route it followed, as `visits::effort` does.
+    let mut visits = Vec::new();
+    let mut visit_idx: HashMap<String, u32> = HashMap::new();
+    let mut routes: HashMap<String, Option<Route>> = HashMap::new();
+    let mut stmt =
+        conn.prepare_cached("SELECT id, body FROM record WHERE kind = 'visit' AND deleted = 0")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (Some(id), Some(body)) = (text(r.get_ref(0)?), text(r.get_ref(1)?)) else {
             continue;
         };
-        out.insert(
-            id,
-            SiteInfo {
-                name: name.unwrap_or_default(),
-                country,
-                lat: lat.unwrap_or(0.0),
-                lon: lon.unwrap_or(0.0),
-            },
-        );
-    }
-    Ok(out)
-}
-
-/// Every live visit with its effort. A visit's recorded effort value wins (a team may have
-/// measured it better than the app can); otherwise hours come from start and end, and
-/// kilometres from its GPS track or the planned route it followed, as `visits::effort` does.
-fn visits(store: &Store) -> Result<HashMap<String, VisitInfo>> {
-    let conn = store.connection();
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, json_extract(body, '$.site'), json_extract(body, '$.start'),
-                json_extract(body, '$.end'), json_extract(body, '$.effort_value'),
-                json_extract(body, '$.effort_unit'), json_extract(body, '$.route'),
-                coalesce(json_array_length(body, '$.track'), 0)
-         FROM record WHERE kind = 'visit' AND deleted = 0",
-    )?;
-    type Row = (
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<f64>,
-        Option<String>,
-        Option<String>,
-        i64,
-    );
-    let rows: Vec<Row> = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut routes: HashMap<String, Option<Route>> = HashMap::new();
-    let mut out = HashMap::with_capacity(rows.len());
-    for (id, site, start, end, value, unit, route, track_len) in rows {
-        let Some(start) = start else { continue };
+        let Ok(v) = serde_json::from_str::<VisitFields>(body) else {
+            continue;
+        };
         let recorded = |units: &[(&str, f64)]| {
-            let u = unit.as_deref()?.trim().to_ascii_lowercase();
+            let u = v.effort_unit.as_deref()?.trim().to_ascii_lowercase();
             let factor = units.iter().find(|(n, _)| *n == u)?.1;
-            value
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .map(|v| v * factor)
+            v.effort_value
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .map(|x| x * factor)
         };
         let mut km = recorded(&[("km", 1.0), ("m", 0.001)]);
         let mut hours = recorded(&[("h", 1.0), ("hours", 1.0), ("min", 1.0 / 60.0)]);
         if hours.is_none() {
-            hours = end.as_deref().and_then(|end| {
-                let a = chrono::DateTime::parse_from_rfc3339(&start).ok()?;
+            hours = v.end.as_deref().and_then(|end| {
+                let a = chrono::DateTime::parse_from_rfc3339(&v.start).ok()?;
                 let b = chrono::DateTime::parse_from_rfc3339(end).ok()?;
                 Some((b - a).num_seconds().max(0) as f64 / 3600.0)
             });
         }
-        if km.is_none() && (track_len >= 2 || route.is_some()) {
-            // Only the few visits that need it have their track or route read whole.
-            let v: Option<Visit> = match store.get(&id)?.and_then(|c| c.body) {
-                Some(Body::Visit(v)) => Some(v),
-                _ => None,
-            };
-            if let Some(v) = v {
-                let r = match &v.route {
+        if km.is_none() && (v.track.len() >= 2 || v.route.is_some()) {
+            // Only the few visits that need it are read whole, with their route.
+            let full: Option<Visit> = serde_json::from_str(body).ok();
+            if let Some(full) = full {
+                let route = match &full.route {
                     Some(rid) => {
                         if !routes.contains_key(rid) {
                             let body = match store.get(rid)?.and_then(|c| c.body) {
@@ -437,53 +517,165 @@ fn visits(store: &Store) -> Result<HashMap<String, VisitInfo>> {
                     }
                     None => None,
                 };
-                km = crate::visits::effort_of(&v, r).km;
+                km = crate::visits::effort_of(&full, route).km;
             }
         }
-        // A visit that has ended but lasted no time, or walked nowhere, carries no effort.
-        let km = km.filter(|k| *k > 0.0);
-        let hours = hours.filter(|h| *h > 0.0);
-        out.insert(
-            id,
-            VisitInfo {
-                site,
-                start,
-                km,
-                hours,
-            },
-        );
+        visit_idx.insert(id.to_string(), visits.len() as u32);
+        visits.push(VisitInfo {
+            site: v
+                .site
+                .as_deref()
+                .and_then(|s| site_idx.get(s).copied())
+                .unwrap_or(NONE),
+            day: day_of(&v.start),
+            start: v.start,
+            // A visit that lasted no time, or walked nowhere, carries no effort.
+            km: km.filter(|k| *k > 0.0),
+            hours: hours.filter(|h| *h > 0.0),
+        });
     }
-    Ok(out)
-}
+    drop(rows);
 
-fn taxa(store: &Store) -> Result<HashMap<String, Taxon>> {
-    Ok(store
-        .list(Kind::Taxon)?
-        .into_iter()
-        .filter_map(|c| match c.body {
-            Some(Body::Taxon(t)) => Some((c.id, t)),
-            _ => None,
-        })
-        .collect())
-}
+    // Samples, and the host sightings they need, found in the pass over sightings below
+    // instead of one lookup each.
+    let mut samples = Vec::new();
+    let mut wanted: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut stmt =
+        conn.prepare_cached("SELECT body FROM record WHERE kind = 'sample' AND deleted = 0")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let Some(Ok(s)) = text(r.get_ref(0)?).map(serde_json::from_str::<SampleFields>) else {
+            continue;
+        };
+        wanted
+            .entry(s.host_observation)
+            .or_default()
+            .push(samples.len());
+        samples.push(SampleInfo {
+            result: s.result,
+            pathogen: s
+                .pathogen
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty()),
+            day: day_of(&s.collected_at),
+            site: NONE,
+            host_taxon: NONE,
+            host_name: None,
+            country: 0,
+        });
+    }
+    drop(rows);
 
-fn in_period(date: &str, p: &Period) -> bool {
-    p.from.as_deref().is_none_or(|f| date >= f) && p.to.as_deref().is_none_or(|t| date <= t)
-}
-
-fn check_period(p: &Period) -> Result<()> {
-    for (field, v) in [("from", &p.from), ("to", &p.to)] {
-        if let Some(v) = v {
-            crate::validate::parse_date(field, v).map_err(|e| Error::Invalid(vec![e]))?;
+    let mut obs = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, visit_id, site_id, taxon_id, observed_at,
+                CASE unit WHEN 'individuals' THEN coalesce(count, count_min, 0) ELSE 0 END,
+                country, taxon_name
+         FROM observation WHERE deleted = 0",
+    )?;
+    let mut rows = stmt.query([])?;
+    // A visit's sightings are usually stored together, so the last lookups are kept.
+    let mut last_visit = (String::new(), NONE);
+    let mut last_site = (String::new(), NONE);
+    while let Some(r) = rows.next()? {
+        let visit = match text(r.get_ref(1)?) {
+            None => NONE,
+            Some(v) if v == last_visit.0 => last_visit.1,
+            Some(v) => {
+                let i = visit_idx.get(v).copied().unwrap_or(NONE);
+                last_visit = (v.to_string(), i);
+                i
+            }
+        };
+        let own_site = match text(r.get_ref(2)?) {
+            None => NONE,
+            Some(s) if s == last_site.0 => last_site.1,
+            Some(s) => {
+                let i = site_idx.get(s).copied().unwrap_or(NONE);
+                last_site = (s.to_string(), i);
+                i
+            }
+        };
+        let site = if own_site == NONE && visit != NONE {
+            visits[visit as usize].site
+        } else {
+            own_site
+        };
+        let taxon = text(r.get_ref(3)?)
+            .and_then(|t| taxon_idx.get(t).copied())
+            .unwrap_or(NONE);
+        let country = if site != NONE {
+            country_code(Some(sites[site as usize].country.code()))
+        } else {
+            country_code(text(r.get_ref(6)?))
+        };
+        let o = Obs {
+            visit,
+            site,
+            taxon,
+            day: day_of(text(r.get_ref(4)?).unwrap_or("")),
+            individuals: r.get::<_, i64>(5)?.clamp(0, i64::from(u32::MAX)) as u32,
+            country,
+        };
+        if !wanted.is_empty() {
+            if let Some(ix) = text(r.get_ref(0)?).and_then(|id| wanted.get(id)) {
+                let name = text(r.get_ref(7)?).map(str::to_string);
+                for i in ix {
+                    let s = &mut samples[*i];
+                    s.site = o.site;
+                    s.host_taxon = o.taxon;
+                    s.host_name.clone_from(&name);
+                    s.country = o.country;
+                }
+            }
         }
+        obs.push(o);
     }
-    Ok(())
+    drop(rows);
+    Ok(Snapshot {
+        key,
+        sites,
+        site_idx,
+        visits,
+        taxa,
+        taxon_idx,
+        obs,
+        samples,
+    })
 }
 
-/// The year and season of a local date (`YYYY-MM-DD...`), by `by`.
-fn period_of(date: &str, by: TrendBy) -> Option<(i32, Option<Season>)> {
-    let year: i32 = date.get(..4)?.parse().ok()?;
-    let month: u32 = date.get(5..7)?.parse().ok()?;
+/// An inclusive range of `yyyymmdd` days.
+struct Days(u32, u32);
+
+impl Days {
+    fn of(p: &Period) -> Result<Days> {
+        let bound = |field: &str, v: &Option<String>, open: u32| -> Result<u32> {
+            match v {
+                None => Ok(open),
+                Some(v) => {
+                    crate::validate::parse_date(field, v).map_err(|e| Error::Invalid(vec![e]))?;
+                    Ok(day_of(v))
+                }
+            }
+        };
+        Ok(Days(
+            bound("from", &p.from, 0)?,
+            bound("to", &p.to, u32::MAX)?,
+        ))
+    }
+
+    fn has(&self, day: u32) -> bool {
+        (self.0..=self.1).contains(&day)
+    }
+}
+
+/// The year and season of a `yyyymmdd` day, by `by`.
+fn period_of(day: u32, by: TrendBy) -> Option<(i32, Option<Season>)> {
+    if day == 0 {
+        return None;
+    }
+    let year = (day / 10_000) as i32;
+    let month = day / 100 % 100;
     match by {
         TrendBy::Year => Some((year, None)),
         TrendBy::Season => Some(match month {
@@ -504,70 +696,23 @@ fn period_label(year: i32, season: Option<Season>) -> String {
     }
 }
 
-/// One live observation row, borrowed from SQLite while it is read.
-struct ObsRow<'a> {
-    taxon: Option<&'a str>,
-    site: Option<&'a str>,
-    visit: Option<&'a str>,
-    observed_at: &'a str,
-    individuals: u64,
-    country: Option<&'a str>,
-}
+impl Snapshot {
+    fn site(&self, id: &Option<String>) -> Option<u32> {
+        id.as_ref()
+            .map(|id| self.site_idx.get(id).copied().unwrap_or(NONE))
+    }
 
-fn text(v: ValueRef<'_>) -> Option<&str> {
-    match v {
-        ValueRef::Text(t) => std::str::from_utf8(t).ok(),
-        _ => None,
+    /// Which taxa a filter keeps, by index; `None` keeps every sighting.
+    fn taxon_mask(&self, keep: impl Fn(&str, &Taxon) -> bool) -> Vec<bool> {
+        self.taxa.iter().map(|(id, t)| keep(id, t)).collect()
     }
 }
 
-/// Calls `f` on every live observation (of `only` taxa, when given), in one pass over the typed
-/// rows; nothing is allocated per row.
-fn scan(store: &Store, only: Option<&[String]>, mut f: impl FnMut(&ObsRow)) -> Result<()> {
-    let conn = store.connection();
-    let cols = "taxon_id, site_id, visit_id, observed_at,
-                CASE unit WHEN 'individuals' THEN coalesce(count, count_min, 0) ELSE 0 END, country
-                FROM observation";
-    let mut run = |mut rows: rusqlite::Rows<'_>| -> Result<()> {
-        while let Some(r) = rows.next()? {
-            let row = ObsRow {
-                taxon: text(r.get_ref(0)?),
-                site: text(r.get_ref(1)?),
-                visit: text(r.get_ref(2)?),
-                observed_at: text(r.get_ref(3)?).unwrap_or(""),
-                individuals: r.get::<_, i64>(4)?.max(0) as u64,
-                country: text(r.get_ref(5)?),
-            };
-            f(&row);
-        }
-        Ok(())
-    };
-    match only {
-        None => {
-            let mut stmt = conn.prepare_cached(&format!("SELECT {cols} WHERE deleted = 0"))?;
-            let done = run(stmt.query([])?);
-            done
-        }
-        Some(ids) => {
-            // One range of the taxon index per taxon.
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {cols} WHERE taxon_id = ?1 AND deleted = 0"
-            ))?;
-            for id in ids {
-                run(stmt.query([id])?)?;
-            }
-            Ok(())
-        }
+fn masked(mask: &Option<Vec<bool>>, taxon: u32) -> bool {
+    match mask {
+        None => true,
+        Some(m) => m.get(taxon as usize).copied().unwrap_or(false),
     }
-}
-
-/// The site a sighting counts for: its own, else its visit's.
-fn site_of<'a>(row: &'a ObsRow, visits: &'a HashMap<String, VisitInfo>) -> Option<&'a str> {
-    row.site.or_else(|| {
-        row.visit
-            .and_then(|v| visits.get(v))
-            .and_then(|v| v.site.as_deref())
-    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,86 +737,77 @@ struct TrendAcc {
 /// in its visit's period, so it is divided by the effort it was seen with; visits in scope count
 /// whether or not the taxa were seen (a visit that found nothing is effort too).
 pub fn trends(store: &Store, q: &TrendQuery) -> Result<Vec<TrendPoint>> {
-    check_period(&q.period)?;
-    let sites = sites(store)?;
-    let visits = visits(store)?;
-    let only: Option<Vec<String>> = match (&q.taxon, q.group) {
-        (Some(t), _) => Some(vec![t.clone()]),
-        (None, Some(g)) => Some(
-            taxa(store)?
-                .into_iter()
-                .filter(|(_, t)| t.group == g)
-                .map(|(id, _)| id)
-                .collect(),
-        ),
+    let days = Days::of(&q.period)?;
+    let snap = snapshot(store)?;
+    let mask = match (&q.taxon, q.group) {
+        (Some(t), _) => Some(snap.taxon_mask(|id, _| id == t)),
+        (None, Some(g)) => Some(snap.taxon_mask(|_, t| t.group == g)),
         (None, None) => None,
     };
-    let site_in_scope = |site: Option<&str>| -> bool {
-        if let Some(want) = &q.site {
-            if site != Some(want.as_str()) {
-                return false;
-            }
-        }
-        if let Some(c) = q.country {
-            if site.and_then(|s| sites.get(s)).map(|s| s.country) != Some(c) {
-                return false;
-            }
-        }
-        true
+    let want_site = snap.site(&q.site);
+    let want_country = q.country.map(|c| country_code(Some(c.code())));
+    let site_in_scope = |site: u32| -> bool {
+        want_site.is_none_or(|w| w == site)
+            && want_country.is_none_or(|c| {
+                site != NONE && country_code(Some(snap.sites[site as usize].country.code())) == c
+            })
     };
     // Keyed by (year, season): seasons sort winter, spring, summer, autumn within a year.
     let mut points: BTreeMap<(i32, Option<Season>), TrendAcc> = BTreeMap::new();
     fn point<'a>(
         points: &'a mut BTreeMap<(i32, Option<Season>), TrendAcc>,
-        q: &TrendQuery,
-        date: &str,
+        days: &Days,
+        by: TrendBy,
+        day: u32,
     ) -> Option<&'a mut TrendAcc> {
-        if !in_period(date, &q.period) {
+        if !days.has(day) {
             return None;
         }
-        let (year, season) = period_of(date, q.by)?;
+        let (year, season) = period_of(day, by)?;
         Some(points.entry((year, season)).or_insert_with(|| TrendAcc {
             year,
             season,
             ..TrendAcc::default()
         }))
     }
-    for v in visits.values() {
-        if !site_in_scope(v.site.as_deref()) {
+    for v in &snap.visits {
+        if !site_in_scope(v.site) {
             continue;
         }
-        if let Some(p) = point(&mut points, q, v.date()) {
+        if let Some(p) = point(&mut points, &days, q.by, v.day) {
             p.visits += 1;
             p.effort_km += v.km.unwrap_or(0.0);
             p.effort_h += v.hours.unwrap_or(0.0);
         }
     }
-    scan(store, only.as_deref(), |row| {
-        let visit = row.visit.and_then(|v| visits.get(v));
-        let site = site_of(row, &visits);
-        let in_scope = if q.site.is_none() && q.country.is_some() && site.is_none() {
+    for o in &snap.obs {
+        if !masked(&mask, o.taxon) {
+            continue;
+        }
+        let in_scope = if o.site == NONE && want_site.is_none() {
             // A sighting by coordinates alone has the country it lies in.
-            row.country == q.country.map(|c| c.code())
+            want_country.is_none_or(|c| o.country == c)
         } else {
-            site_in_scope(site)
+            site_in_scope(o.site)
         };
         if !in_scope {
-            return;
+            continue;
         }
-        let date = visit.map_or(date_of(row.observed_at), |v| v.date());
-        if let Some(p) = point(&mut points, q, date) {
-            p.records += 1;
-            p.individuals += row.individuals;
-            if let Some(v) = visit {
-                if v.km.is_some() && site_in_scope(v.site.as_deref()) {
-                    p.ind_km += row.individuals;
-                }
-                if v.hours.is_some() && site_in_scope(v.site.as_deref()) {
-                    p.ind_h += row.individuals;
-                }
+        let visit = (o.visit != NONE).then(|| &snap.visits[o.visit as usize]);
+        let Some(p) = point(&mut points, &days, q.by, visit.map_or(o.day, |v| v.day)) else {
+            continue;
+        };
+        p.records += 1;
+        p.individuals += u64::from(o.individuals);
+        if let Some(v) = visit.filter(|v| site_in_scope(v.site)) {
+            if v.km.is_some() {
+                p.ind_km += u64::from(o.individuals);
+            }
+            if v.hours.is_some() {
+                p.ind_h += u64::from(o.individuals);
             }
         }
-    })?;
+    }
     Ok(points
         .into_values()
         .map(|a| TrendPoint {
@@ -696,179 +832,110 @@ pub fn trends(store: &Store, q: &TrendQuery) -> Result<Vec<TrendPoint>> {
 /// The dashboard of every live site over `period` (visits by their start, sightings by their
 /// date, samples by their collection date), by site name.
 pub fn site_summaries(store: &Store, period: &Period) -> Result<Vec<SiteSummary>> {
-    check_period(period)?;
-    let sites = sites(store)?;
-    let visits = visits(store)?;
-    let mut out: HashMap<&str, SiteSummary> = sites
+    let days = Days::of(period)?;
+    let snap = snapshot(store)?;
+    let mut out: Vec<SiteSummary> = snap
+        .sites
         .iter()
-        .map(|(id, s)| {
-            (
-                id.as_str(),
-                SiteSummary {
-                    site_id: id.clone(),
-                    name: s.name.clone(),
-                    country: s.country,
-                    lat: s.lat,
-                    lon: s.lon,
-                    richness: 0,
-                    records: 0,
-                    individuals: 0,
-                    visits: 0,
-                    last_visit: None,
-                    effort_km: 0.0,
-                    effort_h: 0.0,
-                    samples: 0,
-                    tested: 0,
-                    positive: 0,
-                    pending: 0,
-                    prevalence: None,
-                },
-            )
+        .map(|s| SiteSummary {
+            site_id: s.id.clone(),
+            name: s.name.clone(),
+            country: s.country,
+            lat: s.lat,
+            lon: s.lon,
+            richness: 0,
+            records: 0,
+            individuals: 0,
+            visits: 0,
+            last_visit: None,
+            effort_km: 0.0,
+            effort_h: 0.0,
+            samples: 0,
+            tested: 0,
+            positive: 0,
+            pending: 0,
+            prevalence: None,
         })
         .collect();
-    let later = |slot: &mut Option<String>, at: &str| {
-        let newer = slot.as_deref().is_none_or(|old| utc_key(at) > utc_key(old));
-        if newer {
-            *slot = Some(at.to_string());
-        }
-    };
-    for v in visits.values() {
-        let Some(s) = v.site.as_deref().and_then(|s| out.get_mut(s)) else {
-            continue;
-        };
-        if !in_period(v.date(), period) {
+    let mut last: Vec<Option<(i64, &str)>> = vec![None; out.len()];
+    for v in &snap.visits {
+        if v.site == NONE || !days.has(v.day) {
             continue;
         }
+        let s = &mut out[v.site as usize];
         s.visits += 1;
         s.effort_km += v.km.unwrap_or(0.0);
         s.effort_h += v.hours.unwrap_or(0.0);
-        later(&mut s.last_visit, &v.start);
-    }
-    // Taxa seen per site; looked up by borrowed text, so only a new pair allocates.
-    let mut seen: HashMap<String, HashSet<String>> = HashMap::new();
-    let mut last_seen: HashMap<String, String> = HashMap::new();
-    scan(store, None, |row| {
-        if !in_period(date_of(row.observed_at), period) {
-            return;
+        let at = utc_ms(&v.start);
+        if last[v.site as usize].is_none_or(|(t, _)| at > t) {
+            last[v.site as usize] = Some((at, &v.start));
         }
-        let Some(site) = site_of(row, &visits) else {
-            return;
-        };
-        let Some(s) = out.get_mut(site) else { return };
+    }
+    for (s, l) in out.iter_mut().zip(&last) {
+        s.last_visit = l.map(|(_, at)| at.to_string());
+    }
+    // Richness: which taxa each site has, as one flag per site and taxon.
+    let n_taxa = snap.taxa.len();
+    let mut seen = vec![false; out.len() * n_taxa];
+    for o in &snap.obs {
+        if o.site == NONE || !days.has(o.day) {
+            continue;
+        }
+        let s = &mut out[o.site as usize];
         s.records += 1;
-        s.individuals += row.individuals;
-        if let Some(t) = row.taxon {
-            let taxa = match seen.get_mut(site) {
-                Some(set) => set,
-                None => seen.entry(site.to_string()).or_default(),
-            };
-            if !taxa.contains(t) {
-                taxa.insert(t.to_string());
+        s.individuals += u64::from(o.individuals);
+        if o.taxon != NONE {
+            let flag = &mut seen[o.site as usize * n_taxa + o.taxon as usize];
+            if !*flag {
+                *flag = true;
                 s.richness += 1;
             }
         }
-        if s.visits == 0 {
-            match last_seen.get_mut(site) {
-                Some(old) if utc_key(old) >= utc_key(row.observed_at) => {}
-                Some(old) => *old = row.observed_at.to_string(),
-                None => {
-                    last_seen.insert(site.to_string(), row.observed_at.to_string());
-                }
-            }
-        }
-    })?;
-    for (site, at) in last_seen {
-        if let Some(s) = out.get_mut(site.as_str()) {
-            if s.last_visit.is_none() {
-                s.last_visit = Some(at);
-            }
-        }
     }
-    for smp in samples(store)? {
-        if !in_period(date_of(&smp.collected_at), period) {
+    // A site sighted but never visited shows its latest sighting instead.
+    let mut latest = store.connection().prepare_cached(
+        "SELECT observed_at FROM observation
+         WHERE site_id = ?1 AND deleted = 0 AND substr(observed_at, 1, 10) BETWEEN ?2 AND ?3
+         ORDER BY observed_utc DESC LIMIT 1",
+    )?;
+    for s in out.iter_mut().filter(|s| s.visits == 0 && s.records > 0) {
+        let from = period.from.clone().unwrap_or_default();
+        let to = period.to.clone().unwrap_or_else(|| "9999-99-99".into());
+        s.last_visit = latest
+            .query_row(rusqlite::params![s.site_id, from, to], |r| r.get(0))
+            .ok();
+    }
+    for smp in &snap.samples {
+        if smp.site == NONE || !days.has(smp.day) {
             continue;
         }
-        let site = smp.site.as_deref().or_else(|| {
-            smp.visit
-                .as_deref()
-                .and_then(|v| visits.get(v)?.site.as_deref())
-        });
-        let Some(s) = site.and_then(|s| out.get_mut(s)) else {
-            continue;
-        };
+        let s = &mut out[smp.site as usize];
         s.samples += 1;
-        match smp.result.as_str() {
-            "positive" => {
+        match smp.result {
+            SampleResult::Positive => {
                 s.positive += 1;
                 s.tested += 1;
             }
-            "negative" => s.tested += 1,
-            "pending" => s.pending += 1,
-            _ => {}
+            SampleResult::Negative => s.tested += 1,
+            SampleResult::Pending => s.pending += 1,
+            SampleResult::Inconclusive => {}
         }
     }
-    let mut out: Vec<SiteSummary> = out
-        .into_values()
-        .map(|mut s| {
-            s.prevalence = (s.tested > 0).then(|| s.positive as f64 / s.tested as f64);
-            s
-        })
-        .collect();
+    for s in &mut out {
+        s.prevalence = (s.tested > 0).then(|| s.positive as f64 / s.tested as f64);
+    }
     out.sort_by(|a, b| a.name.cmp(&b.name).then(a.site_id.cmp(&b.site_id)));
     Ok(out)
 }
 
-/// An RFC 3339 time as a UTC instant for comparison; unparsable times compare as written.
-fn utc_key(s: &str) -> (i64, String) {
-    match chrono::DateTime::parse_from_rfc3339(s) {
-        Ok(t) => (t.timestamp_millis(), String::new()),
-        Err(_) => (i64::MIN, s.to_string()),
-    }
+/// An RFC 3339 time as epoch milliseconds, for comparing instants; unparsable times sort first.
+fn utc_ms(s: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(s).map_or(i64::MIN, |t| t.timestamp_millis())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Disease surveillance
 // ---------------------------------------------------------------------------------------------
-
-/// A sample with its host sighting's site, visit and taxon.
-struct SampleRow {
-    result: String,
-    pathogen: Option<String>,
-    collected_at: String,
-    site: Option<String>,
-    visit: Option<String>,
-    host_taxon: Option<String>,
-    host_name: Option<String>,
-    country: Option<String>,
-}
-
-fn samples(store: &Store) -> Result<Vec<SampleRow>> {
-    let mut stmt = store.connection().prepare_cached(
-        "SELECT json_extract(s.body, '$.result'), json_extract(s.body, '$.pathogen'),
-                json_extract(s.body, '$.collected_at'), o.site_id, o.visit_id, o.taxon_id,
-                o.taxon_name, o.country
-         FROM record s
-         LEFT JOIN observation o ON o.id = json_extract(s.body, '$.host_observation')
-              AND o.deleted = 0
-         WHERE s.kind = 'sample' AND s.deleted = 0",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(SampleRow {
-            result: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-            pathogen: r
-                .get::<_, Option<String>>(1)?
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty()),
-            collected_at: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-            site: r.get(3)?,
-            visit: r.get(4)?,
-            host_taxon: r.get(5)?,
-            host_name: r.get(6)?,
-            country: r.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
 
 #[derive(Default)]
 struct Tally {
@@ -882,12 +949,12 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, result: &str) {
+    fn add(&mut self, result: SampleResult) {
         match result {
-            "positive" => self.positive += 1,
-            "negative" => self.negative += 1,
-            "pending" => self.pending += 1,
-            _ => self.inconclusive += 1,
+            SampleResult::Positive => self.positive += 1,
+            SampleResult::Negative => self.negative += 1,
+            SampleResult::Pending => self.pending += 1,
+            SampleResult::Inconclusive => self.inconclusive += 1,
         }
     }
 
@@ -916,77 +983,72 @@ fn same_name(a: &str, b: &str) -> bool {
 /// Prevalence (positive / tested) with a 95% Wilson interval, grouped by site, host species,
 /// pathogen or period. A sample's site is its host sighting's (or that sighting's visit's);
 /// its period is its collection date.
+
+/// Prevalence (positive / tested) with a 95% Wilson interval, grouped by site, host species,
+/// pathogen or period. A sample's site is its host sighting's (or that sighting's visit's);
+/// its period is its collection date.
 pub fn prevalence(store: &Store, q: &PrevalenceQuery) -> Result<Vec<PrevalenceRow>> {
-    check_period(&q.period)?;
-    let sites = sites(store)?;
-    let visits = visits(store)?;
-    let taxa = taxa(store)?;
+    let days = Days::of(&q.period)?;
+    let snap = snapshot(store)?;
+    let want_site = snap.site(&q.site);
+    let want_host = q
+        .host
+        .as_ref()
+        .map(|h| snap.taxon_idx.get(h).copied().unwrap_or(NONE));
+    let want_country = q.country.map(|c| country_code(Some(c.code())));
     let mut groups: BTreeMap<String, Tally> = BTreeMap::new();
-    for s in samples(store)? {
+    for s in &snap.samples {
         if let Some(p) = &q.pathogen {
             if !s.pathogen.as_deref().is_some_and(|sp| same_name(sp, p)) {
                 continue;
             }
         }
-        if q.host.is_some() && s.host_taxon != q.host {
+        if want_host.is_some_and(|h| h != s.host_taxon)
+            || want_site.is_some_and(|w| w != s.site)
+            || want_country.is_some_and(|c| c != s.country)
+            || !days.has(s.day)
+        {
             continue;
-        }
-        let date = date_of(&s.collected_at);
-        if !in_period(date, &q.period) {
-            continue;
-        }
-        let site = s
-            .site
-            .clone()
-            .or_else(|| s.visit.as_deref().and_then(|v| visits.get(v)?.site.clone()));
-        if q.site.is_some() && site != q.site {
-            continue;
-        }
-        if let Some(c) = q.country {
-            let country = site
-                .as_deref()
-                .and_then(|id| sites.get(id))
-                .map(|s| s.country.code())
-                .or(s.country.as_deref());
-            if country != Some(c.code()) {
-                continue;
-            }
         }
         let (key, label) = match q.by {
-            PrevalenceBy::Site => match site.as_deref() {
-                Some(id) => (
-                    id.to_string(),
-                    sites.get(id).map_or(id.to_string(), |s| s.name.clone()),
-                ),
+            PrevalenceBy::Site if s.site != NONE => {
+                let site = &snap.sites[s.site as usize];
+                (site.id.clone(), site.name.clone())
+            }
+            PrevalenceBy::Host if s.host_taxon != NONE => {
+                let (id, t) = &snap.taxa[s.host_taxon as usize];
+                (id.clone(), t.scientific_name.clone())
+            }
+            PrevalenceBy::Host => match &s.host_name {
+                Some(n) => (format!("name:{n}"), n.clone()),
                 None => (String::new(), String::new()),
-            },
-            PrevalenceBy::Host => match (&s.host_taxon, &s.host_name) {
-                (Some(t), _) => (
-                    t.clone(),
-                    taxa.get(t).map_or(t.clone(), |t| t.scientific_name.clone()),
-                ),
-                (None, Some(n)) => (format!("name:{n}"), n.clone()),
-                (None, None) => (String::new(), String::new()),
             },
             PrevalenceBy::Pathogen => match &s.pathogen {
                 Some(p) => (p.to_lowercase(), p.clone()),
                 None => (String::new(), String::new()),
             },
-            PrevalenceBy::Period => match period_of(date, q.period_by) {
+            PrevalenceBy::Period => match period_of(s.day, q.period_by) {
                 Some((y, season)) => (period_label(y, season), period_label(y, season)),
                 None => (String::new(), String::new()),
             },
+            PrevalenceBy::Site => (String::new(), String::new()),
         };
         let order = match q.by {
-            PrevalenceBy::Period => period_of(date, q.period_by).unwrap_or((i32::MIN, None)),
+            PrevalenceBy::Period => period_of(s.day, q.period_by).unwrap_or((i32::MIN, None)),
             _ => (0, None),
         };
-        let t = groups.entry(key).or_insert_with(|| Tally {
-            label,
-            order,
-            ..Tally::default()
-        });
-        t.add(&s.result);
+        match groups.get_mut(&key) {
+            Some(t) => t.add(s.result),
+            None => {
+                let mut t = Tally {
+                    label,
+                    order,
+                    ..Tally::default()
+                };
+                t.add(s.result);
+                groups.insert(key, t);
+            }
+        }
     }
     let mut groups: Vec<(String, Tally)> = groups.into_iter().collect();
     groups.sort_by_key(|(_, t)| t.order);
@@ -1005,34 +1067,34 @@ pub fn prevalence(store: &Store, q: &PrevalenceQuery) -> Result<Vec<PrevalenceRo
 /// Positive and tested samples by pathogen and host species, for the hosts-by-pathogen table;
 /// ordered by pathogen, then by positives (most first), then host name.
 pub fn hosts_by_pathogen(store: &Store, period: &Period) -> Result<Vec<HostPathogen>> {
-    check_period(period)?;
-    let taxa = taxa(store)?;
-    let mut cells: BTreeMap<(String, Option<String>, String), Tally> = BTreeMap::new();
+    let days = Days::of(period)?;
+    let snap = snapshot(store)?;
+    let mut cells: BTreeMap<(String, u32, String), Tally> = BTreeMap::new();
     let mut labels: HashMap<String, String> = HashMap::new();
-    for s in samples(store)? {
-        if !in_period(date_of(&s.collected_at), period) {
+    for s in &snap.samples {
+        if !days.has(s.day) {
             continue;
         }
         let Some(p) = &s.pathogen else { continue };
         let key = p.to_lowercase();
         labels.entry(key.clone()).or_insert_with(|| p.clone());
-        let host_name = match &s.host_taxon {
-            Some(t) => taxa.get(t).map_or(t.clone(), |t| t.scientific_name.clone()),
-            None => s.host_name.clone().unwrap_or_default(),
+        let host_name = match s.host_taxon {
+            NONE => s.host_name.clone().unwrap_or_default(),
+            t => snap.taxa[t as usize].1.scientific_name.clone(),
         };
         cells
-            .entry((key, s.host_taxon.clone(), host_name))
+            .entry((key, s.host_taxon, host_name))
             .or_default()
-            .add(&s.result);
+            .add(s.result);
     }
     let mut out: Vec<HostPathogen> = cells
         .into_iter()
-        .map(|((p, host_taxon, host_name), t)| {
+        .map(|((p, host, host_name), t)| {
             let tested = t.positive + t.negative;
             let ci = wilson(t.positive, tested, Z_95);
             HostPathogen {
                 pathogen: labels.get(&p).cloned().unwrap_or(p),
-                host_taxon,
+                host_taxon: (host != NONE).then(|| snap.taxa[host as usize].0.clone()),
                 host_name,
                 positive: t.positive,
                 tested,
@@ -1269,7 +1331,7 @@ pub fn reset_risk_settings(store: &Store, disease: &str) -> Result<()> {
     Ok(())
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct RiskAcc {
     visits: u64,
     km: f64,
@@ -1278,7 +1340,9 @@ struct RiskAcc {
     host_h: u64,
     vector_km: u64,
     vector_h: u64,
-    samples: Tally,
+    positive: u64,
+    negative: u64,
+    tested_any: bool,
 }
 
 /// The risk of one disease at every site with data in the window ending on `as_of`, riskiest
@@ -1291,64 +1355,62 @@ pub fn risk(store: &Store, s: &RiskSettings, as_of: NaiveDate) -> Result<Vec<Sit
         .unwrap_or(NaiveDate::MIN)
         .succ_opt()
         .unwrap_or(NaiveDate::MIN);
-    let window = Period {
+    let window = Days::of(&Period {
         from: Some(since.format("%Y-%m-%d").to_string()),
         to: Some(as_of.format("%Y-%m-%d").to_string()),
-    };
-    let sites = sites(store)?;
-    let visits = visits(store)?;
-    let taxa = taxa(store)?;
-    let ids_of = |names: &[String]| -> Vec<String> {
-        taxa.iter()
-            .filter(|(_, t)| names.iter().any(|n| same_name(n, &t.scientific_name)))
-            .map(|(id, _)| id.clone())
-            .collect()
-    };
-    let hosts: HashSet<String> = ids_of(&s.hosts).into_iter().collect();
-    let vectors: HashSet<String> = ids_of(&s.vectors).into_iter().collect();
-    let mut acc: HashMap<String, RiskAcc> = HashMap::new();
-    for v in visits.values() {
-        let Some(site) = v.site.as_deref().filter(|id| sites.contains_key(*id)) else {
-            continue;
-        };
-        if !in_period(v.date(), &window) {
+    })?;
+    let snap = snapshot(store)?;
+    let named =
+        |names: &[String], t: &Taxon| names.iter().any(|n| same_name(n, &t.scientific_name));
+    let hosts = snap.taxon_mask(|_, t| named(&s.hosts, t));
+    let vectors = snap.taxon_mask(|_, t| named(&s.vectors, t));
+    let has_hosts = hosts.iter().any(|h| *h);
+    let has_vectors = vectors.iter().any(|v| *v);
+    let mut acc = vec![RiskAcc::default(); snap.sites.len()];
+    let mut any = vec![false; snap.sites.len()];
+    for v in &snap.visits {
+        if v.site == NONE || !window.has(v.day) {
             continue;
         }
-        let a = acc.entry(site.to_string()).or_default();
+        let a = &mut acc[v.site as usize];
+        any[v.site as usize] = true;
         a.visits += 1;
         a.km += v.km.unwrap_or(0.0);
         a.hours += v.hours.unwrap_or(0.0);
     }
-    let only: Vec<String> = hosts.iter().chain(vectors.iter()).cloned().collect();
-    scan(store, Some(&only), |row| {
+    for o in &snap.obs {
         // Rates divide sightings made on visits by those visits' effort, so only sightings on a
         // visit at a site in the window count.
-        let Some(v) = row.visit.and_then(|v| visits.get(v)) else {
-            return;
-        };
-        let Some(site) = v.site.as_deref() else {
-            return;
-        };
-        if !in_period(v.date(), &window) {
-            return;
+        if o.visit == NONE || o.taxon == NONE {
+            continue;
         }
-        let Some(a) = acc.get_mut(site) else { return };
-        let Some(t) = row.taxon else { return };
-        let (km, h) = if hosts.contains(t) {
+        let t = o.taxon as usize;
+        let (is_host, is_vector) = (hosts[t], vectors[t]);
+        if !is_host && !is_vector {
+            continue;
+        }
+        let v = &snap.visits[o.visit as usize];
+        if v.site == NONE || !window.has(v.day) {
+            continue;
+        }
+        let a = &mut acc[v.site as usize];
+        let n = u64::from(o.individuals);
+        let (km, h) = if is_host {
             (&mut a.host_km, &mut a.host_h)
-        } else if vectors.contains(t) {
-            (&mut a.vector_km, &mut a.vector_h)
         } else {
-            return;
+            (&mut a.vector_km, &mut a.vector_h)
         };
         if v.km.is_some() {
-            *km += row.individuals;
+            *km += n;
         }
         if v.hours.is_some() {
-            *h += row.individuals;
+            *h += n;
         }
-    })?;
-    for smp in samples(store)? {
+    }
+    for smp in &snap.samples {
+        if smp.site == NONE || !window.has(smp.day) {
+            continue;
+        }
         if !smp
             .pathogen
             .as_deref()
@@ -1356,22 +1418,21 @@ pub fn risk(store: &Store, s: &RiskSettings, as_of: NaiveDate) -> Result<Vec<Sit
         {
             continue;
         }
-        if !in_period(date_of(&smp.collected_at), &window) {
-            continue;
+        let a = &mut acc[smp.site as usize];
+        match smp.result {
+            SampleResult::Positive => a.positive += 1,
+            SampleResult::Negative => a.negative += 1,
+            _ => continue,
         }
-        let site = smp.site.clone().or_else(|| {
-            smp.visit
-                .as_deref()
-                .and_then(|v| visits.get(v)?.site.clone())
-        });
-        let Some(site) = site.filter(|id| sites.contains_key(id)) else {
-            continue;
-        };
-        acc.entry(site).or_default().samples.add(&smp.result);
+        a.tested_any = true;
+        any[smp.site as usize] = true;
     }
     let mut out = Vec::new();
-    for (site_id, a) in acc {
-        let info = &sites[&site_id];
+    for (i, a) in acc.into_iter().enumerate() {
+        if !any[i] {
+            continue;
+        }
+        let info = &snap.sites[i];
         let (per, host_rate, vector_rate, host_ref, vector_ref) = if a.km > 0.0 {
             (
                 Some("km"),
@@ -1392,12 +1453,12 @@ pub fn risk(store: &Store, s: &RiskSettings, as_of: NaiveDate) -> Result<Vec<Sit
             (None, None, None, 1.0, 1.0)
         };
         // A profile without hosts (or vectors) has no such component at all.
-        let host_rate = host_rate.filter(|_| !hosts.is_empty());
-        let vector_rate = vector_rate.filter(|_| !vectors.is_empty());
+        let host_rate = host_rate.filter(|_| has_hosts);
+        let vector_rate = vector_rate.filter(|_| has_vectors);
         let host_component = host_rate.map(|r| (r / host_ref).min(1.0));
         let vector_component = vector_rate.map(|r| (r / vector_ref).min(1.0));
-        let tested = a.samples.positive + a.samples.negative;
-        let positivity_low = wilson(a.samples.positive, tested, Z_95).map(|c| c.0);
+        let tested = a.positive + a.negative;
+        let positivity_low = wilson(a.positive, tested, Z_95).map(|c| c.0);
         let positivity_component = positivity_low.map(|l| (l / s.positivity_ref).min(1.0));
         let parts = [
             (host_component, s.host_weight),
@@ -1419,7 +1480,7 @@ pub fn risk(store: &Store, s: &RiskSettings, as_of: NaiveDate) -> Result<Vec<Sit
             / weight;
         out.push(SiteRisk {
             disease: s.disease.clone(),
-            site_id,
+            site_id: info.id.clone(),
             site_name: info.name.clone(),
             country: info.country,
             lat: info.lat,
@@ -1432,7 +1493,7 @@ pub fn risk(store: &Store, s: &RiskSettings, as_of: NaiveDate) -> Result<Vec<Sit
             vector_component,
             per: per.map(str::to_string),
             visits: a.visits,
-            positive: a.samples.positive,
+            positive: a.positive,
             tested,
             positivity_low,
             positivity_component,
@@ -1479,27 +1540,28 @@ pub fn needs_attention_sites(store: &Store, as_of: NaiveDate) -> Result<Vec<Site
 /// of `today`. A sighting counts for the country it was recorded in (its site's, or the one its
 /// coordinates lie in).
 pub fn country_progress(store: &Store, today: NaiveDate) -> Result<Vec<CountryProgress>> {
-    let taxa = taxa(store)?;
-    let mut stmt = store.connection().prepare_cached(
-        "SELECT country, taxon_id, count(*) FROM observation
-         WHERE deleted = 0 AND country IS NOT NULL GROUP BY country, taxon_id",
-    )?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut counts: HashMap<(Country, Option<TaxonGroup>), u64> = HashMap::new();
-    for (country, taxon, n) in rows {
-        let Some(c) = Country::parse(&country) else {
-            continue;
+    let snap = snapshot(store)?;
+    const GROUPS: [Option<TaxonGroup>; 6] = [
+        Some(TaxonGroup::LargeMammal),
+        Some(TaxonGroup::Bird),
+        Some(TaxonGroup::SmallMammal),
+        Some(TaxonGroup::Vector),
+        Some(TaxonGroup::Pathogen),
+        None,
+    ];
+    let group_of: Vec<usize> = snap
+        .taxa
+        .iter()
+        .map(|(_, t)| GROUPS.iter().position(|g| *g == Some(t.group)).unwrap_or(5))
+        .collect();
+    let mut counts = [[0u64; 6]; 5];
+    for o in &snap.obs {
+        let g = if o.taxon == NONE {
+            5
+        } else {
+            group_of[o.taxon as usize]
         };
-        let group = taxon.as_deref().and_then(|t| taxa.get(t)).map(|t| t.group);
-        *counts.entry((c, group)).or_default() += n as u64;
+        counts[usize::from(o.country).min(4)][g] += 1;
     }
     let mut deadlines: HashMap<Country, Vec<Deadline>> = HashMap::new();
     for c in store.list(Kind::Checklist)? {
@@ -1510,14 +1572,6 @@ pub fn country_progress(store: &Store, today: NaiveDate) -> Result<Vec<CountryPr
                 .extend(list.deadlines);
         }
     }
-    const GROUPS: [Option<TaxonGroup>; 6] = [
-        Some(TaxonGroup::LargeMammal),
-        Some(TaxonGroup::Bird),
-        Some(TaxonGroup::SmallMammal),
-        Some(TaxonGroup::Vector),
-        Some(TaxonGroup::Pathogen),
-        None,
-    ];
     Ok(Country::ALL
         .into_iter()
         .map(|country| {
@@ -1529,11 +1583,13 @@ pub fn country_progress(store: &Store, today: NaiveDate) -> Result<Vec<CountryPr
                 .filter(|_| status != SheetStatus::Submitted)
                 .and_then(|d| NaiveDate::parse_from_str(&d.due, "%Y-%m-%d").ok())
                 .map(|d| (d - today).num_days());
+            let row = &counts[usize::from(country_code(Some(country.code())))];
             let by_group: Vec<GroupRecords> = GROUPS
                 .iter()
-                .map(|g| GroupRecords {
+                .zip(row)
+                .map(|(g, n)| GroupRecords {
                     group: *g,
-                    records: counts.get(&(country, *g)).copied().unwrap_or(0),
+                    records: *n,
                 })
                 .collect();
             CountryProgress {
