@@ -983,10 +983,6 @@ fn same_name(a: &str, b: &str) -> bool {
 /// Prevalence (positive / tested) with a 95% Wilson interval, grouped by site, host species,
 /// pathogen or period. A sample's site is its host sighting's (or that sighting's visit's);
 /// its period is its collection date.
-
-/// Prevalence (positive / tested) with a 95% Wilson interval, grouped by site, host species,
-/// pathogen or period. A sample's site is its host sighting's (or that sighting's visit's);
-/// its period is its collection date.
 pub fn prevalence(store: &Store, q: &PrevalenceQuery) -> Result<Vec<PrevalenceRow>> {
     let days = Days::of(&q.period)?;
     let snap = snapshot(store)?;
