@@ -804,6 +804,39 @@ fn country_progress_counts_records_per_group_against_the_deadlines() {
 }
 
 #[test]
+fn a_report_after_a_new_sighting_or_a_deletion_counts_it() {
+    let mut f = fixture();
+    let q = TrendQuery {
+        taxon: Some(f.marmot.clone()),
+        site: Some(f.b.clone()),
+        ..TrendQuery::default()
+    };
+    let before = trends(&f.store, &q).unwrap();
+    assert_eq!(before.last().map(|p| p.individuals), Some(2));
+    let id = sighting(
+        &mut f.store,
+        &f.b.clone(),
+        None,
+        &f.marmot.clone(),
+        9,
+        CountUnit::Individuals,
+        "2024-09-01T10:00:00+09:00",
+    );
+    let after = trends(&f.store, &q).unwrap();
+    assert_eq!(
+        after.last().map(|p| (p.records, p.individuals)),
+        Some((2, 11))
+    );
+    let rev = f.store.get(&id).unwrap().unwrap().rev_id;
+    f.store.delete(&id, &rev).unwrap();
+    let again = trends(&f.store, &q).unwrap();
+    assert_eq!(
+        again.last().map(|p| (p.records, p.individuals)),
+        Some((1, 2))
+    );
+}
+
+#[test]
 fn a_period_that_is_not_a_date_is_refused() {
     let f = fixture();
     let bad = Period {
