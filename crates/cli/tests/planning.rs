@@ -2,80 +2,8 @@
 //! a real store in a temporary folder.
 
 use std::path::Path;
-use std::process::{Command, Output};
-
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-impl Cli {
-    fn new() -> Cli {
-        let cli = Cli {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        cli.ok(&["init"]);
-        cli
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_dauria-cli"))
-            .env("DAURIA_DATA_DIR", self.dir.path())
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn describe(args: &[&str], out: &Output) -> String {
-        format!(
-            "dauria-cli {}\nexit: {:?}\nstdout:\n{}\nstderr:\n{}",
-            args.join(" "),
-            out.status.code(),
-            text(&out.stdout),
-            text(&out.stderr)
-        )
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "expected success\n{}",
-            Self::describe(args, &out)
-        );
-        text(&out.stdout)
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "expected a failure\n{}",
-            Self::describe(args, &out)
-        );
-        let err = text(&out.stderr);
-        assert!(
-            err.starts_with("error") && !err.contains("panicked"),
-            "the message should be a plain error for a person\n{}",
-            Self::describe(args, &out)
-        );
-        err
-    }
-
-    fn id(&self, args: &[&str]) -> String {
-        let id = self.ok(args).trim().to_string();
-        assert_eq!(
-            id.len(),
-            36,
-            "{} prints the new id, got {id:?}",
-            args.join(" ")
-        );
-        id
-    }
-}
+mod common;
+use common::Cli;
 
 fn fixture() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/garmin_etrex_daursky.gpx")

@@ -2,63 +2,8 @@
 //! four-hour visit with eight marmots, four samples with lab results, then each report in each
 //! format against figures worked out by hand.
 
-use std::process::{Command, Output};
-
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-impl Cli {
-    fn new() -> Cli {
-        let cli = Cli {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        cli.ok(&["init"]);
-        cli
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_dauria-cli"))
-            .env("DAURIA_DATA_DIR", self.dir.path())
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn describe(args: &[&str], out: &Output) -> String {
-        format!(
-            "dauria-cli {}\nexit: {:?}\nstdout:\n{}\nstderr:\n{}",
-            args.join(" "),
-            out.status.code(),
-            text(&out.stdout),
-            text(&out.stderr)
-        )
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "expected success\n{}",
-            Self::describe(args, &out)
-        );
-        text(&out.stdout)
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "expected a failure\n{}",
-            Self::describe(args, &out)
-        );
-        text(&out.stderr)
-    }
-}
+mod common;
+use common::Cli;
 
 /// A site in Mongol Daguur, one visit 08:00–12:00 on 1 June 2025 with 8 marmots, and four
 /// samples from them for Yersinia pestis: one positive, two negative, one pending.

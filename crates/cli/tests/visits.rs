@@ -2,74 +2,10 @@
 //! folder. A visit is started, sightings are logged into it, it is ended with its effort; a visit
 //! is made from a GPX track afterwards; bad input is refused with nothing changed.
 
-use std::process::{Command, Output};
-
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::Cli;
 
 impl Cli {
-    fn new() -> Cli {
-        let cli = Cli {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        cli.ok(&["init"]);
-        cli
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_dauria-cli"))
-            .env("DAURIA_DATA_DIR", self.dir.path())
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn describe(args: &[&str], out: &Output) -> String {
-        format!(
-            "dauria-cli {}\nexit: {:?}\nstdout:\n{}\nstderr:\n{}",
-            args.join(" "),
-            out.status.code(),
-            text(&out.stdout),
-            text(&out.stderr)
-        )
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "expected success\n{}",
-            Self::describe(args, &out)
-        );
-        text(&out.stdout)
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "expected a failure\n{}",
-            Self::describe(args, &out)
-        );
-        text(&out.stderr)
-    }
-
-    fn id(&self, args: &[&str]) -> String {
-        let id = self.ok(args).trim().to_string();
-        assert_eq!(
-            id.len(),
-            36,
-            "{} prints the new id, got {id:?}",
-            args.join(" ")
-        );
-        id
-    }
-
     fn visits(&self) -> Vec<serde_json::Value> {
         serde_json::from_str(&self.ok(&["visit", "list", "--format", "json"])).unwrap()
     }
