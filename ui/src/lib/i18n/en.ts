@@ -261,6 +261,7 @@ const en = {
   'sync.rule.seq_used': 'Its number was already used by this laptop.',
   'sync.auto': 'The app syncs by itself every 30 seconds while the server can be reached.',
   'home.rejected': '{n} changes the server refused: see Sync',
+  'home.setAside': '{n} changes from other laptops set aside: see Sync',
   'error.code.sync.not_enrolled': 'This laptop is not enrolled with a sync server.',
   'error.code.sync.revoked': 'The survey lead revoked this laptop. Its data stays here; ask for a new code.',
   'error.code.sync.forbidden': 'The server refused: check the enrollment code.',

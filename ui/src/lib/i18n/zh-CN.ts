@@ -263,6 +263,7 @@ const zh: Messages = {
   'sync.rule.seq_used': '该编号已被本机使用。',
   'sync.auto': '能连接服务器时，应用每 30 秒自动同步。',
   'home.rejected': '服务器拒绝了 {n} 项更改：请查看同步页面',
+  'home.setAside': '来自其他电脑的 {n} 项更改已搁置：请查看同步页面',
   'error.code.sync.not_enrolled': '本机尚未注册到同步服务器。',
   'error.code.sync.revoked': '调查负责人已撤销本机。数据仍保留在本机；请索取新的注册码。',
   'error.code.sync.forbidden': '服务器拒绝：请检查注册码。',
