@@ -31,6 +31,16 @@ enum Command {
     Init,
     /// Show counts of records, revisions, unsynced changes and conflicts, and the store's size.
     Stats(commands::stats::Args),
+    /// Copy the store and its photos into a new folder, safely while the app runs.
+    Backup {
+        /// A new (or empty) folder for the backup.
+        dest: std::path::PathBuf,
+    },
+    /// Put a backup back (the app must be closed); the store it replaces is kept beside it.
+    Restore {
+        /// The backup's folder.
+        src: std::path::PathBuf,
+    },
     /// Record, list, edit, delete observations and show their history.
     #[command(subcommand)]
     Obs(commands::obs::ObsCommand),
@@ -107,6 +117,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Init => commands::init::run(&dir),
         Command::Stats(a) => commands::stats::run(&dir, a),
+        Command::Backup { dest } => commands::init::backup(&dir, &dest),
+        Command::Restore { src } => commands::init::restore(&dir, &src),
         Command::Obs(c) => commands::obs::run(&dir, c),
         Command::Site(c) => commands::site::run(&dir, c),
         Command::Checklist(c) => commands::checklist::run(&dir, c),

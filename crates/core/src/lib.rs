@@ -4,6 +4,7 @@
 //! Nothing here knows about windows or the network; every user action is a function a test can
 //! call.
 
+pub mod backup;
 pub mod checklists;
 pub mod coords;
 pub mod dwca;
