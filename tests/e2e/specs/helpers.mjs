@@ -64,3 +64,16 @@ export async function printToPdf(pdf, shot) {
     text: execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }),
   };
 }
+
+/** Presses "Sync now" on the Sync screen and waits for that sync to end well. */
+export async function syncNowInApp() {
+  await openScreen('sync');
+  // Counted by the screen: "last success" has whole seconds, and two syncs can end in one.
+  const before = Number(await $('#sync').getAttribute('data-syncs-ended'));
+  await $('#sync-now').waitForEnabled({ timeoutMsg: 'Sync now stays disabled' });
+  await $('#sync-now').click();
+  await browser.waitUntil(async () => Number(await $('#sync').getAttribute('data-syncs-ended')) > before && (await $('#sync-note').isExisting()), {
+    timeout: 30000,
+    timeoutMsg: 'the app did not report a finished sync',
+  });
+}

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appReady, openScreen, screenshot } from './helpers.mjs';
+import { appReady, openScreen, screenshot, syncNowInApp } from './helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = (name) => path.join(root, 'target/debug', name);
@@ -20,18 +20,6 @@ const enrollCode = (name, role = 'field') =>
 let server;
 let url;
 let id;
-
-async function syncNowInApp() {
-  await openScreen('sync');
-  // Counted by the screen: "last success" has whole seconds, and two syncs can end in one.
-  const before = Number(await $('#sync').getAttribute('data-syncs-ended'));
-  await $('#sync-now').waitForEnabled({ timeoutMsg: 'Sync now stays disabled' });
-  await $('#sync-now').click();
-  await browser.waitUntil(async () => Number(await $('#sync').getAttribute('data-syncs-ended')) > before && (await $('#sync-note').isExisting()), {
-    timeout: 30000,
-    timeoutMsg: 'the app did not report a finished sync',
-  });
-}
 
 describe('sync with a real server', () => {
   before(async () => {

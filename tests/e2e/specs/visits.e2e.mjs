@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appReady, openScreen, screenshot, setLanguage } from './helpers.mjs';
+import { appReady, openScreen, screenshot, setLanguage, syncNowInApp } from './helpers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = (name) => path.join(root, 'target/debug', name);
@@ -33,18 +33,6 @@ let url;
 
 async function observationCount() {
   return browser.execute(() => window.__TAURI_INTERNALS__.invoke('stats').then((s) => s.observations));
-}
-
-async function syncNowInApp() {
-  await openScreen('sync');
-  // Counted by the screen: "last success" has whole seconds, and two syncs can end in one.
-  const before = Number(await $('#sync').getAttribute('data-syncs-ended'));
-  await $('#sync-now').waitForEnabled({ timeoutMsg: 'Sync now stays disabled' });
-  await $('#sync-now').click();
-  await browser.waitUntil(async () => Number(await $('#sync').getAttribute('data-syncs-ended')) > before && (await $('#sync-note').isExisting()), {
-    timeout: 30000,
-    timeoutMsg: 'the app did not report a finished sync',
-  });
 }
 
 async function openSurvey() {
