@@ -33,6 +33,13 @@ pub struct Limits {
     pub max_pull: usize,
 }
 
+impl Limits {
+    /// Changes in one page: what the caller asked for, within 1..=`max_pull`.
+    fn page(&self, asked: Option<usize>) -> usize {
+        asked.unwrap_or(self.max_pull).clamp(1, self.max_pull)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -235,10 +242,7 @@ async fn pull(
 ) -> Result<Response, ServerError> {
     let Query(q) = q.map_err(|e| ServerError::BadRequest(e.body_text()))?;
     let device = authenticate(&state, &headers).await?;
-    let limit = q
-        .limit
-        .unwrap_or(state.limits.max_pull)
-        .clamp(1, state.limits.max_pull);
+    let limit = state.limits.page(q.limit);
     let max_bytes = q
         .max_bytes
         .unwrap_or(state.limits.max_bytes)
@@ -294,10 +298,7 @@ async fn own(
 ) -> Result<Response, ServerError> {
     let Query(q) = q.map_err(|e| ServerError::BadRequest(e.body_text()))?;
     let device = authenticate(&state, &headers).await?;
-    let limit = q
-        .limit
-        .unwrap_or(state.limits.max_pull)
-        .clamp(1, state.limits.max_pull);
+    let limit = state.limits.page(q.limit);
     let after = q.after.unwrap_or(0);
     let store = state.store.clone();
     let changes = blocking(move || store.own_changes(&device.device_id, after, limit + 1)).await?;
