@@ -11,7 +11,9 @@ describe('times', () => {
     const s = toRfc3339('2026-06-01T07:30', '+09:00');
     expect(s).toBe('2026-06-01T07:30:00+09:00');
     expect(splitRfc3339(s)).toEqual({ local: '2026-06-01T07:30', offset: '+09:00' });
-    expect(showTime(s)).toBe('2026-06-01 07:30 UTC+09:00');
+    expect(showTime(s, 'ru')).toBe('01.06.2026, 07:30 UTC+09:00');
+    expect(showTime(s, 'zh-CN')).toBe('2026/06/01 07:30 UTC+09:00');
+    expect(showTime(s, 'en')).toMatch(/^06\/01\/2026, 07:30\sAM UTC\+09:00$/);
   });
 });
 

@@ -24,6 +24,6 @@ describe('observation list', () => {
     expect(container.querySelectorAll('.obs-row').length).toBeLessThanOrEqual(60);
     expect(calls).toBe(1);
     // The newest observation comes first.
-    expect(container.querySelector('.obs-row')!.textContent).toContain('2026-06-04');
+    expect(container.querySelector('.obs-row')!.textContent).toContain('06/04/2026');
   });
 });

@@ -99,7 +99,7 @@ describe('photos on a sighting', () => {
     // Nothing is taken from the photo until the person asks.
     expect((container.querySelector('#site') as HTMLSelectElement | null)?.value ?? '').toBe('');
     await fireEvent.click(container.querySelector('#photo-use-exif')!);
-    expect((container.querySelector('#time') as HTMLInputElement).value).toBe('2026-06-01T07:42');
+    expect((container.querySelector('#time') as HTMLInputElement).dataset.value).toBe('2026-06-01T07:42');
     expect(container.textContent).toContain('UTC+08:00');
     expect((container.querySelector('#coords') as HTMLInputElement).value).toBe('49.71, 115.12');
     expect((container.querySelector('#uncertainty') as HTMLInputElement).value).toBe('12');

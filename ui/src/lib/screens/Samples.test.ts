@@ -63,7 +63,7 @@ describe('samples', () => {
     await waitFor(() => expect(container.querySelector('#sample-form')).not.toBeNull());
     expect(samplesNav.hostId).toBeNull();
     expect(value(container, '#sample-host')).toBe(marmot);
-    expect(value(container, '#sample-collected')).toBe('2026-06-01T07:30');
+    expect((container.querySelector('#sample-collected') as HTMLInputElement).dataset.value).toBe('2026-06-01T07:30');
     expect(container.querySelector('#sample-form')!.textContent).toContain('UTC+09:00');
     expect(value(container, '#sample-barcode')).toBe('DAU-2026-0001');
     expect(value(container, '#sample-result')).toBe('pending');
@@ -103,7 +103,7 @@ describe('samples', () => {
     await waitFor(() => expect(container.querySelector('[data-error="host"]')).not.toBeNull());
     host.value = gazelle;
     await fireEvent.change(host);
-    expect(value(container, '#sample-collected')).toBe('2026-05-20T18:05');
+    expect((container.querySelector('#sample-collected') as HTMLInputElement).dataset.value).toBe('2026-05-20T18:05');
     await fireEvent.input(container.querySelector('#sample-barcode')!, { target: { value: 'dau-2026-0007 ' } });
     expect(container.querySelector('[data-error="barcode"]')!.textContent).toBe('Barcode dau-2026-0007 is already on another sample.');
     await fireEvent.click(container.querySelector('#sample-save')!);
@@ -300,7 +300,7 @@ describe('samples', () => {
     await select(container.querySelector('#lab-map-1')!, 'result');
     await select(container.querySelector('#lab-map-2')!, 'pathogen');
     await fireEvent.click(importButton(container));
-    await waitFor(() => expect(container.querySelector('#lab-updated')?.textContent).toBe('1 samples updated'));
+    await waitFor(() => expect(container.querySelector('#lab-updated')?.textContent).toBe('1 sample updated'));
     await waitFor(() => expect(rowOf(container, 'DAU-2026-0001').querySelector('[data-testid="sample-result"]')!.textContent).toBe('Positive'));
     expect(await storedSample()).toMatchObject({ result: 'positive', pathogen: 'Yersinia pestis' });
   });

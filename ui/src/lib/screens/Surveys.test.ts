@@ -300,8 +300,8 @@ describe('team', () => {
     const { container: c } = render(Surveys);
     await openSurvey(c, 'Marmots', 'team');
     const person = await found<HTMLSelectElement>(c, '#team-person');
-    expect(q<HTMLInputElement>(c, '#team-from').value).toBe('2026-06-01');
-    expect(q<HTMLInputElement>(c, '#team-to').value).toBe('2026-06-15');
+    expect(q<HTMLInputElement>(c, '#team-from').dataset.value).toBe('2026-06-01');
+    expect(q<HTMLInputElement>(c, '#team-to').dataset.value).toBe('2026-06-15');
     person.value = bat;
     await fireEvent.change(person);
     await type(q(c, '#team-role'), 'Veterinarian');
@@ -344,8 +344,8 @@ describe('team', () => {
     await fireEvent.click(q(row, '[data-action="edit"]'));
     await waitFor(() => expect(q<HTMLSelectElement>(c, '#team-person').value).toBe(bat));
     expect(q<HTMLInputElement>(c, '#team-role').value).toBe('Veterinarian');
-    expect(q<HTMLInputElement>(c, '#team-from').value).toBe('2026-06-01');
-    expect(q<HTMLInputElement>(c, '#team-to').value).toBe('2026-06-15');
+    expect(q<HTMLInputElement>(c, '#team-from').dataset.value).toBe('2026-06-01');
+    expect(q<HTMLInputElement>(c, '#team-to').dataset.value).toBe('2026-06-15');
     expect(q(c, '#team-add').textContent).toBe('Save');
     expect(q(c, '#team-form h2').textContent).toBe('Edit assignment');
     expect(q(c, '#team-cancel').textContent).toBe('Cancel');
@@ -389,7 +389,7 @@ describe('team', () => {
     expect(q(c, '#team-add').textContent).toBe('Assign');
     expect(q(c, '#team-form h2').textContent).toBe('Assign a person');
     expect(q<HTMLInputElement>(c, '#team-role').value).toBe('');
-    expect(q<HTMLInputElement>(c, '#team-from').value).toBe('2026-06-01');
+    expect(q<HTMLInputElement>(c, '#team-from').dataset.value).toBe('2026-06-01');
     expect(update).toHaveBeenCalledTimes(1);
     const still = await mineNow();
     expect(still.map((a) => [a.id, a.rev_id])).toEqual(after.map((a) => [a.id, a.rev_id]));

@@ -1,7 +1,7 @@
 // Disease samples: the types, barcode suggestions and the host observation as people read it.
 import type { Observation, ObservationRow, Sample, SampleResult } from '../../bindings/core';
 import { splitRfc3339, vernacular } from '../../format';
-import { NAME_LOCALE, i18n } from '../../i18n/index.svelte';
+import { NAME_FALLBACK, i18n } from '../../i18n/index.svelte';
 import { cache } from '../../state.svelte';
 
 export const SAMPLE_TYPES = ['blood', 'tissue', 'swab', 'faeces', 'ectoparasite_pool'] as const;
@@ -35,7 +35,7 @@ export function hostFromObservation(id: string, o: Observation): Host {
 export function hostSpecies(o: Observation): string {
   if (o.taxon) {
     const tx = cache.taxa.get(o.taxon);
-    if (tx) return vernacular(tx, NAME_LOCALE[i18n.locale])?.name ?? tx.scientific_name;
+    if (tx) return vernacular(tx, NAME_FALLBACK[i18n.locale])?.name ?? tx.scientific_name;
   }
   return o.taxon_name ?? '?';
 }

@@ -36,7 +36,7 @@ const en = {
   'merge.record': 'Two versions of this record',
   'merge.delete': 'Delete the record',
   'merge.open': 'Edited on two laptops: compare and merge',
-  'merge.points': '{n} points',
+  'merge.points': '{n, plural, one {# point} other {# points}}',
   'kind.taxon': 'Taxon',
   'kind.checklist': 'Checklist',
   'kind.protected_area': 'Reserve',

@@ -37,7 +37,7 @@ const m: Record<keyof typeof en, string> = {
   'merge.record': 'Энэ бичлэгийн хоёр хувилбар',
   'merge.delete': 'Бичлэгийг устгах',
   'merge.open': 'Хоёр компьютер дээр өөрчлөгдсөн: харьцуулж нэгтгэх',
-  'merge.points': '{n} цэг',
+  'merge.points': '{n, plural, one {# цэг} other {# цэг}}',
   'kind.taxon': 'Ангилал зүйн нэгж',
   'kind.checklist': 'Зүйлийн жагсаалт',
   'kind.protected_area': 'Дархан цаазат газар',

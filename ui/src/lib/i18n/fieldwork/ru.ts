@@ -37,7 +37,7 @@ const m: Record<keyof typeof en, string> = {
   'merge.record': 'Две версии этой записи',
   'merge.delete': 'Удалить запись',
   'merge.open': 'Изменено на двух ноутбуках: сравнить и объединить',
-  'merge.points': 'Точек: {n}',
+  'merge.points': '{n, plural, one {# точка} few {# точки} many {# точек} other {# точки}}',
   'kind.taxon': 'Таксон',
   'kind.checklist': 'Список видов',
   'kind.protected_area': 'Заповедник',

@@ -37,7 +37,7 @@ const m: Record<keyof typeof en, string> = {
   'merge.record': '此记录的两个版本',
   'merge.delete': '删除该记录',
   'merge.open': '在两台电脑上被修改：比较并合并',
-  'merge.points': '{n} 个点',
+  'merge.points': '{n, plural, other {# 个点}}',
   'kind.taxon': '分类单元',
   'kind.checklist': '物种名录',
   'kind.protected_area': '保护区',

@@ -11,7 +11,7 @@ const en = {
   'report.empty': 'No records for this yet.',
   'report.csv': 'CSV',
   'report.csvTitle': 'Save this table as CSV in the export folder',
-  'report.csvSaved': 'Saved {path} ({n} rows).',
+  'report.csvSaved': 'Saved {path} ({n, plural, one {# row} other {# rows}}).',
   'report.print': 'Print report',
   'report.printHint': 'Opens the print dialog ready to save an A4 PDF in the export folder.',
   'report.pdfPath': 'The report is saved as {path}',
@@ -36,7 +36,7 @@ const en = {
   'report.trends.perKm': 'Individuals per km',
   'report.trends.perHour': 'Individuals per hour',
   'report.trends.noEffort': 'No visit behind these records carries effort in this unit.',
-  'report.trends.legend': 'Point size: visits behind the point. Hollow, dashed: thin (fewer than {n} visits).',
+  'report.trends.legend': 'Point size: visits behind the point. Hollow, dashed: thin (fewer than {n, plural, one {# visit} other {# visits}}).',
   'report.trends.thin': 'thin',
 
   'report.col.period': 'Period',

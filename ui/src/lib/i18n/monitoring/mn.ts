@@ -13,7 +13,7 @@ const mn: Record<keyof typeof en, string> = {
   'report.empty': 'Одоогоор бүртгэл алга.',
   'report.csv': 'CSV',
   'report.csvTitle': 'Энэ хүснэгтийг CSV хэлбэрээр экспортын хавтаст хадгалах',
-  'report.csvSaved': '{path} хадгалагдлаа ({n} мөр).',
+  'report.csvSaved': '{path} хадгалагдлаа ({n, plural, one {# мөр} other {# мөр}}).',
   'report.print': 'Тайлан хэвлэх',
   'report.printHint': 'Экспортын хавтаст A4 PDF хадгалахаар хэвлэх цонхыг нээнэ.',
   'report.pdfPath': 'Тайланг {path} болгон хадгална',
@@ -38,7 +38,7 @@ const mn: Record<keyof typeof en, string> = {
   'report.trends.perKm': 'Км тутамд бодгаль',
   'report.trends.perHour': 'Цаг тутамд бодгаль',
   'report.trends.noEffort': 'Эдгээр бүртгэлийн аль ч айлчлалд энэ нэгжийн хүчин чармайлт байхгүй.',
-  'report.trends.legend': 'Цэгийн хэмжээ: ард нь буй айлчлалын тоо. Хөндий, тасархай: цөөн ({n}-аас цөөн айлчлал).',
+  'report.trends.legend': 'Цэгийн хэмжээ: ард нь буй айлчлалын тоо. Хөндий, тасархай: цөөн ({n, plural, one {#-аас} other {#-аас}} цөөн айлчлал).',
   'report.trends.thin': 'цөөн',
 
   'report.col.period': 'Хугацаа',

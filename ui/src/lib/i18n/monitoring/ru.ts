@@ -13,7 +13,7 @@ const ru: Record<keyof typeof en, string> = {
   'report.empty': 'Записей пока нет.',
   'report.csv': 'CSV',
   'report.csvTitle': 'Сохранить таблицу в CSV в папку экспорта',
-  'report.csvSaved': 'Сохранено: {path} (строк: {n}).',
+  'report.csvSaved': 'Сохранено: {path} ({n, plural, one {# строка} few {# строки} many {# строк} other {# строки}}).',
   'report.print': 'Печать отчёта',
   'report.printHint': 'Открывает диалог печати для сохранения PDF формата A4 в папку экспорта.',
   'report.pdfPath': 'Отчёт сохраняется как {path}',
@@ -38,7 +38,7 @@ const ru: Record<keyof typeof en, string> = {
   'report.trends.perKm': 'Особей на км',
   'report.trends.perHour': 'Особей в час',
   'report.trends.noEffort': 'Ни у одного выхода с этими записями нет усилия в этих единицах.',
-  'report.trends.legend': 'Размер точки — число выходов за ней. Полая пунктирная — мало данных (меньше {n} выходов).',
+  'report.trends.legend': 'Размер точки — число выходов за ней. Полая пунктирная — мало данных (меньше {n, plural, one {# выхода} few {# выходов} many {# выходов} other {# выхода}}).',
   'report.trends.thin': 'мало данных',
 
   'report.col.period': 'Период',

@@ -13,7 +13,7 @@ const zh: Record<keyof typeof en, string> = {
   'report.empty': '暂无相关记录。',
   'report.csv': 'CSV',
   'report.csvTitle': '将此表以 CSV 保存到导出文件夹',
-  'report.csvSaved': '已保存 {path}（{n} 行）。',
+  'report.csvSaved': '已保存 {path}（{n, plural, other {# 行}}）。',
   'report.print': '打印报告',
   'report.printHint': '打开打印对话框，准备在导出文件夹中保存 A4 PDF。',
   'report.pdfPath': '报告保存为 {path}',
@@ -38,7 +38,7 @@ const zh: Record<keyof typeof en, string> = {
   'report.trends.perKm': '每公里个体数',
   'report.trends.perHour': '每小时个体数',
   'report.trends.noEffort': '这些记录所属的样访都没有此单位的努力量。',
-  'report.trends.legend': '点的大小：其背后的样访次数。空心虚线：数据稀少（少于 {n} 次样访）。',
+  'report.trends.legend': '点的大小：其背后的样访次数。空心虚线：数据稀少（少于 {n, plural, other {# 次样访}}）。',
   'report.trends.thin': '稀少',
 
   'report.col.period': '时段',

@@ -110,7 +110,7 @@ const en = {
   'plan.gpx.import': 'Import GPX…',
   'plan.gpx.export': 'Export GPX',
   'plan.gpx.summary': '{file}: {routes} routes and {visits} visits from tracks imported; {points} points, {km} km and {hours} h of tracks.',
-  'plan.gpx.exported': 'Saved {n} points to {path}',
+  'plan.gpx.exported': 'Saved {n, plural, one {# point} other {# points}} to {path}',
 
   'plan.schedule.title': 'Schedule',
   'plan.schedule.all': 'Show all surveys',

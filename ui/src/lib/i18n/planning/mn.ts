@@ -111,7 +111,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.gpx.import': 'GPX оруулах…',
   'plan.gpx.export': 'GPX гаргах',
   'plan.gpx.summary': '{file}: {routes} маршрут, мөрөөс {visits} очилт орууллаа; нийт {points} цэг, мөрийн урт {km} км, хугацаа {hours} цаг.',
-  'plan.gpx.exported': '{n} цэгийг {path} файлд хадгаллаа',
+  'plan.gpx.exported': '{n, plural, one {# цэгийг} other {# цэгийг}} {path} файлд хадгаллаа',
 
   'plan.schedule.title': 'Хуваарь',
   'plan.schedule.all': 'Бүх судалгааг харуулах',

@@ -111,7 +111,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.gpx.import': 'Импорт GPX…',
   'plan.gpx.export': 'Экспорт GPX',
   'plan.gpx.summary': '{file}: импортировано маршрутов — {routes}, выездов из треков — {visits}; точек — {points}, треков на {km} км и {hours} ч.',
-  'plan.gpx.exported': 'Точек сохранено: {n}, файл {path}',
+  'plan.gpx.exported': 'Сохранено {n, plural, one {# точка} few {# точки} many {# точек} other {# точки}} в {path}',
 
   'plan.schedule.title': 'График',
   'plan.schedule.all': 'Показать все обследования',

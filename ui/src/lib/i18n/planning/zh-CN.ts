@@ -111,7 +111,7 @@ const m: Record<keyof typeof en, string> = {
   'plan.gpx.import': '导入 GPX…',
   'plan.gpx.export': '导出 GPX',
   'plan.gpx.summary': '{file}：已导入 {routes} 条路线和由轨迹生成的 {visits} 次样地访问；共 {points} 个点，轨迹 {km} 公里、{hours} 小时。',
-  'plan.gpx.exported': '已将 {n} 个点保存到 {path}',
+  'plan.gpx.exported': '已将 {n, plural, other {# 个点}}保存到 {path}',
 
   'plan.schedule.title': '日程',
   'plan.schedule.all': '显示全部调查',

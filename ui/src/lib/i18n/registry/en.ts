@@ -22,7 +22,7 @@ const en = {
   'people.contactHint': 'Phone, e-mail or messenger',
   'people.empty': 'No people in the registry yet.',
   'people.noMatch': 'Nobody matches the search.',
-  'people.count': '{n} people',
+  'people.count': '{n, plural, one {# person} other {# people}}',
   'people.surveys': 'Surveys',
   'people.noSurveys': 'Not assigned to any survey.',
   'people.unknownSurvey': 'Survey not on this laptop',

@@ -23,7 +23,7 @@ const m: Record<keyof typeof en, string> = {
   'people.contactHint': 'Утас, имэйл эсвэл мессенжер',
   'people.empty': 'Бүртгэлд одоогоор хүн алга.',
   'people.noMatch': 'Хайлтад тохирох хүн олдсонгүй.',
-  'people.count': '{n} хүн',
+  'people.count': '{n, plural, one {# хүн} other {# хүн}}',
   'people.surveys': 'Судалгаа',
   'people.noSurveys': 'Аль ч судалгаанд томилогдоогүй.',
   'people.unknownSurvey': 'Энэ зөөврийн компьютерт байхгүй судалгаа',

@@ -23,7 +23,7 @@ const m: Record<keyof typeof en, string> = {
   'people.contactHint': 'Телефон, эл. почта или мессенджер',
   'people.empty': 'В реестре пока никого нет.',
   'people.noMatch': 'Никто не найден.',
-  'people.count': 'Людей: {n}',
+  'people.count': '{n, plural, one {# человек} few {# человека} many {# человек} other {# человека}}',
   'people.surveys': 'Обследования',
   'people.noSurveys': 'Не назначен ни на одно обследование.',
   'people.unknownSurvey': 'Обследования нет на этом ноутбуке',

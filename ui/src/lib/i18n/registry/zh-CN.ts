@@ -23,7 +23,7 @@ const m: Record<keyof typeof en, string> = {
   'people.contactHint': '电话、电子邮件或即时通讯',
   'people.empty': '名册中还没有人员。',
   'people.noMatch': '没有符合搜索条件的人员。',
-  'people.count': '共 {n} 人',
+  'people.count': '共 {n, plural, other {# 人}}',
   'people.surveys': '调查',
   'people.noSurveys': '未分配到任何调查。',
   'people.unknownSurvey': '本机上没有该调查',

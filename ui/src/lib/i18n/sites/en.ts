@@ -24,7 +24,7 @@ const en = {
   'sites.mergePick': 'Choose a site',
   'sites.merge': 'Merge',
   'sites.merged': 'Merged into {name}: {obs} sightings and {visits} visits moved.',
-  'sites.count': '{n} sites',
+  'sites.count': '{n, plural, one {# site} other {# sites}}',
   'sites.empty': 'No sites yet.',
   'rule.position.outside_countries': 'This position is not in China, Mongolia, Russia or Kazakhstan.',
   'rule.site_in_use': 'Sightings or visits use this site: merge it into another site instead.',

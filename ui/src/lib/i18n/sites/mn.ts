@@ -25,7 +25,7 @@ const m: Record<keyof typeof en, string> = {
   'sites.mergePick': 'Цэг сонгох',
   'sites.merge': 'Нэгтгэх',
   'sites.merged': '«{name}» цэгт нэгтгэлээ: {obs} ажиглалт, {visits} явалт шилжлээ.',
-  'sites.count': '{n} цэг',
+  'sites.count': '{n, plural, one {# цэг} other {# цэг}}',
   'sites.empty': 'Одоогоор цэг алга.',
   'rule.position.outside_countries': 'Энэ байршил Хятад, Монгол, Орос, Казахстанд биш байна.',
   'rule.site_in_use': 'Энэ цэгийг ажиглалт эсвэл явалт ашиглаж байна: өөр цэгт нэгтгэнэ үү.',

@@ -25,7 +25,7 @@ const m: Record<keyof typeof en, string> = {
   'sites.mergePick': 'Выберите место',
   'sites.merge': 'Объединить',
   'sites.merged': 'Объединено с «{name}»: перенесено наблюдений — {obs}, выездов — {visits}.',
-  'sites.count': 'Мест: {n}',
+  'sites.count': '{n, plural, one {# место} few {# места} many {# мест} other {# места}}',
   'sites.empty': 'Мест пока нет.',
   'rule.position.outside_countries': 'Эта точка не в Китае, Монголии, России или Казахстане.',
   'rule.site_in_use': 'Это место используют наблюдения или выезды: объедините его с другим местом.',

@@ -25,7 +25,7 @@ const m: Record<keyof typeof en, string> = {
   'sites.mergePick': '选择样点',
   'sites.merge': '合并',
   'sites.merged': '已合并到“{name}”：移动了 {obs} 条观察记录和 {visits} 次调查。',
-  'sites.count': '{n} 个样点',
+  'sites.count': '{n, plural, other {# 个样点}}',
   'sites.empty': '还没有样点。',
   'rule.position.outside_countries': '该位置不在中国、蒙古、俄罗斯或哈萨克斯坦境内。',
   'rule.site_in_use': '有观察记录或调查使用此样点：请将其合并到另一个样点。',
