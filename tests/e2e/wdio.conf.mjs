@@ -44,6 +44,7 @@ export const config = {
     './specs/screens.e2e.mjs',
     './specs/sites.e2e.mjs',
     './specs/reports.e2e.mjs',
+    './specs/languages.e2e.mjs',
   ],
   maxInstances: 1,
   capabilities: [

@@ -1,0 +1,73 @@
+// Every code the Rust side can put in front of a person has words in every language: error
+// codes (`error.code.*`), sync errors (`error.code.sync.*`), the server's and the laptop's
+// refusals (`sync.rule.*`), validation rules (`rule.*`, or `rule.<field>.*`) and the reasons of
+// refused import rows. The codes are read from the Rust sources, where they are written.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LOCALES, MESSAGES } from './index.svelte';
+
+const root = path.resolve(__dirname, '../../../..');
+
+function rustFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = path.join(dir, n);
+    return statSync(p).isDirectory() ? rustFiles(p) : n.endsWith('.rs') ? [p] : [];
+  });
+}
+
+/** The sources of the app, the CLI's libraries and the sync engine, without their unit tests. */
+const sources = [
+  ...['core', 'sync', 'proto', 'transport'].flatMap((c) => {
+    try {
+      return rustFiles(path.join(root, 'crates', c, 'src'));
+    } catch {
+      return [];
+    }
+  }),
+  ...rustFiles(path.join(root, 'src-tauri')),
+].map((f) => ({ file: path.relative(root, f), text: readFileSync(f, 'utf8').split('#[cfg(test)]')[0] }));
+
+/** `(file, code)` for each match of `re`'s first group in the sources (`only`: files to read). */
+function found(re: RegExp, only?: RegExp): { file: string; code: string }[] {
+  return sources.filter((s) => !only || only.test(s.file)).flatMap((s) => [...s.text.matchAll(re)].map((m) => ({ file: s.file, code: m[1] })));
+}
+
+/** The arms of a `fn code(&self)` that maps an error to its code. */
+function codeArms(only: RegExp): { file: string; code: string }[] {
+  return sources
+    .filter((s) => only.test(s.file))
+    .flatMap((s) => {
+      const body = /pub fn code\(&self\)[^{]*\{([\s\S]*?)\n {4}\}/.exec(s.text)?.[1] ?? '';
+      return [...body.matchAll(/=> "([a-z_]+)"/g)].map((m) => ({ file: s.file, code: m[1] }));
+    });
+}
+
+const errorCodes = [...codeArms(/crates[\\/]core[\\/]src[\\/]error\.rs$/), ...found(/\bcode: "([a-z_]+)"/g)];
+const syncCodes = codeArms(/crates[\\/]sync[\\/]src[\\/]lib\.rs$/);
+const refusals = found(/Refusal::new\(\s*"([a-z_]+)"/g);
+const rules = found(/\b(?:FieldError::new|Error::invalid|FieldError::row)\(\s*"([a-z_.]+",\s*"[a-z_]+)"/g).map(({ file, code }) => ({ file, code: code.replace(/",\s*"/, '.') }));
+
+describe('codes from Rust', () => {
+  it('are found in the sources', () => {
+    expect(errorCodes.map((c) => c.code)).toContain('image_too_large');
+    expect(syncCodes.map((c) => c.code)).toContain('not_an_ack');
+    expect(refusals.map((c) => c.code)).toContain('not_creator');
+    expect(rules.map((c) => c.code)).toContain('position.format');
+  });
+
+  for (const locale of LOCALES) {
+    const m = MESSAGES[locale] as Record<string, string>;
+    const lacking = (list: { file: string; code: string }[], keys: (code: string) => string[]) =>
+      [...new Set(list.filter((c) => !keys(c.code).some((k) => k in m)).map((c) => `${c.code} (${c.file})`))];
+
+    it(`have words in ${locale}`, () => {
+      expect({
+        errors: lacking(errorCodes, (c) => [`error.code.${c}`]),
+        sync: lacking(syncCodes, (c) => [`error.code.sync.${c}`]),
+        refusals: lacking(refusals, (c) => [`sync.rule.${c}`]),
+        rules: lacking(rules, (c) => [`rule.${c}`, `rule.${c.split('.').pop()}`]),
+      }, `codes without words in ${locale}`).toEqual({ errors: [], sync: [], refusals: [], rules: [] });
+    });
+  }
+});
