@@ -163,9 +163,7 @@ pub fn photo_thumbnail(state: State<'_, AppState>, sha: String) -> Reply<Option<
     if !media::has_blob(&dir, &sha) {
         return Ok(None);
     }
-    let path = media::ensure_thumbnail(&dir, &sha).map_err(|e| ErrorPayload::from(&e))?;
-    let jpeg =
-        std::fs::read(&path).map_err(|e| io_error(format!("cannot read {}", path.display()), e))?;
+    let jpeg = media::read_thumbnail(&dir, &sha).map_err(|e| ErrorPayload::from(&e))?;
     Ok(Some(format!(
         "data:image/jpeg;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(jpeg)

@@ -28,7 +28,17 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Create the store (seeded with the Dauria checklist, reserves and sites) if it is missing.
-    Init,
+    Init {
+        /// Encrypt the new store with a passphrase (from DAURIA_PASSPHRASE or a prompt).
+        #[arg(long)]
+        encrypt: bool,
+    },
+    /// Encrypt the existing store and its photos in place with a new passphrase (from
+    /// DAURIA_PASSPHRASE or a prompt); run again to finish an interrupted run.
+    Encrypt,
+    /// Change the passphrase of an encrypted store (old from DAURIA_PASSPHRASE or a prompt, new
+    /// from DAURIA_NEW_PASSPHRASE or a prompt).
+    Passphrase,
     /// Show counts of records, revisions, unsynced changes and conflicts, and the store's size.
     Stats(commands::stats::Args),
     /// Copy the store and its photos into a new folder, safely while the app runs.
@@ -114,8 +124,21 @@ fn main() -> ExitCode {
         Ok(d) => d,
         Err(e) => return output::fail(&e),
     };
+    // An encrypted store is unlocked first, with the same passphrase source for every command.
+    let unlocked = match &cli.command {
+        Command::Init { encrypt: true } | Command::Encrypt | Command::Passphrase => Ok(()),
+        Command::Restore { src } => commands::encrypt::unlock_if_needed(src)
+            .and_then(|()| commands::encrypt::unlock_if_needed(&dir)),
+        _ => commands::encrypt::unlock_if_needed(&dir),
+    };
+    if let Err(e) = unlocked {
+        return output::fail(&e);
+    }
     let result = match cli.command {
-        Command::Init => commands::init::run(&dir),
+        Command::Init { encrypt: false } => commands::init::run(&dir),
+        Command::Init { encrypt: true } => commands::encrypt::init_encrypted(&dir),
+        Command::Encrypt => commands::encrypt::encrypt(&dir),
+        Command::Passphrase => commands::encrypt::change(&dir),
         Command::Stats(a) => commands::stats::run(&dir, a),
         Command::Backup { dest } => commands::init::backup(&dir, &dest),
         Command::Restore { src } => commands::init::restore(&dir, &src),

@@ -4,7 +4,10 @@
 //! a snapshot that readers and writers of the live store do not disturb) and every photo.
 //! Restoring checks the copy before touching anything, keeps the store it replaces beside it,
 //! and leaves sync to notice that the laptop knows less than the server (docs/SYNC.md §4.1).
+//! The backup of an encrypted store stays encrypted: the copy is made under the same key, the
+//! photos are copied sealed, and the key file goes with them, so the same passphrase opens it.
 
+use crate::encryption;
 use crate::error::{Error, Result};
 use crate::media::BLOBS_DIR;
 use crate::store::{schema_version, Store, DB_FILE};
@@ -68,8 +71,10 @@ pub fn create(store: &Store, dest: &Path) -> Result<BackupReport> {
     let target = db
         .to_str()
         .ok_or_else(|| Error::invalid("dest", "path", "the backup path is not valid text"))?;
-    // A snapshot in one read transaction: the app may go on saving meanwhile.
+    // A snapshot in one read transaction: the app may go on saving meanwhile. SQLCipher
+    // writes it under the store's own key when the store is encrypted.
     store.connection().execute("VACUUM INTO ?1", [target])?;
+    encryption::copy_key_file(store.dir(), dest)?;
     let store_bytes = std::fs::metadata(&db)
         .map_err(io(format!("cannot read {}", db.display())))?
         .len();
@@ -80,9 +85,11 @@ pub fn create(store: &Store, dest: &Path) -> Result<BackupReport> {
     })
 }
 
-/// Checks that `db` is a whole Dauria Field store this version can open.
-fn check_copy(db: &Path) -> Result<()> {
+/// Checks that `db`, the store of the backup in `src`, is a whole Dauria Field store this
+/// version can open (with the backup's key, unlocked beforehand, when it is encrypted).
+fn check_copy(src: &Path, db: &Path) -> Result<()> {
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    encryption::key_connection(&conn, src)?;
     let ok: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| {
@@ -132,13 +139,17 @@ pub fn restore(src: &Path, dir: &Path) -> Result<BackupReport> {
             format!("{} holds no {DB_FILE}", src.display()),
         ));
     }
-    check_copy(&copy)?;
+    check_copy(src, &copy)?;
     std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
     let live = dir.join(DB_FILE);
     if live.exists() {
         let kept: PathBuf = dir.join(format!("{DB_FILE}.before-restore"));
         // Folded into one file first, so the copy kept beside it is whole.
-        Connection::open(&live)?.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        // An encrypted store must be unlocked to fold its journal in (refused otherwise).
+        let conn = Connection::open(&live)?;
+        encryption::key_connection(&conn, dir)?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        drop(conn);
         std::fs::rename(&live, &kept).map_err(io(format!("cannot keep {}", live.display())))?;
         for side in ["-wal", "-shm"] {
             let _ = std::fs::remove_file(dir.join(format!("{DB_FILE}{side}")));
@@ -148,7 +159,16 @@ pub fn restore(src: &Path, dir: &Path) -> Result<BackupReport> {
     let partial = dir.join(format!("{DB_FILE}.restoring"));
     let store_bytes =
         std::fs::copy(&copy, &partial).map_err(io(format!("cannot copy {}", copy.display())))?;
+    // The key file goes with the store: the backup's (an encrypted backup), or none (a plain
+    // one), the replaced one kept beside it.
+    let key = dir.join(encryption::KEY_FILE);
+    if key.exists() {
+        let kept = dir.join(format!("{}.before-restore", encryption::KEY_FILE));
+        std::fs::rename(&key, &kept).map_err(io(format!("cannot keep {}", key.display())))?;
+    }
+    encryption::copy_key_file(src, dir)?;
     std::fs::rename(&partial, &live).map_err(io(format!("cannot restore {}", live.display())))?;
+    encryption::forget(dir);
     let photos = copy_tree(&src.join(BLOBS_DIR), &dir.join(BLOBS_DIR))?;
     Ok(BackupReport {
         store_bytes,

@@ -41,11 +41,21 @@ pub enum Error {
     /// A file larger than the app reads for that purpose.
     #[error("{0}")]
     FileTooLarge(String),
+    /// The store is encrypted and no passphrase was given.
+    #[error("the store is encrypted: give its passphrase (in the app's unlock screen, or to dauria-cli through the prompt or DAURIA_PASSPHRASE)")]
+    Locked,
+    /// The passphrase does not open the store; nothing was changed.
+    #[error("wrong passphrase: the store was not opened and nothing in it was changed")]
+    WrongPassphrase,
+    /// An encryption of the store was started and cut before it finished.
+    #[error("encrypting this store was interrupted; run `dauria-cli encrypt` again with the same passphrase to finish it (nothing is lost)")]
+    EncryptionInterrupted,
 }
 
 impl Error {
     /// Stable machine-readable code (`invalid`, `not_found`, `too_new`, `io`, `storage`,
-    /// `bad_revision`, `migration`, `image_too_large`, `archive_too_large`, `file_too_large`).
+    /// `bad_revision`, `migration`, `image_too_large`, `archive_too_large`, `file_too_large`,
+    /// `locked`, `wrong_passphrase`, `encryption_interrupted`).
     pub fn code(&self) -> &'static str {
         match self {
             Error::Invalid(_) => "invalid",
@@ -58,6 +68,9 @@ impl Error {
             Error::ImageTooLarge(_) => "image_too_large",
             Error::ArchiveTooLarge(_) => "archive_too_large",
             Error::FileTooLarge(_) => "file_too_large",
+            Error::Locked => "locked",
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::EncryptionInterrupted => "encryption_interrupted",
         }
     }
 

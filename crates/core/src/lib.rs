@@ -8,6 +8,7 @@ pub mod backup;
 pub mod checklists;
 pub mod coords;
 pub mod dwca;
+pub mod encryption;
 pub mod error;
 pub mod fs_mode;
 pub mod hlc;

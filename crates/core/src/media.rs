@@ -4,9 +4,11 @@
 //! Blobs live at `<data dir>/blobs/ab/cd/<sha256>` and thumbnails at
 //! `<data dir>/blobs/thumbs/ab/<sha256>.jpg`. Every file is written to a temporary name in its
 //! final folder, fsynced and renamed, so a crash leaves either the whole file or none. The same
-//! bytes are stored once. Every function here is plain and blocking, so the app runs them on a
-//! worker thread, never the UI thread.
+//! bytes are stored once. In an encrypted data folder (`encryption.rs`) both are sealed with the
+//! folder's data key; a photo's name stays the SHA-256 of its plaintext. Every function here is
+//! plain and blocking, so the app runs them on a worker thread, never the UI thread.
 
+use crate::encryption;
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::model::Body;
@@ -15,7 +17,7 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::{BufReader, Cursor, Write};
+use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
 
@@ -80,28 +82,60 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder: write, fsync, rename,
-/// fsync the folder.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// fsync the folder. In an encrypted data folder `dir` the file is sealed with its data key.
+fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     let folder = path.parent().expect("blob paths have a folder");
     std::fs::create_dir_all(folder).map_err(io(format!("cannot create {}", folder.display())))?;
-    let name = path.file_name().expect("blob paths have a name");
-    let tmp = folder.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        uuid::Uuid::now_v7().simple()
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        // The rename is durable only once the folder's entry is on disk.
-        File::open(folder)?.sync_all()
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(format!("cannot write {}", path.display()))(e)
+    match encryption::keys_for(dir) {
+        Some(keys) => encryption::write_file_atomic(path, &encryption::seal_bytes(&keys, bytes)?),
+        None => encryption::write_file_atomic(path, bytes),
+    }
+}
+
+/// Reads a blob-store file (a photo or a thumbnail), decrypting it in an encrypted data folder.
+fn read_stored(dir: &Path, path: &Path, what: &str) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound(format!("no {what}")),
+        _ => io(format!("cannot read {}", path.display()))(e),
+    })?;
+    match encryption::keys_for(dir) {
+        Some(keys) => encryption::open_bytes(&keys, &bytes, what),
+        None => Ok(bytes),
+    }
+}
+
+/// Opens a stored blob for reading as a stream (decrypted chunk by chunk in an encrypted data
+/// folder), with its plaintext size.
+pub fn open_blob(dir: &Path, sha: &str) -> Result<(Box<dyn std::io::Read + Send>, u64)> {
+    let path = blob_path(dir, sha)?;
+    let f = File::open(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound(format!("no photo with hash {sha}")),
+        _ => io(format!("cannot read {}", path.display()))(e),
+    })?;
+    let len = f
+        .metadata()
+        .map_err(io(format!("cannot read {}", path.display())))?
+        .len();
+    match encryption::keys_for(dir) {
+        Some(keys) => {
+            let name = format!("the photo {sha}");
+            let r = encryption::OpenReader::new(&keys, std::io::BufReader::new(f), len, &name)?;
+            Ok((Box::new(r), encryption::plain_len(len)))
+        }
+        None => Ok((Box::new(f), len)),
+    }
+}
+
+/// The size in bytes of a stored photo (of its plaintext, in an encrypted data folder).
+pub fn blob_size(dir: &Path, sha: &str) -> Result<u64> {
+    let path = blob_path(dir, sha)?;
+    let len = std::fs::metadata(&path)
+        .map_err(io(format!("cannot read {}", path.display())))?
+        .len();
+    Ok(if encryption::keys_for(dir).is_some() {
+        encryption::plain_len(len)
+    } else {
+        len
     })
 }
 
@@ -111,18 +145,24 @@ pub fn put_blob(dir: &Path, bytes: &[u8]) -> Result<String> {
     let sha = sha256_hex(bytes);
     let path = blob_path(dir, &sha)?;
     if !path.is_file() {
-        write_atomic(&path, bytes)?;
+        write_atomic(dir, &path, bytes)?;
     }
     Ok(sha)
 }
 
 /// Reads a stored blob.
 pub fn read_blob(dir: &Path, sha: &str) -> Result<Vec<u8>> {
-    let path = blob_path(dir, sha)?;
-    std::fs::read(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound(format!("no photo with hash {sha}")),
-        _ => io(format!("cannot read {}", path.display()))(e),
-    })
+    read_stored(
+        dir,
+        &blob_path(dir, sha)?,
+        &format!("photo with hash {sha}"),
+    )
+}
+
+/// Reads the JPEG thumbnail of a stored photo, making it first if it is missing.
+pub fn read_thumbnail(dir: &Path, sha: &str) -> Result<Vec<u8>> {
+    let path = ensure_thumbnail(dir, sha)?;
+    read_stored(dir, &path, &format!("thumbnail of {sha}"))
 }
 
 fn photo_error(rule: &str, message: String) -> Error {
@@ -256,14 +296,15 @@ pub fn thumbnail_jpeg(img: &DynamicImage) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Makes (if missing) the thumbnail of a stored blob and returns its path.
+/// Makes (if missing) the thumbnail of a stored blob and returns its path (read it with
+/// [`read_thumbnail`]: in an encrypted data folder the file is sealed).
 pub fn ensure_thumbnail(dir: &Path, sha: &str) -> Result<PathBuf> {
     let path = thumb_path(dir, sha)?;
     if path.is_file() {
         return Ok(path);
     }
     let img = decode_photo(&read_blob(dir, sha)?)?;
-    write_atomic(&path, &thumbnail_jpeg(&img)?)?;
+    write_atomic(dir, &path, &thumbnail_jpeg(&img)?)?;
     Ok(path)
 }
 
@@ -364,7 +405,7 @@ pub fn store_photo(dir: &Path, bytes: &[u8]) -> Result<StoredPhoto> {
     put_blob(dir, bytes)?;
     let thumb = thumb_path(dir, &sha)?;
     if !thumb.is_file() {
-        write_atomic(&thumb, &thumbnail_jpeg(&img)?)?;
+        write_atomic(dir, &thumb, &thumbnail_jpeg(&img)?)?;
     }
     Ok(StoredPhoto {
         sha256: sha,

@@ -70,8 +70,7 @@ impl SyncClient<'_> {
         }
         let mut sizes = Vec::with_capacity(missing.len());
         for m in &missing {
-            let path = media::blob_path(store.dir(), &m.sha256)?;
-            sizes.push(std::fs::metadata(path).map_or(0, |x| x.len()));
+            sizes.push(media::blob_size(store.dir(), &m.sha256).unwrap_or(0));
         }
         let total: u64 = sizes
             .iter()

@@ -6,6 +6,7 @@
 pub mod budget;
 pub mod checklist;
 pub mod dwca;
+pub mod encrypt;
 pub mod gpx;
 pub mod init;
 pub mod obs;

@@ -85,7 +85,15 @@ impl Store {
             context: format!("cannot create the data folder {}", dir.display()),
             source,
         })?;
+        if crate::encryption::is_interrupted(dir) {
+            return Err(Error::EncryptionInterrupted);
+        }
+        if crate::encryption::is_locked(dir) {
+            return Err(Error::Locked);
+        }
         let mut conn = Connection::open(dir.join(DB_FILE))?;
+        // First, before any page is read: an encrypted store is keyed here.
+        crate::encryption::key_connection(&conn, dir)?;
         crate::fs_mode::restrict_store(dir, DB_FILE)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
