@@ -1,17 +1,18 @@
 // The fonts the window ships (imported in main.ts) cover every character of every message and
 // the letters of each language, so no text falls back to a font the laptop may lack.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOCALES, MESSAGES } from './lib/i18n/index.svelte';
+import main from './main.ts?raw';
 
-const imports = [...readFileSync(path.join(__dirname, 'main.ts'), 'utf8').matchAll(/import '(@fontsource\/[^']+\.css)'/g)].map((m) => m[1]);
+const imports = [...main.matchAll(/import '(@fontsource\/[^']+\.css)'/g)].map((m) => m[1]);
 
 /** Unicode ranges of one weight's faces: `[first, last]` code points. */
 function ranges(css: string): [number, number][] {
-  const file = readFileSync(path.join(__dirname, '..', 'node_modules', css), 'utf8');
+  const here = import.meta.url; // a variable: Vite rewrites `new URL(…, import.meta.url)` itself
+  const file = readFileSync(new URL(`../node_modules/${css}`, here), 'utf8');
   return [...file.matchAll(/unicode-range:\s*([^;]+);/g)].flatMap((m) =>
-    m[1].split(',').map((r) => {
+    m[1].split(',').map((r: string) => {
       const [a, b] = r.trim().replace(/^U\+/i, '').split('-');
       return [parseInt(a, 16), parseInt(b ?? a, 16)] as [number, number];
     }),

@@ -2,31 +2,22 @@
 // codes (`error.code.*`), sync errors (`error.code.sync.*`), the server's and the laptop's
 // refusals (`sync.rule.*`), validation rules (`rule.*`, or `rule.<field>.*`) and the reasons of
 // refused import rows. The codes are read from the Rust sources, where they are written.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LOCALES, MESSAGES } from './index.svelte';
 
-const root = path.resolve(__dirname, '../../../..');
+const here = import.meta.url; // a variable: Vite rewrites `new URL(…, import.meta.url)` itself
+const root = new URL('../../../../', here);
 
-function rustFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = path.join(dir, n);
-    return statSync(p).isDirectory() ? rustFiles(p) : n.endsWith('.rs') ? [p] : [];
-  });
-}
-
-/** The sources of the app, the CLI's libraries and the sync engine, without their unit tests. */
-const sources = [
-  ...['core', 'sync', 'proto', 'transport'].flatMap((c) => {
-    try {
-      return rustFiles(path.join(root, 'crates', c, 'src'));
-    } catch {
-      return [];
-    }
-  }),
-  ...rustFiles(path.join(root, 'src-tauri')),
-].map((f) => ({ file: path.relative(root, f), text: readFileSync(f, 'utf8').split('#[cfg(test)]')[0] }));
+/** The sources of the app and of the crates it runs (not the server, CLI or bench), without their unit tests. */
+const sources = ['crates/core/src/', 'crates/sync/src/', 'crates/proto/src/', 'crates/transport/src/', 'src-tauri/']
+  .map((d) => new URL(d, root))
+  .filter((d) => existsSync(d))
+  .flatMap((d) =>
+    readdirSync(d, { recursive: true })
+      .filter((f) => f.endsWith('.rs'))
+      .map((f) => ({ file: new URL(f, d).pathname.slice(root.pathname.length), text: readFileSync(new URL(f, d), 'utf8').split('#[cfg(test)]')[0] })),
+  );
 
 /** `(file, code)` for each match of `re`'s first group in the sources (`only`: files to read). */
 function found(re: RegExp, only?: RegExp): { file: string; code: string }[] {
