@@ -211,5 +211,7 @@ fn empty_status() -> SyncStatus {
         last_error_code: None,
         conflicts: 0,
         needs_attention: Vec::new(),
+        relays: false,
+        upstream_contact: None,
     }
 }

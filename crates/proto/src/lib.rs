@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 /// The record body schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// The oldest body schema version this build still accepts.
 pub const MIN_SCHEMA_VERSION: u32 = 1;
 
@@ -50,6 +50,9 @@ pub enum Role {
     Field,
     /// Reads only: may not push.
     Viewer,
+    /// A field-station hub (docs/SYNC.md §10): relays the changes of the laptops enrolled at
+    /// it, each judged by its author's role; writes nothing of its own.
+    Hub,
 }
 
 impl Role {
@@ -59,6 +62,7 @@ impl Role {
             "lead" => Some(Role::Lead),
             "field" => Some(Role::Field),
             "viewer" => Some(Role::Viewer),
+            "hub" => Some(Role::Hub),
             _ => None,
         }
     }
@@ -69,6 +73,7 @@ impl Role {
             Role::Lead => "lead",
             Role::Field => "field",
             Role::Viewer => "viewer",
+            Role::Hub => "hub",
         }
     }
 
@@ -80,8 +85,14 @@ impl Role {
                 kind,
                 "checklist" | "survey" | "taxon" | "route" | "assignment" | "budget_line"
             ),
-            Role::Viewer => false,
+            Role::Viewer | Role::Hub => false,
         }
+    }
+
+    /// Whether a hub may give this role to a laptop enrolled at it: `field` and `viewer`
+    /// only, so a hub never makes a device more than its lead at the central server did.
+    pub fn grantable_by_hub(self) -> bool {
+        matches!(self, Role::Field | Role::Viewer)
     }
 }
 
@@ -91,6 +102,10 @@ pub struct EnrollRequest {
     pub code: String,
     /// The laptop's own device id (its store's id), so its revisions stay attributable.
     pub device_id: String,
+    /// Set by a station hub enrolling at the central server; a `hub` code enrolls only a hub
+    /// and a hub only with a `hub` code, so a laptop cannot become a hub by mistake.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hub: bool,
 }
 
 /// Reply to an enrollment.
@@ -131,10 +146,11 @@ pub struct SyncConfig {
     /// Content encodings the server accepts on request bodies (`zstd`, `gzip`).
     #[serde(default)]
     pub request_encodings: Vec<String>,
-    /// The calling device's highest device_seq the server has (0 from older servers); a laptop
-    /// that knows less was restored from a backup (docs/SYNC.md §4.1).
-    #[serde(default)]
-    pub applied_upto: u64,
+    /// The calling device's highest device_seq the server has (absent from older servers); a
+    /// laptop that knows less was restored from a backup (docs/SYNC.md §4.1), a laptop that
+    /// knows more had them acknowledged by another server (§10.4) and sends them here too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_upto: Option<u64>,
 }
 
 /// `POST /v1/push`: a contiguous run of one device's outbox.
@@ -285,3 +301,56 @@ pub const HEADER_BLOB_SIZE: &str = "x-dauria-blob-size";
 pub const HEADER_BLOB_OFFSET: &str = "x-dauria-blob-offset";
 /// Header with the lower-case hex SHA-256 of the chunk.
 pub const HEADER_CHUNK_SHA256: &str = "x-dauria-chunk-sha256";
+
+/// `GET /v1/status`: what a laptop shows about the server it uses.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ServerStatus {
+    /// The server is a station hub that relays to a central server.
+    pub relays: bool,
+    /// When the hub last reached the central server (RFC 3339 UTC), if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_contact: Option<String>,
+    /// Why the last attempt to reach the central server failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_error: Option<String>,
+}
+
+/// A laptop enrolled at a hub, as the central server knows it (`/v1/hub/devices`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubDevice {
+    pub device_id: String,
+    pub name: String,
+    /// The role the central server judges its changes by.
+    pub role: Role,
+    pub revoked: bool,
+    /// Its highest device_seq the central server has (applied or refused).
+    pub applied_upto: u64,
+}
+
+/// `GET /v1/hub/devices`: the laptops registered through the calling hub.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HubDevices {
+    pub devices: Vec<HubDevice>,
+}
+
+/// `POST /v1/hub/devices`: a hub registers a laptop enrolled at it, by the laptop's own id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HubRegister {
+    pub device_id: String,
+    pub name: String,
+    /// At most what a hub may grant ([`Role::grantable_by_hub`]).
+    pub role: Role,
+}
+
+/// `POST /v1/hub/push`: a hub relays a contiguous run of one laptop's changes, unchanged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RelayRequest {
+    /// Idempotency key, as for a push.
+    pub batch_id: String,
+    /// The laptop that wrote the ops (not the hub).
+    pub device_id: String,
+    pub ops: Vec<Revision>,
+    /// The laptop's highest device_seq the hub has: numbers up to it that are not among the
+    /// ops were refused at the hub, and are used up at the central server too.
+    pub upto: u64,
+}

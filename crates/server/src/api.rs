@@ -2,7 +2,7 @@
 
 use crate::blobs::{is_sha256, BlobStore, ChunkOutcome};
 use crate::error::ServerError;
-use crate::store::{Device, PushOutcome, ServerStore};
+use crate::store::{Device, PushOutcome, Relay, ServerStore};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use dauria_proto::{
-    parse_cursor, BlobMissing, BlobQuery, ChunkAck, DeviceInfo, EnrollRequest, MissingBlob,
-    OwnResponse, PullResponse, PushRequest, SyncConfig, HEADER_BLOB_OFFSET, HEADER_BLOB_SIZE,
-    HEADER_CHUNK_SHA256, MIN_SCHEMA_VERSION, SCHEMA_VERSION,
+    parse_cursor, BlobMissing, BlobQuery, ChunkAck, DeviceInfo, EnrollRequest, HubDevice,
+    HubDevices, HubRegister, MissingBlob, OwnResponse, PullResponse, PushRequest, RelayRequest,
+    Role, SyncConfig, HEADER_BLOB_OFFSET, HEADER_BLOB_SIZE, HEADER_CHUNK_SHA256,
+    MIN_SCHEMA_VERSION, SCHEMA_VERSION,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Failed enrollment attempts per address.
     pub enroll_guard: EnrollGuard,
+    /// At a station hub, wakes the relay when a laptop has sent changes.
+    pub relay_wake: Option<std::sync::mpsc::SyncSender<()>>,
 }
 
 /// Wrong enrollment codes allowed from one address per [`ENROLL_WINDOW`].
@@ -147,23 +150,26 @@ async fn enroll(State(state): State<AppState>, req: Request) -> Result<Response,
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     state.enroll_guard.check(ip)?;
     let body: EnrollRequest = json_body(req, 64 << 10).await?;
-    match uuid::Uuid::parse_str(&body.device_id) {
-        Err(_) => return Err(ServerError::BadRequest("device_id must be a UUID".into())),
-        // The nil id authors the seed records every laptop ships with: a device holding it
-        // would pass for their creator.
-        Ok(id) if id.is_nil() || id.is_max() => {
-            return Err(ServerError::BadRequest(
-                "this device_id is reserved; a laptop's store makes its own".into(),
-            ))
-        }
-        Ok(_) => {}
-    }
+    check_device_id(&body.device_id)?;
     let store = state.store.clone();
-    let resp = blocking(move || store.enroll(&body.code, &body.device_id)).await;
+    let resp = blocking(move || store.enroll_as(&body.code, &body.device_id, body.hub)).await;
     if let Err(ServerError::Unauthorized(_)) = &resp {
         state.enroll_guard.failed(ip);
     }
     Ok(Json(resp?).into_response())
+}
+
+/// A device id a laptop may hold: a UUID, and not one of the reserved ones.
+fn check_device_id(device_id: &str) -> Result<(), ServerError> {
+    match uuid::Uuid::parse_str(device_id) {
+        Err(_) => Err(ServerError::BadRequest("device_id must be a UUID".into())),
+        // The nil id authors the seed records every laptop ships with: a device holding it
+        // would pass for their creator.
+        Ok(id) if id.is_nil() || id.is_max() => Err(ServerError::BadRequest(
+            "this device_id is reserved; a laptop's store makes its own".into(),
+        )),
+        Ok(_) => Ok(()),
+    }
 }
 
 async fn config(
@@ -181,7 +187,7 @@ async fn config(
         epoch,
         max_body_bytes: dauria_core::trust::MAX_BODY_BYTES,
         request_encodings: vec!["zstd".into(), "gzip".into()],
-        applied_upto: device.applied_upto,
+        applied_upto: Some(device.applied_upto),
     })
     .into_response())
 }
@@ -200,32 +206,143 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Respons
 
 async fn push(State(state): State<AppState>, req: Request) -> Result<Response, ServerError> {
     let device = authenticate(&state, req.headers()).await?;
-    if device.role == dauria_proto::Role::Viewer {
-        return Err(ServerError::Forbidden(
-            "this device is enrolled as a viewer and cannot send changes".into(),
-        ));
+    match device.role {
+        Role::Viewer => {
+            return Err(ServerError::Forbidden(
+                "this device is enrolled as a viewer and cannot send changes".into(),
+            ))
+        }
+        Role::Hub => {
+            return Err(ServerError::Forbidden(
+                "a station hub writes nothing of its own; it relays its laptops' changes".into(),
+            ))
+        }
+        Role::Lead | Role::Field => {}
     }
     let body: PushRequest = json_body(req, state.limits.max_bytes).await?;
-    if body.ops.len() > state.limits.max_ops {
+    check_batch(&state, &body.ops)?;
+    let store = state.store.clone();
+    let outcome = blocking(move || store.push(&device, &body)).await?;
+    if let Some(wake) = &state.relay_wake {
+        // Full means a wake-up is pending already.
+        let _ = wake.try_send(());
+    }
+    Ok(push_answer(outcome))
+}
+
+/// The limits every batch is held to: op count and schema version.
+fn check_batch(state: &AppState, ops: &[dauria_proto::Revision]) -> Result<(), ServerError> {
+    if ops.len() > state.limits.max_ops {
         return Err(ServerError::TooLarge(format!(
             "the batch has {} ops; the limit is {}",
-            body.ops.len(),
+            ops.len(),
             state.limits.max_ops
         )));
     }
-    if let Some(op) = body.ops.iter().find(|o| o.schema_version > SCHEMA_VERSION) {
+    if let Some(op) = ops.iter().find(|o| o.schema_version > SCHEMA_VERSION) {
         return Err(ServerError::UpgradeRequired(format!(
             "op {} uses schema version {}; this server accepts {}..{}; upgrade the server",
             op.rev_id, op.schema_version, MIN_SCHEMA_VERSION, SCHEMA_VERSION
         )));
     }
-    let store = state.store.clone();
-    let outcome = blocking(move || store.push(&device, &body)).await?;
-    Ok(match outcome {
+    Ok(())
+}
+
+fn push_answer(outcome: PushOutcome) -> Response {
+    match outcome {
         PushOutcome::Acked(resp) => Json(resp).into_response(),
         PushOutcome::Gap(gap) => (StatusCode::CONFLICT, Json(gap)).into_response(),
-    })
+    }
 }
+
+/// The calling device, which must be a station hub.
+async fn authenticate_hub(state: &AppState, headers: &HeaderMap) -> Result<Device, ServerError> {
+    let device = authenticate(state, headers).await?;
+    if device.role != Role::Hub {
+        return Err(ServerError::Forbidden(
+            "only a station hub enrolled with a hub code may do this".into(),
+        ));
+    }
+    Ok(device)
+}
+
+fn hub_device(d: Device) -> HubDevice {
+    HubDevice {
+        device_id: d.device_id,
+        name: d.name,
+        role: d.role,
+        revoked: d.revoked,
+        applied_upto: d.applied_upto,
+    }
+}
+
+/// The laptops registered through the calling hub, with their role and revocation as leads
+/// here left them: how changes made here reach the hub.
+async fn hub_devices(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let hub = authenticate_hub(&state, &headers).await?;
+    let store = state.store.clone();
+    let devices = blocking(move || store.hub_devices(&hub.device_id)).await?;
+    Ok(Json(HubDevices {
+        devices: devices.into_iter().map(hub_device).collect(),
+    })
+    .into_response())
+}
+
+/// A hub registers a laptop enrolled at it (docs/SYNC.md §10).
+async fn hub_register(State(state): State<AppState>, req: Request) -> Result<Response, ServerError> {
+    let hub = authenticate_hub(&state, req.headers()).await?;
+    let body: HubRegister = json_body(req, 64 << 10).await?;
+    check_device_id(&body.device_id)?;
+    if body.device_id == hub.device_id {
+        return Err(ServerError::BadRequest(
+            "a hub cannot register itself".into(),
+        ));
+    }
+    let store = state.store.clone();
+    let device = blocking(move || store.register_via_hub(&hub.device_id, &body)).await?;
+    Ok(Json(hub_device(device)).into_response())
+}
+
+/// A hub relays a batch of one of its laptops, judged as that laptop's own push.
+async fn hub_push(State(state): State<AppState>, req: Request) -> Result<Response, ServerError> {
+    let hub = authenticate_hub(&state, req.headers()).await?;
+    let body: RelayRequest = json_body(req, state.limits.max_bytes).await?;
+    check_batch(&state, &body.ops)?;
+    let store = state.store.clone();
+    let outcome = blocking(move || {
+        let push = PushRequest {
+            batch_id: body.batch_id,
+            device_id: body.device_id,
+            ops: body.ops,
+        };
+        store.push_relayed(
+            &hub,
+            &push,
+            Some(Relay {
+                hub: &hub.device_id,
+                upto: body.upto,
+            }),
+        )
+    })
+    .await?;
+    Ok(push_answer(outcome))
+}
+
+/// Whether this server relays to a central server, and when it last reached it.
+async fn status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    authenticate(&state, &headers).await?;
+    let store = state.store.clone();
+    let status = blocking(move || crate::relay::status(&*store)).await?;
+    Ok(Json(status).into_response())
+}
+
+
 
 #[derive(Deserialize)]
 struct PullQuery {
@@ -268,6 +385,8 @@ async fn pull(
             }
         };
         let (changes, last) = store.pull(after, limit, max_bytes, &device.device_id)?;
+        // Viewers receive sensitive species generalised (docs/SYNC.md §5).
+        let changes = crate::viewer::generalise_for_viewer(&*store, device.role, changes)?;
         let more = last > after && {
             let (_, next_last) = store.pull(last, 1, 1, "")?;
             next_last > last
@@ -348,7 +467,7 @@ async fn blob_put(
     req: Request,
 ) -> Result<Response, ServerError> {
     let device = authenticate(&state, req.headers()).await?;
-    if device.role == dauria_proto::Role::Viewer {
+    if device.role == Role::Viewer {
         return Err(ServerError::Forbidden(
             "a viewer cannot upload photos".into(),
         ));
@@ -498,6 +617,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .route("/v1/own", get(own))
+        .route("/v1/status", get(status))
+        .route("/v1/hub/devices", get(hub_devices).post(hub_register))
+        .route("/v1/hub/push", post(hub_push))
         .route("/v1/blobs/missing", post(blobs_missing))
         .route(
             "/v1/blobs/{sha}",

@@ -306,6 +306,44 @@ impl BlobStore {
         Ok(ChunkOutcome::Complete)
     }
 
+    /// Hashes of the complete photos here, in hash order.
+    pub fn complete(&self) -> Result<Vec<String>, ServerError> {
+        let c = self.ledger();
+        let mut s = c.prepare("SELECT sha256 FROM upload WHERE complete = 1 ORDER BY 1")?;
+        let rows = s.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Keeps a whole photo a hub fetched from its central server: checked against its name,
+    /// written to a file of its own, synced and renamed into place. It counts against no
+    /// laptop's quota. The caller holds [`BlobStore::lock`] for `sha`.
+    pub fn keep(&self, sha: &str, bytes: &[u8]) -> Result<(), ServerError> {
+        if sha_hex(bytes) != sha {
+            return Err(ServerError::BadRequest(format!(
+                "the photo fetched as {sha} does not match its SHA-256"
+            )));
+        }
+        let dest = self.path(sha);
+        if !dest.exists() {
+            let tmp = self.root.join("partial").join(format!("{sha}.fetched"));
+            let mut f = File::create(&tmp).map_err(|e| io("cannot write the blob", e))?;
+            f.write_all(bytes)
+                .map_err(|e| io("cannot write the blob", e))?;
+            f.sync_all().map_err(|e| io("cannot sync the blob", e))?;
+            fs::create_dir_all(dest.parent().expect("blob paths have parents"))
+                .map_err(|e| io("cannot create the blob folder", e))?;
+            fs::rename(&tmp, &dest).map_err(|e| io("cannot keep the blob", e))?;
+        }
+        let now = unix_now();
+        self.ledger().execute(
+            "INSERT INTO upload(sha256, device_id, size, complete, started_at, touched_at)
+             VALUES (?1, '', ?2, 1, ?3, ?3)
+             ON CONFLICT(sha256) DO UPDATE SET complete = 1, touched_at = ?3",
+            params![sha, bytes.len() as i64, now],
+        )?;
+        Ok(())
+    }
+
     /// Deletes unfinished uploads that made no progress for the expiry, as of `now` (Unix
     /// seconds), with their ledger rows; also partial files the ledger does not know, by age.
     /// Returns how many were deleted.

@@ -4,9 +4,11 @@
 pub mod api;
 pub mod blobs;
 pub mod error;
+pub mod relay;
 pub mod serve;
 pub mod store;
 pub mod tls;
+pub mod viewer;
 
 pub use api::{router, AppState, Limits};
 pub use error::ServerError;

@@ -66,6 +66,22 @@ enum Command {
         /// Hours after its last chunk that an unfinished photo upload is deleted (fractions allowed).
         #[arg(long, default_value_t = 72.0)]
         partial_expiry_hours: f64,
+        /// At a station hub: seconds between relays to the central server when no laptop
+        /// sends anything (a laptop's push starts one at once).
+        #[arg(long, default_value_t = 30.0)]
+        relay_every_secs: f64,
+        /// Advertise this server on the local network (DNS-SD `_dauria._tcp`); on by
+        /// default at a station hub.
+        #[arg(long)]
+        advertise: bool,
+        /// Do not advertise this server on the local network, even at a hub.
+        #[arg(long, conflicts_with = "advertise")]
+        no_advertise: bool,
+    },
+    /// A field-station hub's link to its central server.
+    Upstream {
+        #[command(subcommand)]
+        command: UpstreamCommand,
     },
     /// TLS certificates for a field station.
     Tls {
@@ -111,6 +127,31 @@ enum TlsCommand {
 }
 
 #[derive(Subcommand)]
+enum UpstreamCommand {
+    /// Enroll this server as a station hub at a central server, with a code made there with
+    /// `--role hub`; from then on `serve` relays to it.
+    Enroll {
+        /// The central server's address (https://central:8787).
+        #[arg(long)]
+        server: String,
+        /// Trust exactly the certificate with this SHA-256 fingerprint (as the central
+        /// server printed it).
+        #[arg(long, conflicts_with = "ca_file")]
+        fingerprint: Option<String>,
+        /// Trust certificates issued by a root in this PEM file.
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+        /// The one-time code.
+        code: String,
+    },
+    /// Relay now: one full exchange with the central server (also while `serve` runs);
+    /// prints what it did as JSON.
+    Sync,
+    /// Whether this server relays, where to, and when it last reached the central server.
+    Status,
+}
+
+#[derive(Subcommand)]
 enum EnrollCommand {
     /// List enrollment codes (open, used, expired, cancelled).
     List,
@@ -135,10 +176,38 @@ enum DevicesCommand {
         #[arg(long, default_value_t = DEFAULT_CODE_HOURS)]
         expires_in: u64,
     },
+    /// Give a device another role (at a central server, its hub takes it on its next
+    /// contact).
+    Role {
+        device_id: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    /// Let a station hub relay a device's changes (a laptop enrolled here that moves to the
+    /// hub), or with `--none` only the device itself.
+    HandOver {
+        device_id: String,
+        /// The hub's device id (`devices list` shows it with role hub).
+        #[arg(long, required_unless_present = "none")]
+        hub: Option<String>,
+        #[arg(long)]
+        none: bool,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("'{s}' is not a role; use lead, field or viewer"))
+    Role::parse(s).ok_or_else(|| format!("'{s}' is not a role; use lead, field, viewer or hub"))
+}
+
+/// At a station hub, a role the hub may not give (docs/SYNC.md §10).
+fn check_hub_grant(store: &dyn dauria_server::ServerStore, role: Role) -> anyhow::Result<()> {
+    if dauria_server::relay::upstream(store)?.is_some() && !role.grantable_by_hub() {
+        bail!(
+            "this server is a station hub: it enrolls laptops as field or viewer, not {}; a lead's laptop enrolls at the central server",
+            role.as_str()
+        );
+    }
+    Ok(())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -213,6 +282,7 @@ fn main() -> anyhow::Result<()> {
             let (Some(name), Some(role)) = (name, role) else {
                 bail!("give --name and --role");
             };
+            check_hub_grant(&*store, role)?;
             let code = store.create_enrollment(&name, role, expires_in, None)?;
             println!("{code}");
             eprintln!("One-time enrollment code for '{name}' ({}), valid for {expires_in} hours. On the laptop: dauria-cli enroll --server URL {code}", role.as_str());
@@ -259,9 +329,92 @@ fn main() -> anyhow::Result<()> {
                 bail!("no device with id {device_id}; see `dauria-server devices list`");
             };
             let role = role.unwrap_or(device.role);
+            check_hub_grant(&*store, role)?;
             let code = store.create_enrollment(&device.name, role, expires_in, Some(&device_id))?;
             println!("{code}");
             eprintln!("One-time code that re-enrolls '{}' ({device_id}) as {}, valid for {expires_in} hours. On that laptop: dauria-cli enroll --server URL {code}", device.name, role.as_str());
+        }
+        Command::Devices {
+            command: DevicesCommand::Role { device_id, role },
+        } => {
+            check_hub_grant(&*store, role)?;
+            if !store.set_role(&device_id, role)? {
+                bail!("no device with id {device_id}; see `dauria-server devices list`");
+            }
+            println!("{device_id} is now {}", role.as_str());
+        }
+        Command::Devices {
+            command:
+                DevicesCommand::HandOver {
+                    device_id,
+                    hub,
+                    none: _,
+                },
+        } => {
+            let devices = store.devices()?;
+            if let Some(hub) = &hub {
+                if !devices
+                    .iter()
+                    .any(|d| &d.device_id == hub && d.role == Role::Hub)
+                {
+                    bail!("no hub with id {hub}; `devices list` shows hubs with role hub");
+                }
+            }
+            if !store.set_hub(&device_id, hub.as_deref())? {
+                bail!("no device with id {device_id}; see `dauria-server devices list`");
+            }
+            match hub {
+                Some(h) => println!("hub {h} may now relay the changes of {device_id}"),
+                None => println!("only {device_id} itself may now send its changes"),
+            }
+        }
+        Command::Upstream {
+            command:
+                UpstreamCommand::Enroll {
+                    server,
+                    fingerprint,
+                    ca_file,
+                    code,
+                },
+        } => {
+            let trust = match (fingerprint, ca_file) {
+                (Some(fp), _) => dauria_server::relay::Trust::Fingerprint(fp),
+                (None, Some(ca)) => dauria_server::relay::Trust::CaFile(ca),
+                (None, None) => dauria_server::relay::Trust::System,
+            };
+            let resp = dauria_server::relay::enroll(&*store, &server, &trust, &code)?;
+            println!("{}", resp.device_id);
+            eprintln!(
+                "Enrolled as station hub '{}' at {server}. `dauria-server serve` now relays to it; laptops enroll here with codes from `dauria-server enroll --role field`.",
+                resp.name
+            );
+        }
+        Command::Upstream {
+            command: UpstreamCommand::Sync,
+        } => {
+            let blobs = BlobStore::new(&cli.data_dir)?;
+            match dauria_server::relay::cycle_locked(&cli.data_dir, &*store, &blobs)? {
+                Some(summary) => println!("{}", serde_json::to_string(&summary)?),
+                None => bail!("this server is not enrolled at a central server; run `dauria-server upstream enroll`"),
+            }
+        }
+        Command::Upstream {
+            command: UpstreamCommand::Status,
+        } => {
+            let status = dauria_server::relay::status(&*store)?;
+            match dauria_server::relay::upstream(&*store)? {
+                Some(up) => {
+                    println!("relays to {} as hub {}", up.server, up.device_id);
+                    println!(
+                        "last reached {}",
+                        status.upstream_contact.as_deref().unwrap_or("never")
+                    );
+                    if let Some(e) = status.upstream_error {
+                        println!("last error: {e}");
+                    }
+                }
+                None => println!("not a hub: this server relays to nobody"),
+            }
         }
         // Handled above, before the database is opened.
         Command::Tls { .. } => {}
@@ -277,7 +430,13 @@ fn main() -> anyhow::Result<()> {
             max_photo_bytes,
             photo_quota_bytes,
             partial_expiry_hours,
+            relay_every_secs,
+            advertise,
+            no_advertise,
         } => {
+            if !(relay_every_secs.is_finite() && relay_every_secs > 0.0) {
+                bail!("--relay-every-secs must be a positive number of seconds");
+            }
             if tls_cert.is_none() && !listen.ip().is_loopback() && !insecure_http {
                 bail!("refusing plain HTTP on {listen}: give --tls-cert and --tls-key, or --insecure-http if the network is trusted");
             }
@@ -305,11 +464,23 @@ fn main() -> anyhow::Result<()> {
                 _ => None,
             };
             dauria_server::serve::raise_open_file_limit();
+            let hub = dauria_server::relay::upstream(&*store)?.is_some();
+            let relay_wake = hub.then(|| {
+                dauria_server::relay::spawn(
+                    cli.data_dir.clone(),
+                    store.clone(),
+                    blobs.clone(),
+                    Duration::from_secs_f64(relay_every_secs),
+                )
+            });
+            let advertise = advertise || (hub && !no_advertise);
+            let _ = advertise;
             let app = router(AppState {
                 store,
                 blobs: blobs.clone(),
                 limits,
                 enroll_guard: Default::default(),
+                relay_wake,
             });
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {

@@ -6,14 +6,17 @@
 //! acknowledgement for the batch sent is not an acknowledgement.
 
 mod blobs;
-pub mod tls;
-pub mod transport;
+pub use dauria_transport::tls;
+/// The HTTP exchange, behind a trait so tests can swap it.
+pub mod transport {
+    pub use dauria_transport::{HttpResponse, HttpTransport, Transport, TransportError};
+}
 
 use dauria_core::store::Pulled;
 use dauria_core::Store;
 use dauria_proto::{
     Change, EnrollRequest, EnrollResponse, ErrorBody, GapResponse, OpStatus, OwnResponse,
-    PullResponse, PushRequest, PushResponse, SyncConfig,
+    PullResponse, PushRequest, PushResponse, ServerStatus, SyncConfig,
 };
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
@@ -32,6 +35,8 @@ const K_LAST_OK: &str = "sync.last_success";
 const K_LAST_ERR: &str = "sync.last_error";
 const K_LAST_ERR_CODE: &str = "sync.last_error_code";
 const K_REJECTED: &str = "sync.rejected";
+const K_RELAYS: &str = "sync.server_relays";
+const K_UPSTREAM_CONTACT: &str = "sync.upstream_contact";
 
 /// Why a sync stopped.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +114,12 @@ pub struct SyncStatus {
     pub last_error_code: Option<String>,
     pub conflicts: u64,
     pub needs_attention: Vec<RejectedOp>,
+    /// The server is a station hub that relays to a central server (as of the last sync).
+    #[serde(default)]
+    pub relays: bool,
+    /// When that hub last reached the central server (RFC 3339 UTC), as it said.
+    #[serde(default)]
+    pub upstream_contact: Option<String>,
 }
 
 /// Totals of one sync.
@@ -211,6 +222,7 @@ pub fn enroll(
     let body = serde_json::to_vec(&EnrollRequest {
         code: code.trim().to_string(),
         device_id: store.device_id().to_string(),
+        hub: false,
     })
     .expect("requests serialise");
     let r = transport
@@ -218,7 +230,7 @@ pub fn enroll(
         .map_err(|e| SyncError::Unreachable(e.to_string()))?;
     if r.status != 200 {
         return Err(match r.status {
-            401 => SyncError::Forbidden(error_message(&r)),
+            401 | 403 => SyncError::Forbidden(error_message(&r)),
             s => SyncError::Server {
                 status: s,
                 message: error_message(&r),
@@ -236,6 +248,8 @@ pub fn enroll(
     store.set_meta(K_NAME, &resp.name)?;
     // A new server means a new changefeed.
     store.set_meta(K_CURSOR, "")?;
+    store.set_meta(K_RELAYS, "")?;
+    store.set_meta(K_UPSTREAM_CONTACT, "")?;
     store.set_meta(K_LAST_ERR, "")?;
     store.set_meta(K_LAST_ERR_CODE, "")?;
     Ok(resp)
@@ -261,6 +275,8 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
         last_error_code: non_empty(K_LAST_ERR_CODE)?,
         conflicts: store.conflicts()?.len() as u64,
         needs_attention: needs_attention(store)?,
+        relays: non_empty(K_RELAYS)?.is_some(),
+        upstream_contact: non_empty(K_UPSTREAM_CONTACT)?,
     })
 }
 
@@ -475,8 +491,21 @@ impl<'t> SyncClient<'t> {
         summary: &mut SyncSummary,
     ) -> Result<(), SyncError> {
         let config = self.config(store, summary)?;
-        if config.applied_upto > store.pushed_seq()? {
-            self.take_back_own(store, config.applied_upto, summary)?;
+        let pushed = store.pushed_seq()?;
+        match config.applied_upto {
+            Some(upto) if upto > pushed => self.take_back_own(store, upto, summary)?,
+            // Another server acknowledged them (this laptop moved from a station hub that has
+            // not relayed them yet, or back), or this one was restored: it lacks them, so they
+            // go to it from there. With a batch in flight the gap answer does the same.
+            Some(upto) if upto < pushed && store.meta(K_INFLIGHT)?.unwrap_or_default().is_empty() => {
+                tracing::info!(
+                    upto,
+                    pushed,
+                    "the server has fewer of this laptop's changes than were acknowledged; sending the rest to it"
+                );
+                store.set_pushed(upto)?;
+            }
+            _ => {}
         }
         let mut max_ops = config.max_ops.max(1);
         let mut cap = config.max_bytes.max(1);
@@ -652,7 +681,7 @@ impl<'t> SyncClient<'t> {
     /// A laptop restored from an older copy of its store: the server has more of its own
     /// changes than it does. Takes them back and numbers its newer changes after them
     /// ([`Store::take_back_own`]); when the server simply has ops whose acknowledgement was
-    /// lost, nothing needs doing.
+    /// lost (or another server acknowledged them), they count as acknowledged.
     fn take_back_own(
         &self,
         store: &mut Store,
@@ -668,6 +697,9 @@ impl<'t> SyncClient<'t> {
         {
             let rev: Result<dauria_proto::Revision, _> = serde_json::from_str(newest.rev.get());
             if rev.is_ok_and(|r| store.has_revision(&r.rev_id).unwrap_or(false)) {
+                // Acknowledged there already (or by the station hub that relayed them):
+                // nothing is sent twice.
+                store.mark_pushed(server_upto)?;
                 return Ok(());
             }
         }
@@ -694,6 +726,7 @@ impl<'t> SyncClient<'t> {
             }
         }
         if !lost {
+            store.mark_pushed(server_upto)?;
             return Ok(());
         }
         let taken = store.take_back_own(server_upto, &own)?;
@@ -805,6 +838,27 @@ impl<'t> SyncClient<'t> {
         }
     }
 
+    /// Asks whether the server relays to a central server and when it last reached it, for
+    /// [`status`]. One attempt: an older server without `/v1/status` relays nothing.
+    fn server_status(&self, store: &Store) -> Result<(), SyncError> {
+        let Some(token) = store.meta(K_TOKEN)?.filter(|t| !t.is_empty()) else {
+            return Ok(());
+        };
+        let status = match self.transport.send("GET", "/v1/status", Some(&token), None) {
+            Ok(r) if r.status == 200 => serde_json::from_slice::<ServerStatus>(&r.body).ok(),
+            Ok(r) if r.status == 404 => Some(ServerStatus::default()),
+            _ => None,
+        };
+        if let Some(s) = status {
+            store.set_meta(K_RELAYS, if s.relays { "1" } else { "" })?;
+            store.set_meta(
+                K_UPSTREAM_CONTACT,
+                s.upstream_contact.as_deref().unwrap_or(""),
+            )?;
+        }
+        Ok(())
+    }
+
     /// Push then pull; records the outcome for [`status`].
     pub fn sync(
         &self,
@@ -816,6 +870,7 @@ impl<'t> SyncClient<'t> {
             .push(store, progress, &mut summary)
             .and_then(|()| self.pull(store, progress, &mut summary));
         if result.is_ok() {
+            self.server_status(store)?;
             // Photos go after the records and never make the record sync fail.
             if let Err(e) = self.push_blobs(store, progress, &mut summary) {
                 tracing::warn!(error = %e, "photos not sent this time");

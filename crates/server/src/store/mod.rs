@@ -7,8 +7,8 @@ pub mod sqlite;
 use crate::error::ServerError;
 use dauria_core::trust::{check_identity, check_parents, check_revision, Identity};
 use dauria_proto::{
-    Change, EnrollResponse, GapResponse, OpResult, OpStatus, PushRequest, PushResponse, Revision,
-    Role,
+    Change, EnrollResponse, GapResponse, HubRegister, OpResult, OpStatus, PushRequest,
+    PushResponse, Revision, Role,
 };
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -23,6 +23,9 @@ pub struct Device {
     pub revoked: bool,
     pub applied_upto: u64,
     pub enrolled_at: String,
+    /// The station hub it is registered through, which may relay its changes (docs/SYNC.md
+    /// §10); none for a device enrolled here directly.
+    pub hub: Option<String>,
 }
 
 /// An enrollment code as a lead sees it (the code itself is not stored, only its hash).
@@ -81,7 +84,37 @@ pub trait ServerStore: Send + Sync + 'static {
     /// Cancels the open code whose id starts with `id`; false if none.
     fn cancel_enrollment(&self, id: &str) -> Result<bool, ServerError>;
     /// Exchanges a code for a credential bound to `device_id` (see [`enroll_in_tx`]).
-    fn enroll(&self, code: &str, device_id: &str) -> Result<EnrollResponse, ServerError>;
+    fn enroll(&self, code: &str, device_id: &str) -> Result<EnrollResponse, ServerError> {
+        self.enroll_as(code, device_id, false)
+    }
+    /// [`ServerStore::enroll`], saying whether a station hub is enrolling: a `hub` code
+    /// enrolls only a hub, and a hub only with a `hub` code.
+    fn enroll_as(
+        &self,
+        code: &str,
+        device_id: &str,
+        hub: bool,
+    ) -> Result<EnrollResponse, ServerError>;
+    /// Registers a laptop enrolled at the hub `hub_id` (see [`register_in_tx`]).
+    fn register_via_hub(&self, hub_id: &str, reg: &HubRegister) -> Result<Device, ServerError>;
+    /// The devices registered through the hub `hub_id`.
+    fn hub_devices(&self, hub_id: &str) -> Result<Vec<Device>, ServerError>;
+    /// Gives a device another role; false if there is no such device.
+    fn set_role(&self, device_id: &str, role: Role) -> Result<bool, ServerError>;
+    /// Names the hub that may relay a device's changes (none: only the device itself);
+    /// false if there is no such device.
+    fn set_hub(&self, device_id: &str, hub: Option<&str>) -> Result<bool, ServerError>;
+    /// A value kept by the server for itself (a hub's link to its central server).
+    fn meta(&self, key: &str) -> Result<Option<String>, ServerError>;
+    /// Keeps a value for [`ServerStore::meta`].
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError>;
+    /// Stores changes pulled from the central server, and `meta` (the pull cursor), in one
+    /// transaction (see [`ingest_in_tx`]).
+    fn ingest(
+        &self,
+        changes: &[Change],
+        meta: &[(&str, &str)],
+    ) -> Result<IngestReport, ServerError>;
     /// The device holding `token`, if any.
     fn device_by_token(&self, token: &str) -> Result<Option<Device>, ServerError>;
     /// All devices.
@@ -89,7 +122,17 @@ pub trait ServerStore: Send + Sync + 'static {
     /// Revokes a device; false if there is no such device.
     fn revoke(&self, device_id: &str) -> Result<bool, ServerError>;
     /// Applies a batch in one transaction (see [`push_in_tx`]).
-    fn push(&self, device: &Device, req: &PushRequest) -> Result<PushOutcome, ServerError>;
+    fn push(&self, device: &Device, req: &PushRequest) -> Result<PushOutcome, ServerError> {
+        self.push_relayed(device, req, None)
+    }
+    /// [`ServerStore::push`]; with `relay`, a batch the hub `device` relays for the laptop
+    /// the batch names (see [`push_in_tx`]).
+    fn push_relayed(
+        &self,
+        device: &Device,
+        req: &PushRequest,
+        relay: Option<Relay<'_>>,
+    ) -> Result<PushOutcome, ServerError>;
     /// Changes after `after`, oldest first, at most `limit` of them and about `max_bytes`
     /// (at least one), leaving out those written by `exclude_device`; returns them with the
     /// highest seq examined. Stored documents are passed on as they are: a receiver that
@@ -112,6 +155,10 @@ pub trait ServerStore: Send + Sync + 'static {
     fn revision_count(&self) -> Result<u64, ServerError>;
     /// The rev_ids stored for a device, for invariant checks.
     fn rev_ids_of(&self, device_id: &str) -> Result<Vec<String>, ServerError>;
+    /// The ids of the records of a kind (by their first stored revision).
+    fn record_ids_of_kind(&self, kind: &str) -> Result<Vec<String>, ServerError>;
+    /// The stored documents of the current heads of these records.
+    fn head_docs(&self, record_ids: &[String]) -> Result<Vec<String>, ServerError>;
 }
 
 /// What the push algorithm needs from one open transaction.
@@ -146,6 +193,11 @@ pub trait PushTx {
     ) -> Result<(), ServerError>;
     /// Records the device's highest applied seq.
     fn set_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError>;
+    /// Raises an enrolled device's highest applied seq to `upto` if it is lower (its changes
+    /// came down from the central server); nothing for a device not enrolled here.
+    fn raise_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError>;
+    /// Keeps a value for [`ServerStore::meta`] in this transaction.
+    fn put_meta(&mut self, key: &str, value: &str) -> Result<(), ServerError>;
     /// Keeps the response with the batch id.
     fn store_batch(
         &mut self,
@@ -153,6 +205,15 @@ pub trait PushTx {
         device_id: &str,
         response: &str,
     ) -> Result<(), ServerError>;
+}
+
+/// A batch a station hub relays for a laptop registered through it.
+#[derive(Debug, Clone, Copy)]
+pub struct Relay<'a> {
+    /// The hub's device id.
+    pub hub: &'a str,
+    /// The laptop's highest device_seq the hub has ([`dauria_proto::RelayRequest::upto`]).
+    pub upto: u64,
 }
 
 /// A revision to append to the changefeed, with its canonical JSON and that JSON's hash.
@@ -264,19 +325,54 @@ fn refused(op: &Revision, code: &str, reason: String) -> OpResult {
 /// and creator, the sender's role, its parents and generation); a refused op still consumes
 /// its seq, so it never blocks the ops after it. The response is stored with the batch id
 /// before commit, so a retried batch gets the very same answer.
+///
+/// With `relay`, the hub `device` relays the batch for the laptop it names (docs/SYNC.md
+/// §10), which must be registered through that hub and not revoked. The ops are judged
+/// exactly as if the laptop had sent them (its id, its role here), but numbers the hub
+/// refused are missing from the batch, so a jump in `device_seq` is not a gap, and every
+/// number up to the hub's `upto` is used up.
 pub fn push_in_tx(
     tx: &mut impl PushTx,
     device: &Device,
     req: &PushRequest,
+    relay: Option<Relay<'_>>,
 ) -> Result<PushOutcome, ServerError> {
-    if req.device_id != device.device_id {
+    if relay.is_none() && req.device_id != device.device_id {
         return Err(ServerError::Forbidden(
             "the batch names another device than the credential".into(),
         ));
     }
-    let dev = tx
-        .lock_device(&device.device_id)?
-        .ok_or_else(|| ServerError::Unauthorized("device not enrolled".into()))?;
+    let relay_upto = relay.map(|r| r.upto);
+    let Some(dev) = tx.lock_device(&req.device_id)? else {
+        return Err(match relay {
+            None => ServerError::Unauthorized("device not enrolled".into()),
+            Some(_) => ServerError::Forbidden(format!(
+                "device {} is not registered through this hub",
+                req.device_id
+            )),
+        });
+    };
+    if let Some(r) = relay {
+        if dev.hub.as_deref() != Some(r.hub) {
+            return Err(ServerError::Forbidden(format!(
+                "device {} is not registered through this hub; a hub relays only the laptops enrolled at it",
+                dev.device_id
+            )));
+        }
+        if dev.revoked {
+            return Err(ServerError::Forbidden(format!(
+                "device {} was revoked; its changes are not accepted",
+                dev.device_id
+            )));
+        }
+        if !dev.role.grantable_by_hub() && dev.role != Role::Lead {
+            return Err(ServerError::Forbidden(format!(
+                "device {} is a {} and writes nothing",
+                dev.device_id,
+                dev.role.as_str()
+            )));
+        }
+    }
     if dev.revoked {
         return Err(ServerError::Revoked);
     }
@@ -292,7 +388,7 @@ pub fn push_in_tx(
     }
     let mut upto = dev.applied_upto;
     if let Some(first_new) = req.ops.iter().find(|op| op.device_seq > upto) {
-        if first_new.device_seq != upto + 1 {
+        if first_new.device_seq != upto + 1 && relay_upto.is_none() {
             return Ok(PushOutcome::Gap(GapResponse {
                 error: format!(
                     "expected device_seq {} next, got {}",
@@ -365,7 +461,7 @@ pub fn push_in_tx(
             }
             continue;
         }
-        if op.device_seq != upto + 1 {
+        if op.device_seq != upto + 1 && relay_upto.is_none() {
             // A gap inside the batch: stop here; the client resends from applied_upto.
             break;
         }
@@ -445,10 +541,32 @@ pub fn push_in_tx(
         });
     }
     tx.insert_changes(&changes)?;
+    write_heads(tx, &before, &heads)?;
+    if let Some(hub_upto) = relay_upto {
+        upto = upto.max(hub_upto);
+    }
+    tx.set_applied_upto(&dev.device_id, upto)?;
+    let resp = PushResponse {
+        batch_id: req.batch_id.clone(),
+        device_id: dev.device_id.clone(),
+        results,
+        applied_upto: upto,
+    };
+    let stored = serde_json::to_string(&resp).expect("responses serialise");
+    tx.store_batch(&req.batch_id, &dev.device_id, &stored)?;
+    Ok(PushOutcome::Acked(resp))
+}
+
+/// Writes the difference between the heads before and after a batch.
+fn write_heads(
+    tx: &mut impl PushTx,
+    before: &HashMap<String, Vec<String>>,
+    heads: &HashMap<String, Vec<String>>,
+) -> Result<(), ServerError> {
     let no_heads = Vec::new();
     let mut removed = Vec::new();
     let mut added = Vec::new();
-    for (record, now) in &heads {
+    for (record, now) in heads {
         let was = before.get(record).unwrap_or(&no_heads);
         removed.extend(
             was.iter()
@@ -461,17 +579,96 @@ pub fn push_in_tx(
                 .map(|h| (record.as_str(), h.as_str())),
         );
     }
-    tx.update_heads(&removed, &added)?;
-    tx.set_applied_upto(&dev.device_id, upto)?;
-    let resp = PushResponse {
-        batch_id: req.batch_id.clone(),
-        device_id: dev.device_id.clone(),
-        results,
-        applied_upto: upto,
-    };
-    let stored = serde_json::to_string(&resp).expect("responses serialise");
-    tx.store_batch(&req.batch_id, &dev.device_id, &stored)?;
-    Ok(PushOutcome::Acked(resp))
+    tx.update_heads(&removed, &added)
+}
+
+/// What [`ingest_in_tx`] did with a page from the central server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    /// Changes stored now.
+    pub stored: u64,
+    /// Changes this server had already (its own laptops' changes coming back).
+    pub duplicates: u64,
+    /// Documents that are not revisions, left out.
+    pub unreadable: u64,
+}
+
+/// Stores a page of the central server's changefeed at a hub, in one transaction with `meta`
+/// (the cursor), so a hub killed mid-pull neither loses nor repeats a change.
+///
+/// The central server judged each change; the hub stores it as it came (its document, its
+/// writer's role as the central server states it) so its laptops receive it and judge it
+/// again on pull. A change already here is skipped; an enrolled laptop whose own changes came
+/// down (it moved here from the central server) has its applied seq raised, so it need not
+/// send them again.
+pub fn ingest_in_tx(
+    tx: &mut impl PushTx,
+    changes: &[Change],
+    meta: &[(&str, &str)],
+) -> Result<IngestReport, ServerError> {
+    let mut report = IngestReport::default();
+    let mut revs: Vec<(Revision, &Change)> = Vec::with_capacity(changes.len());
+    for c in changes {
+        match serde_json::from_str::<Revision>(c.rev.get()) {
+            Ok(r) => revs.push((r, c)),
+            Err(e) => {
+                tracing::warn!(server_seq = c.server_seq, error = %e, "a change from the central server is not a revision; left out");
+                report.unreadable += 1;
+            }
+        }
+    }
+    let rev_ids: Vec<&str> = revs.iter().map(|(r, _)| r.rev_id.as_str()).collect();
+    let stored = tx.op_hashes(&rev_ids)?;
+    let mut record_ids: Vec<&str> = revs.iter().map(|(r, _)| r.record_id.as_str()).collect();
+    record_ids.sort_unstable();
+    record_ids.dedup();
+    let mut identities = tx.identities(&record_ids)?;
+    let before = tx.heads_of(&record_ids)?;
+    let mut heads = before.clone();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut upto: HashMap<&str, u64> = HashMap::new();
+    let mut new = Vec::new();
+    let seeds = seeds();
+    for (rev, c) in &revs {
+        let e = upto.entry(rev.device_id.as_str()).or_default();
+        *e = (*e).max(rev.device_seq);
+        if stored.contains_key(&rev.rev_id) || !seen.insert(rev.rev_id.as_str()) {
+            report.duplicates += 1;
+            continue;
+        }
+        let creates = !identities.contains_key(&rev.record_id)
+            && !seeds.identities.contains_key(&rev.record_id);
+        if creates {
+            identities.insert(
+                rev.record_id.clone(),
+                Identity {
+                    kind: rev.kind.clone(),
+                    creator: rev.device_id.clone(),
+                },
+            );
+        }
+        let record = heads.entry(rev.record_id.clone()).or_default();
+        record.retain(|h| !rev.parents.contains(h));
+        record.push(rev.rev_id.clone());
+        let doc = c.rev.get().to_string();
+        new.push(NewChange {
+            rev,
+            payload_sha256: payload_hash(&doc),
+            doc,
+            role: c.role.unwrap_or(Role::Viewer),
+            creates,
+        });
+    }
+    report.stored = new.len() as u64;
+    tx.insert_changes(&new)?;
+    write_heads(tx, &before, &heads)?;
+    for (device, seq) in upto {
+        tx.raise_applied_upto(device, seq)?;
+    }
+    for (k, v) in meta {
+        tx.put_meta(k, v)?;
+    }
+    Ok(report)
 }
 
 /// The stored form of an op: its JSON with the body hash filled in (a sender may leave it
@@ -493,7 +690,13 @@ pub trait EnrollTx {
     fn code(&mut self, code_hash: &str) -> Result<Option<CodeRow>, ServerError>;
     /// Whether a device with this id is enrolled.
     fn device_exists(&mut self, device_id: &str) -> Result<bool, ServerError>;
-    /// Enrolls a new device.
+    /// The device with this id.
+    fn device(&mut self, device_id: &str) -> Result<Option<Device>, ServerError>;
+    /// Names the hub that may relay the device's changes.
+    fn bind_hub(&mut self, device_id: &str, hub: &str) -> Result<(), ServerError>;
+    /// Enrolls a new device. Its applied seq starts at the highest of its changes stored
+    /// here already (a laptop that moves to a hub whose changes came down from the central
+    /// server).
     fn insert_device(
         &mut self,
         device_id: &str,
@@ -518,10 +721,14 @@ pub trait EnrollTx {
 /// A code works once, before it expires, unless cancelled. Device identity belongs to the
 /// server: a plain code never takes over an enrolled device id; only a re-enrollment code a
 /// lead made for that very device replaces its credential (keeping history and numbering).
+///
+/// A `hub` code enrolls a station hub and nothing else, and a hub enrolls only with one; a
+/// refused code stays unused.
 pub fn enroll_in_tx(
     tx: &mut impl EnrollTx,
     code: &str,
     device_id: &str,
+    hub: bool,
 ) -> Result<EnrollResponse, ServerError> {
     let code_hash = secret_hash(&normalise_code(code));
     let row = tx.code(&code_hash)?.ok_or_else(|| {
@@ -544,6 +751,20 @@ pub fn enroll_in_tx(
             "this enrollment code expired at {}; ask the survey lead for a new one",
             row.expires_at
         )));
+    }
+    match (row.role == Role::Hub, hub) {
+        (true, false) => {
+            return Err(ServerError::Forbidden(
+                "this code enrolls a station hub (dauria-server upstream enroll), not a laptop; ask the survey lead for a laptop's code".into(),
+            ))
+        }
+        (false, true) => {
+            return Err(ServerError::Forbidden(format!(
+                "this code enrolls a laptop as {}; a station hub needs a code made with --role hub",
+                row.role.as_str()
+            )))
+        }
+        _ => {}
     }
     let token = random_hex(32);
     let token_hash = secret_hash(&token);
@@ -571,6 +792,45 @@ pub fn enroll_in_tx(
         role: row.role,
         token,
     })
+}
+
+/// Registers a laptop enrolled at the hub `hub_id`, run inside one transaction by every
+/// store (docs/SYNC.md §10).
+///
+/// The role is at most what a hub may grant. A new device is stored with that role and an
+/// unusable credential (it syncs here only after a lead re-enrolls it), bound to the hub, so
+/// only that hub may relay its changes. A device registered through the same hub before
+/// gets its state here (the role and revocation a lead here may have changed since); any
+/// other enrolled device is not the hub's to claim.
+pub fn register_in_tx(
+    tx: &mut impl EnrollTx,
+    hub_id: &str,
+    reg: &HubRegister,
+) -> Result<Device, ServerError> {
+    if !reg.role.grantable_by_hub() {
+        return Err(ServerError::Forbidden(format!(
+            "a hub may enroll laptops as field or viewer, not as {}",
+            reg.role.as_str()
+        )));
+    }
+    if let Some(d) = tx.device(&reg.device_id)? {
+        if d.hub.as_deref() == Some(hub_id) {
+            return Ok(d);
+        }
+        return Err(ServerError::DeviceExists(format!(
+            "device {} is enrolled here and not through this hub; a lead here can hand it to the hub (dauria-server devices hand-over {} --hub {hub_id})",
+            reg.device_id, reg.device_id
+        )));
+    }
+    tx.insert_device(
+        &reg.device_id,
+        &reg.name,
+        reg.role,
+        &secret_hash(&random_hex(32)),
+    )?;
+    tx.bind_hub(&reg.device_id, hub_id)?;
+    tx.device(&reg.device_id)?
+        .ok_or_else(|| ServerError::Internal("registered device not found".into()))
 }
 
 /// Now, as stored (RFC 3339 UTC, seconds): such strings compare in time order.

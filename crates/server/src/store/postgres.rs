@@ -6,12 +6,13 @@
 
 use super::sqlite::raw_change;
 use super::{
-    code_state, enroll_in_tx, hours_from_now, now, push_in_tx, random_code, secret_hash, CodeRow,
-    Device, EnrollTx, Enrollment, NewChange, PushOutcome, PushTx, ServerStore,
+    code_state, enroll_in_tx, hours_from_now, ingest_in_tx, now, push_in_tx, random_code,
+    register_in_tx, secret_hash, CodeRow, Device, EnrollTx, Enrollment, IngestReport, NewChange,
+    PushOutcome, PushTx, Relay, ServerStore,
 };
 use crate::error::ServerError;
 use dauria_core::trust::Identity;
-use dauria_proto::{Change, EnrollResponse, PushRequest, Role};
+use dauria_proto::{Change, EnrollResponse, HubRegister, PushRequest, Role};
 use r2d2_postgres::PostgresConnectionManager;
 use std::collections::HashMap;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -67,6 +68,7 @@ ALTER TABLE enrollment ADD COLUMN IF NOT EXISTS cancelled BOOLEAN NOT NULL DEFAU
 ALTER TABLE enrollment ADD COLUMN IF NOT EXISTS device_id TEXT;
 ALTER TABLE change ADD COLUMN IF NOT EXISTS generation BIGINT;
 ALTER TABLE change ADD COLUMN IF NOT EXISTS role TEXT;
+ALTER TABLE device ADD COLUMN IF NOT EXISTS hub TEXT;
 ";
 
 type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
@@ -76,7 +78,7 @@ pub struct PostgresStore {
     pool: Pool,
 }
 
-const DEVICE_COLS: &str = "device_id, name, role, revoked, applied_upto, enrolled_at";
+const DEVICE_COLS: &str = "device_id, name, role, revoked, applied_upto, enrolled_at, hub";
 
 fn device_from_row(r: &postgres::Row) -> Device {
     let role: String = r.get(2);
@@ -87,6 +89,7 @@ fn device_from_row(r: &postgres::Row) -> Device {
         revoked: r.get(3),
         applied_upto: r.get::<_, i64>(4) as u64,
         enrolled_at: r.get(5),
+        hub: r.get(6),
     }
 }
 
@@ -318,6 +321,21 @@ impl PushTx for PgTx<'_> {
         )?;
         Ok(())
     }
+    fn raise_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError> {
+        self.0.execute(
+            "UPDATE device SET applied_upto = $2 WHERE device_id = $1 AND applied_upto < $2",
+            &[&device_id, &(upto as i64)],
+        )?;
+        Ok(())
+    }
+    fn put_meta(&mut self, key: &str, value: &str) -> Result<(), ServerError> {
+        self.0.execute(
+            "INSERT INTO meta(key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
 }
 
 impl EnrollTx for PgTx<'_> {
@@ -342,6 +360,16 @@ impl EnrollTx for PgTx<'_> {
             .query_opt("SELECT 1 FROM device WHERE device_id = $1", &[&device_id])?
             .is_some())
     }
+    fn device(&mut self, device_id: &str) -> Result<Option<Device>, ServerError> {
+        self.lock_device(device_id)
+    }
+    fn bind_hub(&mut self, device_id: &str, hub: &str) -> Result<(), ServerError> {
+        self.0.execute(
+            "UPDATE device SET hub = $2 WHERE device_id = $1",
+            &[&device_id, &hub],
+        )?;
+        Ok(())
+    }
     fn insert_device(
         &mut self,
         device_id: &str,
@@ -350,8 +378,9 @@ impl EnrollTx for PgTx<'_> {
         token_hash: &str,
     ) -> Result<(), ServerError> {
         self.0.execute(
-            "INSERT INTO device(device_id, name, role, token_hash, enrolled_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO device(device_id, name, role, token_hash, enrolled_at, applied_upto)
+             VALUES ($1, $2, $3, $4, $5,
+                     (SELECT coalesce(max(device_seq), 0) FROM change WHERE device_id = $1))",
             &[&device_id, &name, &role.as_str(), &token_hash, &now()],
         )?;
         Ok(())
@@ -451,12 +480,88 @@ impl ServerStore for PostgresStore {
         )? > 0)
     }
 
-    fn enroll(&self, code: &str, device_id: &str) -> Result<EnrollResponse, ServerError> {
+    fn enroll_as(
+        &self,
+        code: &str,
+        device_id: &str,
+        hub: bool,
+    ) -> Result<EnrollResponse, ServerError> {
         let mut c = self.pool.get()?;
         let mut tx = PgTx(c.transaction()?);
-        let resp = enroll_in_tx(&mut tx, code, device_id)?;
+        let resp = enroll_in_tx(&mut tx, code, device_id, hub)?;
         tx.0.commit()?;
         Ok(resp)
+    }
+
+    fn register_via_hub(&self, hub_id: &str, reg: &HubRegister) -> Result<Device, ServerError> {
+        let mut c = self.pool.get()?;
+        let mut tx = PgTx(c.transaction()?);
+        // Two registrations of one new laptop at once: the second waits, then finds it.
+        tx.0.execute(
+            "SELECT pg_advisory_xact_lock(7274252, hashtext($1))",
+            &[&reg.device_id],
+        )?;
+        let device = register_in_tx(&mut tx, hub_id, reg)?;
+        tx.0.commit()?;
+        Ok(device)
+    }
+
+    fn hub_devices(&self, hub_id: &str) -> Result<Vec<Device>, ServerError> {
+        Ok(self
+            .pool
+            .get()?
+            .query(
+                &format!("SELECT {DEVICE_COLS} FROM device WHERE hub = $1 ORDER BY enrolled_at"),
+                &[&hub_id],
+            )?
+            .iter()
+            .map(device_from_row)
+            .collect())
+    }
+
+    fn set_role(&self, device_id: &str, role: Role) -> Result<bool, ServerError> {
+        Ok(self.pool.get()?.execute(
+            "UPDATE device SET role = $2 WHERE device_id = $1",
+            &[&device_id, &role.as_str()],
+        )? > 0)
+    }
+
+    fn set_hub(&self, device_id: &str, hub: Option<&str>) -> Result<bool, ServerError> {
+        Ok(self.pool.get()?.execute(
+            "UPDATE device SET hub = $2 WHERE device_id = $1",
+            &[&device_id, &hub],
+        )? > 0)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {
+        Ok(self
+            .pool
+            .get()?
+            .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+            .map(|r| r.get(0)))
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError> {
+        self.pool.get()?.execute(
+            "INSERT INTO meta(key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn ingest(
+        &self,
+        changes: &[Change],
+        meta: &[(&str, &str)],
+    ) -> Result<IngestReport, ServerError> {
+        let mut c = self.pool.get()?;
+        let mut tx = PgTx(c.transaction()?);
+        // One ingest at a time: two would both find a change new and store it twice.
+        tx.0.execute("SELECT pg_advisory_xact_lock(7274253)", &[])?;
+        let report = ingest_in_tx(&mut tx, changes, meta)?;
+        tx.0.commit()?;
+        Ok(report)
     }
 
     fn device_by_token(&self, token: &str) -> Result<Option<Device>, ServerError> {
@@ -487,10 +592,15 @@ impl ServerStore for PostgresStore {
         )? > 0)
     }
 
-    fn push(&self, device: &Device, req: &PushRequest) -> Result<PushOutcome, ServerError> {
+    fn push_relayed(
+        &self,
+        device: &Device,
+        req: &PushRequest,
+        relay: Option<Relay<'_>>,
+    ) -> Result<PushOutcome, ServerError> {
         let mut c = self.pool.get()?;
         let mut tx = PgTx(c.transaction()?);
-        let out = push_in_tx(&mut tx, device, req)?;
+        let out = push_in_tx(&mut tx, device, req, relay)?;
         if matches!(out, PushOutcome::Acked(_)) {
             super::failpoint("push_before_commit");
             tx.0.commit()?;
@@ -564,6 +674,33 @@ impl ServerStore for PostgresStore {
             .query(
                 "SELECT rev_id FROM change WHERE device_id = $1 ORDER BY device_seq",
                 &[&device_id],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn record_ids_of_kind(&self, kind: &str) -> Result<Vec<String>, ServerError> {
+        Ok(self
+            .pool
+            .get()?
+            .query("SELECT record_id FROM record WHERE kind = $1", &[&kind])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn head_docs(&self, record_ids: &[String]) -> Result<Vec<String>, ServerError> {
+        if record_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .pool
+            .get()?
+            .query(
+                "SELECT c.doc FROM head h JOIN change c ON c.rev_id = h.rev_id
+                 WHERE h.record_id = ANY($1)",
+                &[&record_ids],
             )?
             .iter()
             .map(|r| r.get(0))

@@ -1,12 +1,13 @@
 //! The SQLite server store (the default): one file in the data folder, WAL, one writer.
 
 use super::{
-    code_state, enroll_in_tx, hours_from_now, now, push_in_tx, random_code, secret_hash, CodeRow,
-    Device, EnrollTx, Enrollment, NewChange, PushOutcome, PushTx, ServerStore,
+    code_state, enroll_in_tx, hours_from_now, ingest_in_tx, now, push_in_tx, random_code,
+    register_in_tx, secret_hash, CodeRow, Device, EnrollTx, Enrollment, IngestReport, NewChange,
+    PushOutcome, PushTx, Relay, ServerStore,
 };
 use crate::error::ServerError;
 use dauria_core::trust::Identity;
-use dauria_proto::{Change, EnrollResponse, PushRequest, Role};
+use dauria_proto::{Change, EnrollResponse, HubRegister, PushRequest, Role};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -66,6 +67,7 @@ const UPGRADES: &[(&str, &str, &str)] = &[
     ("enrollment", "device_id", "TEXT"),
     ("change", "generation", "INTEGER"),
     ("change", "role", "TEXT"),
+    ("device", "hub", "TEXT"),
 ];
 
 /// SQLite-backed server store.
@@ -82,10 +84,11 @@ fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
         revoked: r.get(3)?,
         applied_upto: r.get(4)?,
         enrolled_at: r.get(5)?,
+        hub: r.get(6)?,
     })
 }
 
-const DEVICE_COLS: &str = "device_id, name, role, revoked, applied_upto, enrolled_at";
+const DEVICE_COLS: &str = "device_id, name, role, revoked, applied_upto, enrolled_at, hub";
 
 impl SqliteStore {
     /// Opens or creates `dauria-server.sqlite3` in `dir`.
@@ -314,6 +317,20 @@ impl PushTx for SqliteTx<'_> {
             .execute([batch_id, device_id, resp])?;
         Ok(())
     }
+    fn raise_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError> {
+        self.0
+            .prepare_cached(
+                "UPDATE device SET applied_upto = ?2 WHERE device_id = ?1 AND applied_upto < ?2",
+            )?
+            .execute(params![device_id, upto])?;
+        Ok(())
+    }
+    fn put_meta(&mut self, key: &str, value: &str) -> Result<(), ServerError> {
+        self.0
+            .prepare_cached("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)")?
+            .execute([key, value])?;
+        Ok(())
+    }
 }
 
 impl EnrollTx for SqliteTx<'_> {
@@ -344,6 +361,16 @@ impl EnrollTx for SqliteTx<'_> {
             .prepare_cached("SELECT 1 FROM device WHERE device_id = ?1")?
             .exists([device_id])?)
     }
+    fn device(&mut self, device_id: &str) -> Result<Option<Device>, ServerError> {
+        self.lock_device(device_id)
+    }
+    fn bind_hub(&mut self, device_id: &str, hub: &str) -> Result<(), ServerError> {
+        self.0.execute(
+            "UPDATE device SET hub = ?2 WHERE device_id = ?1",
+            [device_id, hub],
+        )?;
+        Ok(())
+    }
     fn insert_device(
         &mut self,
         device_id: &str,
@@ -352,8 +379,9 @@ impl EnrollTx for SqliteTx<'_> {
         token_hash: &str,
     ) -> Result<(), ServerError> {
         self.0.execute(
-            "INSERT INTO device(device_id, name, role, token_hash, enrolled_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO device(device_id, name, role, token_hash, enrolled_at, applied_upto)
+             VALUES (?1, ?2, ?3, ?4, ?5,
+                     (SELECT coalesce(max(device_seq), 0) FROM change WHERE device_id = ?1))",
             params![device_id, name, role.as_str(), token_hash, now()],
         )?;
         Ok(())
@@ -451,12 +479,75 @@ impl ServerStore for SqliteStore {
         )? > 0)
     }
 
-    fn enroll(&self, code: &str, device_id: &str) -> Result<EnrollResponse, ServerError> {
+    fn enroll_as(
+        &self,
+        code: &str,
+        device_id: &str,
+        hub: bool,
+    ) -> Result<EnrollResponse, ServerError> {
         let mut conn = self.conn();
         let mut tx = SqliteTx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
-        let resp = enroll_in_tx(&mut tx, code, device_id)?;
+        let resp = enroll_in_tx(&mut tx, code, device_id, hub)?;
         tx.0.commit()?;
         Ok(resp)
+    }
+
+    fn register_via_hub(&self, hub_id: &str, reg: &HubRegister) -> Result<Device, ServerError> {
+        let mut conn = self.conn();
+        let mut tx = SqliteTx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
+        let device = register_in_tx(&mut tx, hub_id, reg)?;
+        tx.0.commit()?;
+        Ok(device)
+    }
+
+    fn hub_devices(&self, hub_id: &str) -> Result<Vec<Device>, ServerError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {DEVICE_COLS} FROM device WHERE hub = ?1 ORDER BY enrolled_at"
+        ))?;
+        let rows = stmt.query_map([hub_id], device_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn set_role(&self, device_id: &str, role: Role) -> Result<bool, ServerError> {
+        Ok(self.conn().execute(
+            "UPDATE device SET role = ?2 WHERE device_id = ?1",
+            [device_id, role.as_str()],
+        )? > 0)
+    }
+
+    fn set_hub(&self, device_id: &str, hub: Option<&str>) -> Result<bool, ServerError> {
+        Ok(self.conn().execute(
+            "UPDATE device SET hub = ?2 WHERE device_id = ?1",
+            params![device_id, hub],
+        )? > 0)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    fn ingest(
+        &self,
+        changes: &[Change],
+        meta: &[(&str, &str)],
+    ) -> Result<IngestReport, ServerError> {
+        let mut conn = self.conn();
+        let mut tx = SqliteTx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
+        let report = ingest_in_tx(&mut tx, changes, meta)?;
+        tx.0.commit()?;
+        Ok(report)
     }
 
     fn device_by_token(&self, token: &str) -> Result<Option<Device>, ServerError> {
@@ -485,10 +576,15 @@ impl ServerStore for SqliteStore {
         )? > 0)
     }
 
-    fn push(&self, device: &Device, req: &PushRequest) -> Result<PushOutcome, ServerError> {
+    fn push_relayed(
+        &self,
+        device: &Device,
+        req: &PushRequest,
+        relay: Option<Relay<'_>>,
+    ) -> Result<PushOutcome, ServerError> {
         let mut conn = self.conn();
         let mut tx = SqliteTx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
-        let out = push_in_tx(&mut tx, device, req)?;
+        let out = push_in_tx(&mut tx, device, req, relay)?;
         if matches!(out, PushOutcome::Acked(_)) {
             super::failpoint("push_before_commit");
             tx.0.commit()?;
@@ -571,6 +667,28 @@ impl ServerStore for SqliteStore {
             conn.prepare("SELECT rev_id FROM change WHERE device_id = ?1 ORDER BY device_seq")?;
         let rows = stmt.query_map([device_id], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn record_ids_of_kind(&self, kind: &str) -> Result<Vec<String>, ServerError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT record_id FROM record WHERE kind = ?1")?;
+        let rows = stmt.query_map([kind], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn head_docs(&self, record_ids: &[String]) -> Result<Vec<String>, ServerError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT c.doc FROM head h JOIN change c ON c.rev_id = h.rev_id WHERE h.record_id = ?1",
+        )?;
+        let mut out = Vec::new();
+        for id in record_ids {
+            let rows = stmt.query_map([id], |r| r.get(0))?;
+            for doc in rows {
+                out.push(doc?);
+            }
+        }
+        Ok(out)
     }
 }
 

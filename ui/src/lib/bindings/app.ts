@@ -23,7 +23,15 @@ last_error: string | null,
  * The stable code of that error ([`SyncError::code`]), for a window to word it in its
  * own language.
  */
-last_error_code: string | null, conflicts: number, needs_attention: Array<RejectedOp>, };
+last_error_code: string | null, conflicts: number, needs_attention: Array<RejectedOp>, 
+/**
+ * The server is a station hub that relays to a central server (as of the last sync).
+ */
+relays: boolean, 
+/**
+ * When that hub last reached the central server (RFC 3339 UTC), as it said.
+ */
+upstream_contact: string | null, };
 
 export type SyncView = { 
 /**
@@ -38,7 +46,15 @@ last_error: string | null,
  * The stable code of that error ([`SyncError::code`]), for a window to word it in its
  * own language.
  */
-last_error_code: string | null, conflicts: number, needs_attention: Array<RejectedOp>, };
+last_error_code: string | null, conflicts: number, needs_attention: Array<RejectedOp>, 
+/**
+ * The server is a station hub that relays to a central server (as of the last sync).
+ */
+relays: boolean, 
+/**
+ * When that hub last reached the central server (RFC 3339 UTC), as it said.
+ */
+upstream_contact: string | null, };
 
 export type SyncTotals = { pushed: number, pulled: number, conflicts: number, rejected: number, };
 

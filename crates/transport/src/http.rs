@@ -1,4 +1,4 @@
-//! The HTTP exchange the sync engine needs, behind a trait so tests and hubs can swap it.
+//! The HTTP exchange a sync client needs, behind a trait so tests can swap it.
 
 use std::time::Duration;
 
