@@ -7,7 +7,7 @@ want=${1:-test}
 pkgs=(libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev
       build-essential pkg-config libssl-dev curl file)
 if [ "$want" = test ]; then
-  pkgs+=(xvfb xauth x11-utils dbus dbus-x11 imagemagick xdotool poppler-utils zbar-tools libimage-exiftool-perl webkit2gtk-driver postgresql openssl python3-venv)
+  pkgs+=(xvfb xauth x11-utils dbus dbus-x11 imagemagick xdotool poppler-utils zbar-tools libimage-exiftool-perl webkit2gtk-driver postgresql openssl python3-venv sqlite3 binutils)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -4,6 +4,7 @@
 
 use crate::exchange::{ExportFormat, Exported};
 use crate::sync::{SyncEvent, SyncProgress, SyncTotals, SyncView};
+use dauria_core::encryption::LockState;
 use dauria_sync::{RejectedOp, SyncStatus};
 use std::path::PathBuf;
 use ts_rs::{Config, TS};
@@ -29,6 +30,7 @@ fn generate() -> String {
     decl::<SyncEvent>(&cfg, &mut out);
     decl::<ExportFormat>(&cfg, &mut out);
     decl::<Exported>(&cfg, &mut out);
+    decl::<LockState>(&cfg, &mut out);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

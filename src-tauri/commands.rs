@@ -28,7 +28,10 @@ pub(crate) fn with<T>(
         message: "the store is unavailable after an earlier failure; restart the app".into(),
         fields: Vec::new(),
     })?;
-    f(&mut store).map_err(|e| {
+    let store = store
+        .as_mut()
+        .ok_or_else(|| ErrorPayload::from(&Error::Locked))?;
+    f(store).map_err(|e| {
         tracing::warn!(code = e.code(), error = %e, "command failed");
         ErrorPayload::from(&e)
     })
@@ -254,6 +257,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sync_status,
         sync_now,
         sync_enroll,
+        crate::security::store_lock_state,
+        crate::security::store_unlock,
+        crate::security::store_encrypt,
+        crate::security::store_change_passphrase,
         exchange::survey_progress,
         exchange::survey_budget,
         exchange::double_bookings,

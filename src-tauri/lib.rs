@@ -10,6 +10,7 @@ mod exchange;
 mod logs;
 mod monitoring;
 mod print;
+mod security;
 mod sites;
 pub mod sync;
 mod visits;
@@ -25,8 +26,11 @@ pub static STARTED: OnceLock<Instant> = OnceLock::new();
 
 /// What the shell keeps for the lifetime of the window.
 pub struct AppState {
-    /// The local store. SQLite writes are serialised anyway; one lock keeps it simple.
-    pub store: Mutex<Store>,
+    /// The local store (none until an encrypted store is unlocked). SQLite writes are
+    /// serialised anyway; one lock keeps it simple.
+    pub store: Mutex<Option<Store>>,
+    /// The data folder.
+    pub data_dir: PathBuf,
     /// Folder the log files go to.
     pub log_dir: PathBuf,
     /// The background sync task.
@@ -59,13 +63,19 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             tracing::info!(data_dir = %data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting");
-            let store = Store::open(&data_dir).map_err(|e| {
-                tracing::error!(error = %e, "cannot open the store");
-                Box::new(e) as Box<dyn std::error::Error>
-            })?;
-            let sync = sync::start(app.handle().clone(), data_dir);
+            // An encrypted store waits for the window's unlock screen.
+            let store = match Store::open(&data_dir) {
+                Ok(s) => Some(s),
+                Err(dauria_core::Error::Locked | dauria_core::Error::EncryptionInterrupted) => None,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot open the store");
+                    return Err(Box::new(e));
+                }
+            };
+            let sync = sync::start(app.handle().clone(), data_dir.clone());
             app.manage(AppState {
                 store: Mutex::new(store),
+                data_dir,
                 log_dir,
                 sync,
             });

@@ -10,7 +10,7 @@ use dauria_sync::{Progress, SyncClient, SyncError, SyncOptions, SyncStatus, Sync
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tauri::{AppHandle, Emitter};
@@ -84,6 +84,10 @@ pub enum SyncEvent {
 pub struct SyncTask {
     trigger: Mutex<Sender<()>>,
     running: Arc<AtomicBool>,
+    /// Set to make the task close its connection to the store and end (before the store is
+    /// encrypted in place); the task answers on `released`.
+    release: Arc<AtomicBool>,
+    released: Mutex<Receiver<()>>,
 }
 
 impl SyncTask {
@@ -97,6 +101,16 @@ impl SyncTask {
     /// Whether a sync is running.
     pub fn running(&self) -> bool {
         self.running.load(Ordering::SeqCst)
+    }
+
+    /// Ends the task once any sync under way has finished, closing its connection to the store.
+    pub fn release_store(&self) {
+        self.release.store(true, Ordering::SeqCst);
+        self.now();
+        if let Ok(r) = self.released.lock() {
+            // Either the task's answer or its end (a task that never opened the store).
+            let _ = r.recv();
+        }
     }
 }
 
@@ -129,22 +143,36 @@ fn totals(s: &SyncSummary) -> SyncTotals {
 /// Starts the task on its own thread.
 pub fn start(app: AppHandle, data_dir: PathBuf) -> SyncTask {
     let (tx, rx) = channel::<()>();
+    let (released_tx, released_rx) = channel::<()>();
     let running = Arc::new(AtomicBool::new(false));
+    let release = Arc::new(AtomicBool::new(false));
     let task = SyncTask {
         trigger: Mutex::new(tx),
         running: running.clone(),
+        release: release.clone(),
+        released: Mutex::new(released_rx),
     };
     std::thread::Builder::new()
         .name("sync".into())
         .spawn(move || {
-            let mut store = match Store::open(&data_dir) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "the sync task cannot open the store");
-                    return;
+            // An encrypted store opens once the window has unlocked it (which wakes this task).
+            let mut store = loop {
+                match Store::open(&data_dir) {
+                    Ok(s) => break s,
+                    Err(dauria_core::Error::Locked)
+                        if rx.recv().is_ok() && !release.load(Ordering::SeqCst) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "the sync task cannot open the store");
+                        return;
+                    }
                 }
             };
             loop {
+                if release.load(Ordering::SeqCst) {
+                    drop(store);
+                    let _ = released_tx.send(());
+                    return;
+                }
                 if let Ok(Some(server)) = dauria_sync::server_of(&store) {
                     run_once(&app, &mut store, &server, &running);
                 }

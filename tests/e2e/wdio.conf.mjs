@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareEncryptedStore } from './specs/encrypted-store.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -45,6 +46,7 @@ export const config = {
     './specs/sites.e2e.mjs',
     './specs/reports.e2e.mjs',
     './specs/languages.e2e.mjs',
+    './specs/unlock.e2e.mjs',
   ],
   maxInstances: 1,
   capabilities: [
@@ -61,6 +63,15 @@ export const config = {
   framework: 'mocha',
   reporters: ['spec'],
   mochaOpts: { ui: 'bdd', timeout: 180000 },
+
+  // The unlock spec starts the app on an encrypted data folder of its own, made by the CLI.
+  beforeSession: (_config, capabilities, specs) => {
+    if (specs.some((s) => s.endsWith('unlock.e2e.mjs'))) {
+      const dir = prepareEncryptedStore();
+      process.env.DAURIA_E2E_ENCRYPTED = dir;
+      capabilities['tauri:options'] = { ...capabilities['tauri:options'], args: ['--data-dir', dir] };
+    }
+  },
 
   onPrepare: async () => {
     console.log(`app: ${application}\ndata folder: ${dataDir}`);

@@ -4,8 +4,10 @@
 //! (a) one durable save through the core API (revision + current row + outbox, fsync'd);
 //! (b) importing a CSV of observations, against the same rows inserted raw into a bare table;
 //! (c) keyset pages and species summaries on the imported store; (d) its size on disk;
-//! (e) Darwin Core Archive export; (f) thumbnails; (g) the monitoring reports.
+//! (e) Darwin Core Archive export; (f) thumbnails; (g) the monitoring reports; (h) the encrypted
+//! store against the plain one.
 
+mod encryption;
 mod exchange;
 mod monitoring;
 
@@ -42,6 +44,12 @@ struct Args {
     /// Only the monitoring reports (g), on a store of --rows observations.
     #[arg(long)]
     reports_only: bool,
+    /// CSV rows imported into a plain and an encrypted store for (h).
+    #[arg(long, default_value_t = 200_000)]
+    encryption_rows: usize,
+    /// Only the encrypted store against the plain one (h).
+    #[arg(long)]
+    encryption_only: bool,
     /// Keep the store of the monitoring reports in this folder and reuse it on the next run.
     #[arg(long)]
     reports_store: Option<PathBuf>,
@@ -397,6 +405,11 @@ fn main() -> Result<()> {
         return Ok(());
     }
 
+    if args.encryption_only {
+        encryption::bench_encryption(work.path(), args.saves, args.encryption_rows, &mut out)?;
+        print_table(&out);
+        return Ok(());
+    }
     eprintln!("(a) {} durable saves ...", args.saves);
     bench_saves(work.path(), args.saves, &mut out)?;
 
@@ -594,6 +607,7 @@ fn main() -> Result<()> {
         args.report_runs,
         &mut out,
     )?;
+    encryption::bench_encryption(work.path(), args.saves, args.encryption_rows, &mut out)?;
 
     print_table(&out);
     Ok(())

@@ -140,6 +140,27 @@ pub fn is_interrupted(dir: &Path) -> bool {
     dir.join(PENDING_KEY_FILE).is_file() && !is_encrypted(dir)
 }
 
+/// Whether the store in a data folder is encrypted and whether it is open, as the window's
+/// unlock screen and Settings need to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct LockState {
+    /// The store is encrypted (or its encryption was begun).
+    pub encrypted: bool,
+    /// It needs the passphrase before anything can be shown.
+    pub locked: bool,
+    /// An encryption was cut before it finished; unlocking finishes it.
+    pub interrupted: bool,
+}
+
+/// The [`LockState`] of the store in `dir`.
+pub fn lock_state(dir: &Path) -> LockState {
+    LockState {
+        encrypted: is_encrypted(dir) || is_interrupted(dir),
+        locked: is_locked(dir),
+        interrupted: is_interrupted(dir),
+    }
+}
+
 /// Whether a store in `dir` needs a passphrase to open that this process has not been given.
 pub fn is_locked(dir: &Path) -> bool {
     (is_encrypted(dir) || is_interrupted(dir)) && keys_for(dir).is_none()

@@ -19,6 +19,7 @@ import { exchangeMock } from './mock-exchange';
 import { monitoringMock } from './mock-monitoring';
 import { planningMock, type MockStore } from './mock-planning';
 import { registryMock, validateRegistry } from './mock-registry';
+import { securityMock } from './mock-security';
 import { sitesMock } from './mock-sites';
 import { visitsMock } from './mock-visits';
 import { BackendError, type Backend, type SettingKey } from './types';
@@ -99,6 +100,8 @@ export interface MockBackend extends Backend {
   addObservations(n: number): void;
   /** Sends an event to every `onSync` listener, as the background sync task would. */
   emitSync(e: SyncEvent): void;
+  /** Makes the store encrypted with `passphrase` and locked, as at the start of the app. */
+  lockStore(passphrase: string): void;
 }
 
 export function createMockBackend(): MockBackend {
@@ -199,6 +202,7 @@ export function createMockBackend(): MockBackend {
     ...sitesMock(() => api),
     ...visitsMock(() => api),
     ...monitoringMock(store, () => api),
+    ...securityMock(),
     uiReady: async () => {},
     dataDir: async () => '/tmp/dauria-mock',
     logDir: async () => '/tmp/dauria-mock/logs',

@@ -25,6 +25,11 @@ async function send<T>(cmd: string, bytes: Uint8Array, headers: Record<string, s
 
 export const tauriBackend: Backend = {
   uiReady: () => call('ui_ready'),
+  storeLockState: () => call('store_lock_state'),
+  storeUnlock: (passphrase) => call('store_unlock', { passphrase }),
+  storeEncrypt: (passphrase) => call('store_encrypt', { passphrase }),
+  storeChangePassphrase: (current, next) => call('store_change_passphrase', { old: current, new: next }),
+  onEncryptProgress: (cb) => listen<{ done: number; total: number }>('encrypt-progress', (e) => cb(e.payload)),
   dataDir: () => call('data_dir'),
   logDir: () => call('log_dir'),
   stats: () => call('stats'),

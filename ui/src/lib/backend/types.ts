@@ -43,13 +43,23 @@ import type {
   TrendPoint,
   TrendQuery,
 } from '../bindings/core';
-import type { Exported, ExportFormat, SyncEvent, SyncView } from '../bindings/app';
+import type { Exported, ExportFormat, LockState, SyncEvent, SyncView } from '../bindings/app';
 
 export type SettingKey = 'language' | 'observer' | 'observers' | 'last_site' | 'export_dir' | 'survey';
 
 export interface Backend {
   /** Tells the shell the first screen is interactive (start-up timing). */
   uiReady(): Promise<void>;
+  /** Whether the store is encrypted and still locked (the unlock screen comes before anything). */
+  storeLockState(): Promise<LockState>;
+  /** Unlocks the encrypted store; a wrong passphrase rejects with `wrong_passphrase`. */
+  storeUnlock(passphrase: string): Promise<void>;
+  /** Encrypts the plain store and its photos in place; the app then restarts and asks for it. */
+  storeEncrypt(passphrase: string): Promise<void>;
+  /** Changes the passphrase (a wrong current one rejects with `wrong_passphrase`). */
+  storeChangePassphrase(current: string, next: string): Promise<void>;
+  /** Photos encrypted so far while `storeEncrypt` runs. */
+  onEncryptProgress(cb: (p: { done: number; total: number }) => void): Promise<() => void>;
   dataDir(): Promise<string>;
   logDir(): Promise<string>;
   stats(): Promise<Stats>;

@@ -69,3 +69,17 @@ export type Exported = { path: string, size_bytes: number,
  * Rows, features or points written (occurrences for an archive).
  */
 records: number, };
+
+export type LockState = { 
+/**
+ * The store is encrypted (or its encryption was begun).
+ */
+encrypted: boolean, 
+/**
+ * It needs the passphrase before anything can be shown.
+ */
+locked: boolean, 
+/**
+ * An encryption was cut before it finished; unlocking finishes it.
+ */
+interrupted: boolean, };

@@ -5,6 +5,7 @@ import sites from './sites/en';
 import exchange from './exchange/en';
 import fieldwork from './fieldwork/en';
 import monitoring from './monitoring/en';
+import security from './security/en';
 const en = {
   ...planning,
   ...registry,
@@ -12,6 +13,7 @@ const en = {
   ...exchange,
   ...fieldwork,
   ...monitoring,
+  ...security,
   'app.title': 'Dauria Field',
   'nav.home': 'Home',
   'nav.log': 'Log a sighting',

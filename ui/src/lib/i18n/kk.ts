@@ -5,6 +5,7 @@ import sites from './sites/kk';
 import exchange from './exchange/kk';
 import fieldwork from './fieldwork/kk';
 import monitoring from './monitoring/kk';
+import security from './security/kk';
 import type { Messages } from './en';
 
 const kk: Messages = {
@@ -14,6 +15,7 @@ const kk: Messages = {
   ...exchange,
   ...fieldwork,
   ...monitoring,
+  ...security,
   'app.title': 'Даурия: далалық бақылаулар',
   'nav.home': 'Басты бет',
   'nav.log': 'Кездесуді жазу',

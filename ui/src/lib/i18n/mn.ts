@@ -5,6 +5,7 @@ import sites from './sites/mn';
 import exchange from './exchange/mn';
 import fieldwork from './fieldwork/mn';
 import monitoring from './monitoring/mn';
+import security from './security/mn';
 import type { Messages } from './en';
 
 const mn: Messages = {
@@ -14,6 +15,7 @@ const mn: Messages = {
   ...exchange,
   ...fieldwork,
   ...monitoring,
+  ...security,
   'app.title': 'Дагуур: хээрийн судалгаа',
   'nav.home': 'Нүүр',
   'nav.log': 'Ажиглалт бүртгэх',

@@ -5,6 +5,7 @@ import sites from './sites/ru';
 import exchange from './exchange/ru';
 import fieldwork from './fieldwork/ru';
 import monitoring from './monitoring/ru';
+import security from './security/ru';
 import type { Messages } from './en';
 
 const ru: Messages = {
@@ -14,6 +15,7 @@ const ru: Messages = {
   ...exchange,
   ...fieldwork,
   ...monitoring,
+  ...security,
   'app.title': 'Даурия: полевые наблюдения',
   'nav.home': 'Главная',
   'nav.log': 'Новая встреча',

@@ -5,6 +5,7 @@ import sites from './sites/zh-CN';
 import exchange from './exchange/zh-CN';
 import fieldwork from './fieldwork/zh-CN';
 import monitoring from './monitoring/zh-CN';
+import security from './security/zh-CN';
 import type { Messages } from './en';
 
 const zh: Messages = {
@@ -14,6 +15,7 @@ const zh: Messages = {
   ...exchange,
   ...fieldwork,
   ...monitoring,
+  ...security,
   'app.title': '达乌尔野外调查',
   'nav.home': '首页',
   'nav.log': '记录观察',
