@@ -6,6 +6,7 @@
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod desktop;
 mod exchange;
 mod logs;
 mod monitoring;
@@ -54,7 +55,8 @@ pub fn data_dir_arg(args: impl IntoIterator<Item = String>) -> Option<PathBuf> {
 /// Starts the app and blocks until the window closes.
 pub fn run() {
     STARTED.get_or_init(Instant::now);
-    tauri::Builder::default()
+    let data_dir_given = data_dir_arg(std::env::args().skip(1));
+    desktop::plugins(tauri::Builder::default(), data_dir_given.as_deref())
         .setup(|app| {
             let log_dir = app.path().app_log_dir()?;
             logs::init(&log_dir)?;

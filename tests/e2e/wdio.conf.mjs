@@ -47,6 +47,7 @@ export const config = {
     './specs/reports.e2e.mjs',
     './specs/languages.e2e.mjs',
     './specs/unlock.e2e.mjs',
+    './specs/desktop.e2e.mjs',
   ],
   maxInstances: 1,
   capabilities: [

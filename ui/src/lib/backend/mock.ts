@@ -206,6 +206,9 @@ export function createMockBackend(): MockBackend {
     uiReady: async () => {},
     dataDir: async () => '/tmp/dauria-mock',
     logDir: async () => '/tmp/dauria-mock/logs',
+    openLogFolder: async () => {},
+    chooseFolder: async () => '/tmp/dauria-mock/exports',
+    showInFolder: async () => {},
     stats: async () => {
       const obs = rows({}).length;
       const conflicts = [...records.values()].filter((r) => head(r).length > 1).length;

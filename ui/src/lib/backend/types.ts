@@ -62,6 +62,12 @@ export interface Backend {
   onEncryptProgress(cb: (p: { done: number; total: number }) => void): Promise<() => void>;
   dataDir(): Promise<string>;
   logDir(): Promise<string>;
+  /** Opens the log folder in the system's file manager. */
+  openLogFolder(): Promise<void>;
+  /** Asks for a folder with the system's folder chooser; null when the user cancels. */
+  chooseFolder(title: string, start: string | null): Promise<string | null>;
+  /** Shows a file selected in the system's file manager. */
+  showInFolder(path: string): Promise<void>;
   stats(): Promise<Stats>;
   searchTaxa(query: string, limit: number): Promise<TaxonMatch[]>;
   listRecords(kind: Kind): Promise<Current[]>;

@@ -1,0 +1,108 @@
+// The desktop around the window: the export folder chosen in the system's folder chooser, an
+// export shown in its folder by the file manager, and a second launch on the same data folder
+// focusing the running app instead of starting another one.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appReady, openScreen, screenshot, setLanguage } from './helpers.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const app = process.env.DAURIA_APP ?? path.join(root, 'target/debug/dauria');
+
+/** The X window id of a visible window whose title matches `pattern`, or null. */
+function windowId(pattern) {
+  try {
+    return execFileSync('xdotool', ['search', '--onlyvisible', '--name', pattern], { encoding: 'utf8' }).trim().split('\n')[0] || null;
+  } catch {
+    return null; // xdotool exits 1 when nothing matches
+  }
+}
+
+/** Starts the test file manager on the session bus; resolves once it owns its name. */
+function startFileManager(out) {
+  const python = path.join(root, '.venv/bin/python');
+  const child = spawn(python, [path.join(root, 'tests/e2e/tools/filemanager.py'), out], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      if (String(d).includes('ready')) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`the test file manager exited with ${code}`)));
+  });
+}
+
+describe('the desktop around the window', () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'dauria-desktop-'));
+  const chosen = path.join(work, 'Экспорт полевой');
+  const calls = path.join(work, 'filemanager-calls.txt');
+  let fileManager;
+
+  before(async () => {
+    mkdirSync(chosen, { recursive: true });
+    fileManager = await startFileManager(calls);
+    await appReady();
+    await setLanguage('en');
+  });
+
+  after(() => fileManager?.kill());
+
+  it('chooses the export folder in the system folder chooser', async () => {
+    await openScreen('exchange');
+    // The chooser opens in the folder typed in the field.
+    await $('#export-dir').setValue(work);
+    await $('#export-dir-choose').click();
+    let dialog = null;
+    await browser.waitUntil(() => (dialog = windowId('^Choose the export folder$')) !== null, {
+      timeout: 20000,
+      timeoutMsg: 'the folder chooser did not open',
+    });
+    execFileSync('import', ['-window', 'root', path.join(process.env.DAURIA_SCREENSHOTS, 'desktop-folder-chooser.png')]);
+    execFileSync('xdotool', ['windowfocus', '--sync', dialog]);
+    // GTK's location field takes a name in the folder shown; Open (Alt+O) selects it.
+    execFileSync('xdotool', ['key', '--clearmodifiers', 'ctrl+l']);
+    execFileSync('xdotool', ['type', '--delay', '20', path.basename(chosen)]);
+    execFileSync('import', ['-window', 'root', path.join(process.env.DAURIA_SCREENSHOTS, 'desktop-folder-typed.png')]);
+    execFileSync('xdotool', ['key', '--clearmodifiers', 'alt+o']);
+    await browser.waitUntil(async () => (await $('#export-dir').getValue()) === chosen, {
+      timeout: 20000,
+      timeoutMsg: `the export folder did not become ${chosen}`,
+    });
+    await expect($('#export-dir-hint')).toHaveText(expect.stringContaining(chosen));
+    await browser.waitUntil(() => windowId('^Choose the export folder$') === null, { timeoutMsg: 'the folder chooser stayed open' });
+  });
+
+  it('exports into the chosen folder and shows the file in its folder', async () => {
+    await $('#export-csv').click();
+    const result = $('#export-result-csv');
+    await result.waitForExist({ timeout: 30000 });
+    const file = await result.$('[data-testid="export-path"]').getText();
+    expect(path.dirname(file)).toBe(chosen);
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(file).size).toBeGreaterThan(0);
+    await result.$('[data-testid="export-show"]').click();
+    const uri = new URL(`file://${file}`).href;
+    await browser.waitUntil(() => existsSync(calls) && readFileSync(calls, 'utf8').split('\n').includes(`ShowItems ${uri}`), {
+      timeout: 15000,
+      timeoutMsg: `the file manager was not asked to show ${uri}`,
+    });
+    await expect($('#export-error-csv')).not.toBeExisting();
+    await screenshot('desktop-export-shown');
+  });
+
+  it('a second launch on the same data folder focuses the running window and exits', async () => {
+    await openScreen('settings');
+    const logDir = await $('#log-dir').getText();
+    const second = spawn(app, ['--data-dir', process.env.DAURIA_E2E_DATA], { stdio: 'ignore' });
+    const code = await new Promise((resolve) => second.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    const focused = () =>
+      readdirSync(logDir)
+        .filter((f) => f.startsWith('dauria'))
+        .some((f) => readFileSync(path.join(logDir, f), 'utf8').includes('second launch on the same data folder'));
+    await browser.waitUntil(focused, { timeout: 15000, timeoutMsg: 'the running app did not hear of the second launch' });
+    // The first window is still the app, and still answers.
+    await appReady();
+  });
+});
