@@ -155,6 +155,10 @@ fn sighting(taxon: &str, rng: &mut SplitMix) -> Body {
         detection_method: Some("visual".into()),
         notes: Some("near the burrows on the south slope".into()),
         photos: vec![],
+        date_precision: None,
+        observed_until: None,
+        source: None,
+        extra: Default::default(),
     })
 }
 

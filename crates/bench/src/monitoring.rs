@@ -124,6 +124,10 @@ fn build(dir: &Path, rows: usize) -> Result<(Store, usize)> {
                         detection_method: Some("visual".into()),
                         notes: None,
                         photos: vec![],
+                        date_precision: None,
+                        observed_until: None,
+                        source: None,
+                        extra: Default::default(),
                     }))?
                     .id;
                 if *group == TaxonGroup::SmallMammal {

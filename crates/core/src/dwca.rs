@@ -21,7 +21,9 @@
 
 use crate::error::{Error, Result};
 use crate::limits;
-use crate::model::{Body, CountUnit, Kind, Observation, Sample, SampleResult, Site, Survey, Visit};
+use crate::model::{
+    Body, CountUnit, Kind, Observation, RecordSource, Sample, SampleResult, Site, Survey, Visit,
+};
 use crate::store::query::ObservationFilter;
 use crate::store::Store;
 use crate::taxa::TaxonIndex;
@@ -56,7 +58,7 @@ const EVENT_TERMS: [&str; 16] = [
     "coordinateUncertaintyInMeters",
 ];
 
-const OCCURRENCE_TERMS: [&str; 25] = [
+const OCCURRENCE_TERMS: [&str; 26] = [
     "eventID",
     "occurrenceID",
     "basisOfRecord",
@@ -82,6 +84,7 @@ const OCCURRENCE_TERMS: [&str; 25] = [
     "materialSampleID",
     "associatedMedia",
     "occurrenceRemarks",
+    "datasetName",
 ];
 
 const HUMBOLDT_TERMS: [&str; 9] = [
@@ -292,7 +295,11 @@ pub fn export_dwca<W: Write + Seek>(
                     Some(_) => continue,
                     None if survey.is_some() => continue,
                     None => {
-                        let day = local_day(&o.observed_at);
+                        // A day, or the month, year or range the sighting is known to.
+                        let day = match o.date_precision {
+                            None => local_day(&o.observed_at),
+                            Some(_) => crate::dates::event_date(o),
+                        };
                         let id =
                             format!("incidental:{}:{day}", o.site.as_deref().unwrap_or("nosite"));
                         synthetic
@@ -301,10 +308,11 @@ pub fn export_dwca<W: Write + Seek>(
                         id
                     }
                 };
+                let occ_id = occurrence_id(&r.id, o);
                 occ.row(occurrence_row(
                     &ctx,
                     &event_id,
-                    &r.id,
+                    occ_id,
                     r.scientific_name.as_deref(),
                     o,
                 ))?;
@@ -313,7 +321,7 @@ pub fn export_dwca<W: Write + Seek>(
                     sample_rows(
                         &ctx,
                         &event_id,
-                        &r.id,
+                        occ_id,
                         o,
                         sample_id,
                         s,
@@ -485,6 +493,16 @@ pub fn export_dwca<W: Write + Seek>(
     Ok(report)
 }
 
+/// The occurrenceID of a sighting: the identifier an imported one came with (not a hash of its
+/// row, which means nothing elsewhere), else its record id.
+fn occurrence_id<'a>(id: &'a str, o: &'a Observation) -> &'a str {
+    o.source
+        .as_ref()
+        .map(|s| s.id.as_str())
+        .filter(|s| !s.starts_with("sha256:"))
+        .unwrap_or(id)
+}
+
 fn occurrence_row(
     ctx: &Context,
     event_id: &str,
@@ -553,7 +571,7 @@ fn occurrence_row(
         o.sex.clone().unwrap_or_default(),
         o.age.clone().unwrap_or_default(),
         o.behaviour.clone().unwrap_or_default(),
-        o.observed_at.clone(),
+        crate::dates::event_date(o),
         num(lat),
         num(lon),
         if lat.is_some() {
@@ -579,6 +597,10 @@ fn occurrence_row(
             .collect::<Vec<_>>()
             .join(" | "),
         remarks.join("; "),
+        o.source
+            .as_ref()
+            .map(|s| s.dataset.clone())
+            .unwrap_or_default(),
     ]
 }
 
@@ -920,6 +942,8 @@ pub fn export_geojson(
                     "unit": o.unit.as_str(),
                     "site": r.site_name,
                     "observed_at": o.observed_at,
+                    "event_date": crate::dates::event_date(o),
+                    "dataset": o.source.as_ref().map(|s| &s.dataset),
                     "observers": o.observers,
                     "uncertainty_m": o.uncertainty_m,
                     "photos": o.photos,
@@ -963,6 +987,8 @@ pub struct DwcaImportReport {
     /// imported with the name as free text.
     pub unmatched_names: Vec<(String, u64)>,
     pub errors: Vec<DwcaRowError>,
+    /// What a checklist (Taxon core) archive added to the species list.
+    pub taxa: crate::taxon_archive::TaxonImportReport,
 }
 
 struct FileSpec {
@@ -1014,9 +1040,9 @@ fn parse_meta(xml: &str) -> Result<Vec<FileSpec>> {
                     "core" | "extension" => specs.push(FileSpec {
                         location: String::new(),
                         row_type: attr(&e, "rowType").unwrap_or_default(),
-                        delimiter: unescape_delim(
-                            &attr(&e, "fieldsTerminatedBy").unwrap_or_else(|| ",".into()),
-                        ),
+                        // Left out: told by the file's first line (read_table).
+                        delimiter: attr(&e, "fieldsTerminatedBy")
+                            .map_or(0, |d| unescape_delim(&d)),
                         quote: attr(&e, "fieldsEnclosedBy")
                             .unwrap_or_else(|| "\"".into())
                             .bytes()
@@ -1069,17 +1095,19 @@ fn parse_meta(xml: &str) -> Result<Vec<FileSpec>> {
     Ok(specs)
 }
 
-struct Table {
-    file: String,
-    header_lines: u64,
-    id_index: Option<usize>,
+/// A data file of an archive, read whole.
+pub(crate) struct Table {
+    pub(crate) file: String,
+    pub(crate) header_lines: u64,
+    pub(crate) id_index: Option<usize>,
     terms: HashMap<String, usize>,
     defaults: HashMap<String, String>,
-    rows: Vec<csv::StringRecord>,
+    pub(crate) rows: Vec<csv::StringRecord>,
 }
 
 impl Table {
-    fn get<'r>(&'r self, row: &'r csv::StringRecord, term: &str) -> Option<&'r str> {
+    /// The value of `term` in `row` (or its default), trimmed; `None` when empty.
+    pub(crate) fn get<'r>(&'r self, row: &'r csv::StringRecord, term: &str) -> Option<&'r str> {
         self.terms
             .get(term)
             .and_then(|i| row.get(*i))
@@ -1089,50 +1117,28 @@ impl Table {
     }
 }
 
-/// The time a Darwin Core date stands for, and whether it is less precise than a day or an
-/// interval. A date and time keeps its own; a day, a month (`1987-06`) or a year (`1987`) is
-/// taken at noon UTC of its first day, which is the same calendar day in every time zone of
-/// the region; an interval (`1987-06-01/1987-06-30`) by its start.
-fn observed_at_of(date: &str) -> Option<(String, bool)> {
-    let interval = date.contains('/');
-    let start = date.split('/').next().unwrap_or("").trim();
-    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-    if chrono::DateTime::parse_from_rfc3339(start).is_ok() {
-        return Some((start.to_string(), interval));
-    }
-    // ISO 8601 allows a time without seconds (`2011-10-22T00:00Z`); RFC 3339 does not.
-    if start.len() > 16 && start.as_bytes()[13] == b':' && start.as_bytes()[16] != b':' {
-        let with_seconds = format!("{}:00{}", &start[..16], &start[16..]);
-        if chrono::DateTime::parse_from_rfc3339(&with_seconds).is_ok() {
-            return Some((with_seconds, interval));
-        }
-    }
-    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%dT%H:%M:%S") {
-        return Some((format!("{}+00:00", t.format("%Y-%m-%dT%H:%M:%S")), interval));
-    }
-    // Older GBIF downloads wrote dates as Java prints them: `Tue Apr 01 00:00:00 CET 1930`.
-    // The time is midnight in the publisher's zone, so only the day is taken.
-    let java = |s: &str| {
-        let w: Vec<&str> = s.split_whitespace().collect();
-        match w.as_slice() {
-            [_, mon, d, _, _, y] => {
-                chrono::NaiveDate::parse_from_str(&format!("{y} {mon} {d}"), "%Y %b %d").ok()
+/// The metadata document `meta.xml` names (`<archive metadata="eml.xml">`), if any.
+fn metadata_of(xml: &str) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "archive" => {
+                return e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.local_name().as_ref() == "metadata")
+                    .and_then(|a| {
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .ok()
+                            .map(|v| v.into_owned())
+                    })
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty());
             }
-            _ => None,
+            Event::Eof => return None,
+            _ => {}
         }
-    };
-    let (first, partial) = if let Some(d) = java(start) {
-        (d, true)
-    } else if let Some(d) = day(start) {
-        (d, interval)
-    } else if let Some(d) = day(&format!("{start}-01")).filter(|_| start.len() == 7) {
-        (d, true)
-    } else if let Some(d) = day(&format!("{start}-01-01")).filter(|_| start.len() == 4) {
-        (d, true)
-    } else {
-        return None;
-    };
-    Some((format!("{first}T12:00:00+00:00"), partial))
+    }
 }
 
 /// `sha256:` and the hex SHA-256 of a row's fields, for rows without an identifier.
@@ -1149,8 +1155,9 @@ fn row_hash(row: &csv::StringRecord) -> String {
 }
 
 /// The Darwin Core terms the import reads, as Darwin Core spells them.
-const KNOWN_TERMS: [&str; 22] = [
+const KNOWN_TERMS: [&str; 23] = [
     "occurrenceID",
+    "datasetName",
     "catalogNumber",
     "scientificName",
     "vernacularName",
@@ -1198,6 +1205,29 @@ fn single_file_spec<R: Read + Seek>(
             data.len()
         )));
     };
+    // Beside the one data file, only its metadata (eml.xml) may be there: with anything else
+    // it is not known which file the archive means.
+    let other: Vec<&String> = names
+        .iter()
+        .filter(|n| {
+            let l = n.to_lowercase();
+            !l.ends_with('/')
+                && !l.starts_with("__macosx/")
+                && *n != *file
+                && l.rsplit('/').next() != Some("eml.xml")
+        })
+        .collect();
+    if !other.is_empty() {
+        return Err(bad_archive(format!(
+            "the archive has no meta.xml, and beside its data file {file} it holds {}; without \
+             meta.xml it must hold one data file (and eml.xml) only",
+            other
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let text = read_entry(zip, file)?;
     let header = text
         .lines()
@@ -1315,10 +1345,17 @@ fn read_entry<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Resul
 
 fn read_table<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, spec: &FileSpec) -> Result<Table> {
     let text = read_entry(zip, &spec.location)?;
+    // A descriptor that does not say how fields are separated: tabs when the first line has
+    // them, else commas (as python-dwca-reader and GBIF's readers take such files).
+    let delimiter = match spec.delimiter {
+        0 if text.lines().next().is_some_and(|l| l.contains('\t')) => b'\t',
+        0 => b',',
+        d => d,
+    };
     let mut b = csv::ReaderBuilder::new();
     b.has_headers(false)
         .flexible(true)
-        .delimiter(spec.delimiter);
+        .delimiter(delimiter);
     match spec.quote {
         Some(q) => b.quote(q),
         None => b.quoting(false),
@@ -1326,6 +1363,22 @@ fn read_table<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, spec: &FileSpec) -> 
     let mut rows = Vec::new();
     for r in b.from_reader(text.as_bytes()).records() {
         rows.push(r.map_err(|e| bad_archive(format!("{}: {e}", spec.location)))?);
+    }
+    // A descriptor that puts a term in a column the file does not have describes another file.
+    if let Some((term, i)) = spec.terms.iter().max_by_key(|(_, i)| **i) {
+        let blank = |r: &csv::StringRecord| r.iter().all(|f| f.trim().is_empty());
+        if let Some(r) = rows
+            .iter()
+            .skip(spec.header_lines as usize)
+            .find(|r| r.len() <= *i && !blank(r))
+        {
+            return Err(bad_archive(format!(
+                "meta.xml puts {term} in column {} of {}, but its rows have {} columns",
+                i + 1,
+                spec.location,
+                r.len()
+            )));
+        }
     }
     Ok(Table {
         file: spec.location.clone(),
@@ -1376,8 +1429,88 @@ pub fn import_dwca_from<R: Read + Seek>(
     input: R,
     dataset: &str,
 ) -> Result<DwcaImportReport> {
-    let mut zip = zip::ZipArchive::new(input)
-        .map_err(|e| bad_archive(format!("not a Darwin Core Archive (zip): {e}")))?;
+    let mut input = input;
+    let mut magic = [0u8; 2];
+    let n = input.read(&mut magic).map_err(io_err)?;
+    input.seek(std::io::SeekFrom::Start(0)).map_err(io_err)?;
+    if n == 2 && magic == [0x1f, 0x8b] {
+        let zip = zip::ZipArchive::new(std::io::Cursor::new(tar_gz_as_zip(input)?))
+            .map_err(|e| bad_archive(format!("the .tar.gz archive cannot be read: {e}")))?;
+        return import_archive(store, zip, dataset);
+    }
+    let zip = zip::ZipArchive::new(input)
+        .map_err(|e| bad_archive(format!("not a Darwin Core Archive (zip or .tar.gz): {e}")))?;
+    import_archive(store, zip, dataset)
+}
+
+/// The files of a `.tar.gz` archive, within the same limits as a zip's, packed as a zip (stored,
+/// not compressed again) so the rest of the import reads one kind of archive.
+fn tar_gz_as_zip(input: impl Read) -> Result<Vec<u8>> {
+    let bad = |m: &str| bad_archive(format!("the .tar.gz archive is damaged: {m}"));
+    let mut tar = flate2::read::GzDecoder::new(input).take(limits::MAX_ARCHIVE_TOTAL_BYTES + 1);
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let (mut total, mut entries) = (0u64, 0usize);
+    let mut long_name: Option<String> = None;
+    loop {
+        let mut header = [0u8; 512];
+        if tar.read_exact(&mut header).is_err() || header.iter().all(|b| *b == 0) {
+            break;
+        }
+        let text = |r: std::ops::Range<usize>| {
+            let f = &header[r];
+            let end = f.iter().position(|b| *b == 0).unwrap_or(f.len());
+            String::from_utf8_lossy(&f[..end]).trim().to_string()
+        };
+        let size = u64::from_str_radix(&text(124..136), 8).map_err(|_| bad("an entry's size"))?;
+        let name = match (long_name.take(), text(345..500)) {
+            (Some(n), _) => n,
+            (None, p) if !p.is_empty() && &header[257..262] == b"ustar" => {
+                format!("{p}/{}", text(0..100))
+            }
+            _ => text(0..100),
+        };
+        check_entry_size(&name, size)?;
+        total = total.saturating_add(size);
+        entries += 1;
+        if total > limits::MAX_ARCHIVE_TOTAL_BYTES || entries > limits::MAX_ARCHIVE_ENTRIES {
+            return Err(Error::ArchiveTooLarge(format!(
+                "the archive holds more than the {} files or {} Dauria Field reads",
+                limits::MAX_ARCHIVE_ENTRIES,
+                limits::human_bytes(limits::MAX_ARCHIVE_TOTAL_BYTES)
+            )));
+        }
+        let mut data = Vec::new();
+        (&mut tar)
+            .take(size)
+            .read_to_end(&mut data)
+            .map_err(|e| bad(&e.to_string()))?;
+        if data.len() as u64 != size {
+            return Err(bad("it ends inside a file"));
+        }
+        let pad = (512 - size % 512) % 512;
+        std::io::copy(&mut (&mut tar).take(pad), &mut std::io::sink()).map_err(io_err)?;
+        match header[156] {
+            b'0' | 0 => {
+                let name = name.trim_start_matches("./");
+                if !name.is_empty() {
+                    out.start_file(name, opts).map_err(zip_err)?;
+                    out.write_all(&data).map_err(io_err)?;
+                }
+            }
+            // A GNU long name: the name of the next entry.
+            b'L' => long_name = Some(String::from_utf8_lossy(&data).trim_end_matches('\0').to_string()),
+            _ => {}
+        }
+    }
+    Ok(out.finish().map_err(zip_err)?.into_inner())
+}
+
+fn import_archive<R: Read + Seek>(
+    store: &mut Store,
+    mut zip: zip::ZipArchive<R>,
+    dataset: &str,
+) -> Result<DwcaImportReport> {
     check_archive(&mut zip)?;
     // GBIF and IPT put meta.xml at the top; archives zipped from a folder have it one level
     // down, with the data files beside it.
@@ -1396,7 +1529,24 @@ pub fn import_dwca_from<R: Read + Seek>(
             let meta = read_entry(&mut zip, meta_name)?;
             let mut specs = parse_meta(&meta)?;
             for s in &mut specs {
+                if s.location.is_empty() {
+                    return Err(bad_archive(format!(
+                        "meta.xml describes a {} file without saying where it is (no \
+                         <location>); the archive is incomplete",
+                        s.row_type.rsplit('/').next().unwrap_or("data")
+                    )));
+                }
                 s.location = format!("{folder}{}", s.location);
+            }
+            // An archive whose descriptor names a metadata document it does not hold was cut
+            // short or put together by hand: what else is missing cannot be known.
+            if let Some(eml) = metadata_of(&meta) {
+                if !names.iter().any(|n| *n == format!("{folder}{eml}")) {
+                    return Err(bad_archive(format!(
+                        "meta.xml names {eml} as the archive's metadata, but the archive has no \
+                         such file; it is incomplete"
+                    )));
+                }
             }
             specs
         }
@@ -1412,11 +1562,26 @@ pub fn import_dwca_from<R: Read + Seek>(
         })?;
         (occ, Some(core))
     } else if core.row_type.ends_with("/Taxon") {
-        return Err(bad_archive(
-            "this is a checklist archive (Taxon core): it lists names, not sightings. Dauria \
-             Field keeps its species lists per country from its own checklist data, so a \
-             checklist archive is not imported; import an occurrence or event archive",
-        ));
+        // A checklist: its taxa join the species list.
+        let taxa = read_table(&mut zip, core)?;
+        let vernacular = match specs[1..]
+            .iter()
+            .find(|s| s.row_type.ends_with("/VernacularName"))
+        {
+            Some(s) => Some(read_table(&mut zip, s)?),
+            None => None,
+        };
+        let taxa = crate::taxon_archive::import_taxa(
+            store,
+            &taxa,
+            vernacular.as_ref(),
+            None,
+            dataset,
+        )?;
+        return Ok(DwcaImportReport {
+            taxa,
+            ..DwcaImportReport::default()
+        });
     } else {
         return Err(bad_archive(format!(
             "the core is {}; only occurrence or event cores can be imported",
@@ -1500,25 +1665,22 @@ pub fn import_dwca_from<R: Read + Seek>(
                 _ => y,
             })
         });
-        let Some(date) = date else {
+        // A record without any date is kept as an undated historical record.
+        let date = date.unwrap_or_default();
+        let Some(when) = crate::dates::from_event_date(&date) else {
             report.errors.push(err(
                 "eventDate",
-                "no date (neither eventDate nor year): Dauria Field places every sighting in \
-                 time, so an undated record is not imported; add at least its year"
-                    .into(),
-            ));
-            continue;
-        };
-        let Some((observed_at, partial)) = observed_at_of(&date) else {
-            report.errors.push(err(
-                "eventDate",
-                format!("'{date}' is not an ISO 8601 date or date and time"),
+                format!(
+                    "'{date}' is not an ISO 8601 date, date and time, month, year or range of them"
+                ),
             ));
             continue;
         };
         let source_id = get("occurrenceID")
             .or_else(|| get("catalogNumber"))
             .unwrap_or_else(|| row_hash(row));
+        // The row's own dataset when it names one, else the archive's.
+        let dataset = get("datasetName").unwrap_or(dataset);
         if batch.imported_before(&dataset, &source_id)? {
             report.already_imported += 1;
             continue;
@@ -1540,7 +1702,7 @@ pub fn import_dwca_from<R: Read + Seek>(
             }
         }
         let count = count.or(Some(1));
-        let o = Observation {
+        let mut o = Observation {
             visit: None,
             site: None,
             taxon: taxon.clone(),
@@ -1559,7 +1721,7 @@ pub fn import_dwca_from<R: Read + Seek>(
             lat: parse_f("decimalLatitude"),
             lon: parse_f("decimalLongitude"),
             uncertainty_m: parse_f("coordinateUncertaintyInMeters"),
-            observed_at,
+            observed_at: String::new(),
             observers: get("recordedBy")
                 .map(|s| {
                     s.split(['|', ';'])
@@ -1570,28 +1732,25 @@ pub fn import_dwca_from<R: Read + Seek>(
                 .unwrap_or_default(),
             detection_method: get("samplingProtocol"),
             notes: {
-                let mut n: Vec<String> = Vec::new();
-                if let Some(id) = get("occurrenceID") {
-                    n.push(format!("occurrenceID {id}"));
-                }
-                // The time above is a convention for a year, a month or an interval; the
-                // record's own date is kept as it was given.
-                if partial {
-                    n.push(format!("eventDate {date}"));
-                }
-                if let Some(l) = get("locality") {
-                    n.push(l);
-                }
-                if let Some(r) = get("occurrenceRemarks") {
-                    n.push(r);
-                }
+                let n: Vec<String> = [get("locality"), get("occurrenceRemarks")]
+                    .into_iter()
+                    .flatten()
+                    .collect();
                 (!n.is_empty()).then(|| n.join("; "))
             },
             photos: Vec::new(),
+            date_precision: None,
+            observed_until: None,
+            source: Some(RecordSource {
+                dataset: dataset.clone(),
+                id: source_id.clone(),
+            }),
+            extra: Default::default(),
         };
+        when.apply(&mut o);
+        // The import index learns the source in the same transaction (store::current).
         match batch.create(&Body::Observation(o)) {
-            Ok(saved) => {
-                batch.note_imported(&dataset, &source_id, &saved.id)?;
+            Ok(_) => {
                 report.imported += 1;
                 if taxon.is_none() {
                     *unmatched.entry(name).or_insert(0) += 1;

@@ -6,7 +6,7 @@
 use crate::coords::parse_position;
 use crate::error::{Error, Result};
 use crate::limits;
-use crate::model::{Body, CountUnit, Observation};
+use crate::model::{Body, CountUnit, Observation, RecordSource};
 use crate::sniff::CsvFormat;
 use crate::store::query::{ObservationFilter, SiteIndex};
 use crate::store::Store;
@@ -368,16 +368,26 @@ impl RowParser<'_> {
                 CountUnit::Individuals
             }),
         };
-        let observed_at = match self.get(row, "observed_at") {
+        // A time with its offset, else a date as Darwin Core allows it (a day, a month, a year
+        // or a range, as the CSV and Darwin Core exports write them).
+        let when = match self.get(row, "observed_at") {
             None => {
                 errs.push((self.header("observed_at"), "the time is missing".into()));
-                String::new()
+                None
             }
             Some(t) => match parse_time("observed_at", t) {
-                Ok(t) => t.to_rfc3339(),
+                Ok(t) => Some(crate::dates::ParsedDate {
+                    observed_at: t.to_rfc3339(),
+                    date_precision: None,
+                    observed_until: None,
+                }),
                 Err(e) => {
-                    errs.push((self.header("observed_at"), e.message));
-                    String::new()
+                    let partial =
+                        crate::dates::from_event_date(t).filter(|d| d.date_precision.is_some());
+                    if partial.is_none() {
+                        errs.push((self.header("observed_at"), e.message));
+                    }
+                    partial
                 }
             },
         };
@@ -394,7 +404,7 @@ impl RowParser<'_> {
                 }
             },
         };
-        let o = Observation {
+        let mut o = Observation {
             visit: None,
             site,
             taxon,
@@ -409,7 +419,7 @@ impl RowParser<'_> {
             lat,
             lon,
             uncertainty_m,
-            observed_at,
+            observed_at: String::new(),
             observers: self
                 .get(row, "observers")
                 .map(|s| {
@@ -422,7 +432,14 @@ impl RowParser<'_> {
             detection_method: self.get(row, "detection_method").map(str::to_string),
             notes: self.get(row, "notes").map(str::to_string),
             photos: Vec::new(),
+            date_precision: None,
+            observed_until: None,
+            source: None,
+            extra: Default::default(),
         };
+        if let Some(when) = when {
+            when.apply(&mut o);
+        }
         if errs.is_empty() {
             if let Err(v) = validate(&Body::Observation(o.clone())) {
                 for FieldError { field, message, .. } in v {
@@ -592,10 +609,15 @@ fn import_rows(
             continue;
         }
         match parser.parse(&row) {
-            Ok(o) => {
+            Ok(mut o) => {
                 if !opts.all_or_nothing || report.errors.is_empty() {
-                    let saved = batch.create_trusted(&Body::Observation(o))?;
-                    batch.note_imported(dataset, &source_id, &saved.id)?;
+                    // The source travels with the record; the import index learns it in the
+                    // same transaction (store::current).
+                    o.source = Some(RecordSource {
+                        dataset: dataset.to_string(),
+                        id: source_id,
+                    });
+                    batch.create_trusted(&Body::Observation(o))?;
                     report.imported += 1;
                 }
             }
@@ -671,7 +693,7 @@ pub fn export_observations(
                 &f(o.lat),
                 &f(o.lon),
                 &f(o.uncertainty_m),
-                &o.observed_at,
+                &crate::dates::event_date(o),
                 &o.observers.join("; "),
                 o.detection_method.as_deref().unwrap_or(""),
                 o.behaviour.as_deref().unwrap_or(""),

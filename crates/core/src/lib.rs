@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod checklists;
 pub mod coords;
+pub mod dates;
 pub mod dwca;
 pub mod encryption;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod sites;
 pub mod sniff;
 pub mod store;
 pub mod taxa;
+pub mod taxon_archive;
 pub mod text;
 pub mod trust;
 pub mod validate;

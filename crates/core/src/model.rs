@@ -392,6 +392,48 @@ pub struct Observation {
     /// SHA-256 of attached photos.
     #[serde(default)]
     pub photos: Vec<String>,
+    /// How precisely the date is known, when it is less than the moment in `observed_at`
+    /// (schema 2; see [`crate::dates`]). Absent: the time is as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub date_precision: Option<DatePrecision>,
+    /// The end of a date range, at `date_precision` (`2019-05-15`, `2019-07`, `2020`),
+    /// inclusive; absent when the record covers one day, month or year (schema 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub observed_until: Option<String>,
+    /// Where an imported record came from, so the same file imported on any laptop after a
+    /// sync adds nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub source: Option<RecordSource>,
+    /// Fields written by a newer version, kept and written back as they came.
+    #[serde(flatten)]
+    #[ts(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How precisely an observation's date is known (Darwin Core allows a day, a month, a year or
+/// a range of them, and historical records may have no date at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DatePrecision {
+    /// The day is known, the time of day is not.
+    Day,
+    Month,
+    Year,
+    /// No date: a historical record kept without one (`observed_at` is empty).
+    Undated,
+}
+
+/// The dataset an imported record came from and its identifier there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RecordSource {
+    /// The dataset's name (Darwin Core `datasetName`), else the name of the imported file.
+    pub dataset: String,
+    /// The record's occurrenceID or catalogNumber, the `id` column of an export, or `sha256:`
+    /// of the row's fields (with `#n` for the n-th identical row of a file).
+    pub id: String,
 }
 
 /// Result of a laboratory test.
@@ -476,6 +518,17 @@ impl Body {
             Body::Observation(_) => Kind::Observation,
             Body::Sample(_) => Kind::Sample,
             Body::CooperationAction(_) => Kind::CooperationAction,
+        }
+    }
+
+    /// The lowest body schema version whose readers understand this body fully: 2 for an
+    /// observation whose date is less precise than a moment or absent (a schema-1 reader would
+    /// take its placeholder time for the moment it was seen), else 1. Written into each
+    /// revision, so older laptops set aside only what they would misread (docs/SYNC.md §1.1).
+    pub fn schema_version(&self) -> u32 {
+        match self {
+            Body::Observation(o) if o.date_precision.is_some() || o.observed_until.is_some() => 2,
+            _ => 1,
         }
     }
 

@@ -6,7 +6,7 @@
 use crate::error::Result;
 use crate::model::*;
 use crate::store::Store;
-use dauria_proto::{Revision, SCHEMA_VERSION};
+use dauria_proto::Revision;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
@@ -161,7 +161,7 @@ fn seed_revision(seq: u64, key: &str, edit: Option<&str>, body: &Body) -> Revisi
         device_id: SEED_DEVICE.to_string(),
         device_seq: seq,
         hlc: "000000000000000:00000".to_string(),
-        schema_version: SCHEMA_VERSION,
+        schema_version: body.schema_version(),
         deleted: false,
         body_sha256: hex::encode(Sha256::digest(json.as_bytes())),
         body: Some(RawValue::from_string(json).expect("bodies are JSON")),

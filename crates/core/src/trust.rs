@@ -159,6 +159,18 @@ pub fn check_revision(rev: &Revision) -> Result<(Kind, Option<Body>), Refusal> {
                         .join("; "),
                 ));
             }
+            // A body a schema-1 reader would misread must say so, or older laptops would
+            // take it in as something it is not.
+            if body.schema_version() > rev.schema_version {
+                return Err(Refusal::new(
+                    "unsupported_schema",
+                    format!(
+                        "the body needs schema version {} but is marked {}",
+                        body.schema_version(),
+                        rev.schema_version
+                    ),
+                ));
+            }
             Ok((kind, Some(body)))
         }
         (Some(_), true) => Err(Refusal::new(

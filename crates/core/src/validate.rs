@@ -274,7 +274,5 @@ fn validate_observation(o: &Observation, e: &mut Vec<FieldError>) {
         )),
     }
     non_negative(e, "uncertainty_m", o.uncertainty_m);
-    if let Err(x) = parse_time("observed_at", &o.observed_at) {
-        e.push(x);
-    }
+    crate::dates::check(o, e);
 }

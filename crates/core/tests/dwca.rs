@@ -91,6 +91,10 @@ fn obs(
         detection_method: Some("direct observation".into()),
         notes: None,
         photos: Vec::new(),
+        date_precision: None,
+        observed_until: None,
+        source: None,
+        extra: Default::default(),
     }
 }
 
@@ -427,13 +431,14 @@ fn archive_round_trips_with_unmatched_names_kept_as_free_text() {
         })
         .collect();
     assert_eq!(imported.len(), 6);
-    let by_note = |id: &str| {
+    // Each keeps its occurrenceID as the identifier of its source.
+    let by_id = |id: &str| {
         imported
             .iter()
-            .find(|o| o.notes.as_deref().is_some_and(|n| n.contains(id)))
+            .find(|o| o.source.as_ref().is_some_and(|s| s.id == id))
             .unwrap()
     };
-    let c = by_note(&f.counted);
+    let c = by_id(&f.counted);
     assert_eq!(
         c.taxon.as_deref(),
         Some(f.marmot.as_str()),
@@ -446,16 +451,16 @@ fn archive_round_trips_with_unmatched_names_kept_as_free_text() {
     );
     assert_eq!(c.observed_at, "2024-06-01T07:30:00+09:00");
     assert_eq!(c.observers, vec!["A. Batsaikhan", "O. Goroshko"]);
-    let b = by_note(&f.burrows);
+    let b = by_id(&f.burrows);
     assert_eq!((b.count, b.unit), (Some(31), CountUnit::Burrows));
-    let u = by_note(&f.unlisted);
+    let u = by_id(&f.unlisted);
     assert_eq!(
         (u.taxon.as_deref(), u.taxon_name.as_deref()),
         (None, Some("Spermophilus sp. (unidentified)"))
     );
-    let i = by_note(&f.incidental);
+    let i = by_id(&f.incidental);
     assert_eq!(i.observed_at, "2024-06-03T18:10:00+08:00");
-    let p = by_note(&format!("{}:pathogen", f.positive));
+    let p = by_id(&format!("{}:pathogen", f.positive));
     assert!(p.taxon.is_some(), "Yersinia pestis is on the checklist");
 }
 

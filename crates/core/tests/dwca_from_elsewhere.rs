@@ -2,7 +2,9 @@
 //! subfolder, a single CSV without meta.xml, a checklist (Taxon core), and historical records
 //! dated by a year, a month, an interval or year/month/day terms.
 
-use dauria_core::dwca::{import_dwca, import_dwca_from};
+use dauria_core::dwca::{export_dwca, import_dwca, import_dwca_from};
+use dauria_core::model::{DatePrecision, Kind, TaxonGroup};
+use dauria_core::taxa::TaxonIndex;
 use dauria_core::store::query::ObservationFilter;
 use dauria_core::Store;
 use std::io::{Cursor, Write};
@@ -34,28 +36,46 @@ const META: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </archive>
 "#;
 
+/// The metadata document meta.xml names.
+const EML: &str = r#"<eml:eml xmlns:eml="eml://ecoinformatics.org/eml-2.1.1"><dataset><title>ZIN mammals</title></dataset></eml:eml>"#;
+
 const OCCURRENCES: &str =
     "id\toccurrenceID\tscientificName\teventDate\tyear\tmonth\tdecimalLatitude\tdecimalLongitude\n\
 1\turn:catalog:ZIN:1\tMarmota sibirica\t1987\t\t\t50.1\t115.7\n\
 2\turn:catalog:ZIN:2\tCanis lupus\t1990-06\t\t\t50.0\t115.6\n\
 3\turn:catalog:ZIN:3\tCanis lupus\t1991-05-01/1991-05-31\t\t\t50.0\t115.6\n\
 4\turn:catalog:ZIN:4\tCanis lupus\t\t1975\t7\t49.9\t115.5\n\
-5\turn:catalog:ZIN:5\tCanis lupus\t\t\t\t49.9\t115.5\n";
+5\turn:catalog:ZIN:5\tCanis lupus\t\t\t\t49.9\t115.5\n\
+6\turn:catalog:ZIN:6\tCanis lupus\t2019/2020\t\t\t49.9\t115.5\n";
 
-fn notes_and_times(store: &Store) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = store
+/// Each imported sighting's date fields and source, sorted by its identifier.
+fn dates_and_sources(
+    store: &Store,
+) -> Vec<(
+    String,
+    String,
+    Option<DatePrecision>,
+    Option<String>,
+    String,
+)> {
+    let mut v: Vec<_> = store
         .observations(&ObservationFilter::default(), None, 100)
         .unwrap()
         .rows
         .into_iter()
         .map(|r| {
+            let o = r.observation;
+            let src = o.source.clone().unwrap();
             (
-                r.observation.observed_at,
-                r.observation.notes.unwrap_or_default(),
+                src.id,
+                o.observed_at,
+                o.date_precision,
+                o.observed_until,
+                src.dataset,
             )
         })
         .collect();
-    v.sort();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
     v
 }
 
@@ -66,37 +86,149 @@ fn an_archive_with_its_data_in_a_subfolder_and_partial_dates() {
     let archive = zip(&[
         ("dwca-zin-mammals-v1.2/meta.xml", META),
         ("dwca-zin-mammals-v1.2/occurrence.txt", OCCURRENCES),
+        ("dwca-zin-mammals-v1.2/eml.xml", EML),
     ]);
     let r = import_dwca_from(&mut store, Cursor::new(&archive), "zin-mammals.zip").unwrap();
-    assert_eq!((r.rows, r.imported), (5, 4), "{:?}", r.errors);
-    assert_eq!(r.errors.len(), 1);
-    assert_eq!(r.errors[0].line, 6);
-    assert!(r.errors[0].reason.contains("no date"), "{:?}", r.errors);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!((r.rows, r.imported), (6, 6));
+    let noon = |d: &str| format!("{d}T12:00:00+00:00");
+    let ds = "zin-mammals.zip".to_string();
+    use DatePrecision::*;
     assert_eq!(
-        notes_and_times(&store),
+        dates_and_sources(&store),
         vec![
             (
-                "1975-07-01T12:00:00+00:00".into(),
-                "occurrenceID urn:catalog:ZIN:4; eventDate 1975-07".into()
+                "urn:catalog:ZIN:1".into(),
+                noon("1987-01-01"),
+                Some(Year),
+                None,
+                ds.clone()
             ),
             (
-                "1987-01-01T12:00:00+00:00".into(),
-                "occurrenceID urn:catalog:ZIN:1; eventDate 1987".into()
+                "urn:catalog:ZIN:2".into(),
+                noon("1990-06-01"),
+                Some(Month),
+                None,
+                ds.clone()
             ),
             (
-                "1990-06-01T12:00:00+00:00".into(),
-                "occurrenceID urn:catalog:ZIN:2; eventDate 1990-06".into()
+                "urn:catalog:ZIN:3".into(),
+                noon("1991-05-01"),
+                Some(Day),
+                Some("1991-05-31".into()),
+                ds.clone()
             ),
             (
-                "1991-05-01T12:00:00+00:00".into(),
-                "occurrenceID urn:catalog:ZIN:3; eventDate 1991-05-01/1991-05-31".into()
+                "urn:catalog:ZIN:4".into(),
+                noon("1975-07-01"),
+                Some(Month),
+                None,
+                ds.clone()
+            ),
+            // No date at all: kept, as an undated historical record.
+            (
+                "urn:catalog:ZIN:5".into(),
+                String::new(),
+                Some(Undated),
+                None,
+                ds.clone()
+            ),
+            (
+                "urn:catalog:ZIN:6".into(),
+                noon("2019-01-01"),
+                Some(Year),
+                Some("2020".into()),
+                ds.clone()
             ),
         ]
     );
     // The same archive again adds nothing.
     let again = import_dwca_from(&mut store, Cursor::new(&archive), "zin-mammals.zip").unwrap();
-    assert_eq!((again.imported, again.already_imported), (0, 4));
-    assert_eq!(notes_and_times(&store).len(), 4);
+    assert_eq!((again.imported, again.already_imported), (0, 6));
+    assert_eq!(dates_and_sources(&store).len(), 6);
+
+    // Exported, each date is written back as it came: no precision is added.
+    let mut out = Cursor::new(Vec::new());
+    export_dwca(&store, None, &mut out).unwrap();
+    let mut z = zip::ZipArchive::new(Cursor::new(out.into_inner())).unwrap();
+    let mut occ = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("occurrence.txt").unwrap(), &mut occ).unwrap();
+    let header: Vec<&str> = occ.lines().next().unwrap().split('\t').collect();
+    let col = |t: &str| header.iter().position(|h| *h == t).unwrap();
+    let mut written: Vec<(String, String, String)> = occ
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (
+                f[col("occurrenceID")].to_string(),
+                f[col("eventDate")].to_string(),
+                f[col("datasetName")].to_string(),
+            )
+        })
+        .collect();
+    written.sort();
+    let w = |id: &str, d: &str| (format!("urn:catalog:ZIN:{id}"), d.to_string(), ds.clone());
+    assert_eq!(
+        written,
+        vec![
+            w("1", "1987"),
+            w("2", "1990-06"),
+            w("3", "1991-05-01/1991-05-31"),
+            w("4", "1975-07"),
+            w("5", ""),
+            w("6", "2019/2020"),
+        ]
+    );
+}
+
+#[test]
+fn the_same_archive_on_another_laptop_after_a_sync_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = Store::open(&dir.path().join("a")).unwrap();
+    let mut b = Store::open(&dir.path().join("b")).unwrap();
+    let archive = zip(&[("meta.xml", META), ("occurrence.txt", OCCURRENCES), ("eml.xml", EML)]);
+    let first = import_dwca_from(&mut a, Cursor::new(&archive), "zin-mammals.zip").unwrap();
+    assert_eq!(first.imported, 6);
+    // What a sync carries: a's revisions, applied on b.
+    let revs = a.outbox_after(0, 10_000, usize::MAX).unwrap();
+    // Sightings with a partial or no date are schema 2; an older laptop sets them aside.
+    assert!(
+        revs.iter().all(|r| r.schema_version == 2),
+        "{:?}",
+        revs.iter().map(|r| r.schema_version).collect::<Vec<_>>()
+    );
+    b.apply_remote(&revs, &[]).unwrap();
+    let again = import_dwca_from(&mut b, Cursor::new(&archive), "zin-mammals.zip").unwrap();
+    assert_eq!((again.imported, again.already_imported), (0, 6));
+    assert_eq!(
+        b.stats().unwrap().observations,
+        a.stats().unwrap().observations
+    );
+}
+
+#[test]
+fn dates_that_are_not_dates_are_reported_and_nothing_else_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let occ = "id\toccurrenceID\tscientificName\teventDate\tyear\tmonth\tdecimalLatitude\tdecimalLongitude\n\
+1\tx1\tCanis lupus\t2019-13\t\t\t50\t115\n\
+2\tx2\tCanis lupus\t2019-05-20/2019-05-01\t\t\t50\t115\n\
+3\tx3\tCanis lupus\tspring 1990\t\t\t50\t115\n\
+4\tx4\tCanis lupus\t1990-06-01/15\t\t\t50\t115\n";
+    let archive = zip(&[("meta.xml", META), ("occurrence.txt", occ), ("eml.xml", EML)]);
+    let r = import_dwca_from(&mut store, Cursor::new(&archive), "bad-dates.zip").unwrap();
+    assert_eq!(r.imported, 1, "{:?}", r.errors);
+    assert_eq!(
+        r.errors
+            .iter()
+            .map(|e| (e.line, e.term.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(2, "eventDate"), (3, "eventDate"), (4, "eventDate")]
+    );
+    assert!(r.errors[0].reason.contains("'2019-13'"), "{:?}", r.errors);
+    let kept = dates_and_sources(&store);
+    assert_eq!(kept[0].3.as_deref(), Some("1990-06-15"), "{kept:?}");
 }
 
 #[test]
@@ -127,7 +259,7 @@ fn a_single_csv_without_meta_xml() {
 }
 
 #[test]
-fn a_checklist_archive_is_refused_saying_why() {
+fn a_checklist_archive_adds_its_taxa_with_names_and_synonyms_and_says_what_it_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
     let meta = r#"<archive xmlns="http://rs.tdwg.org/dwc/text/">
@@ -135,53 +267,149 @@ fn a_checklist_archive_is_refused_saying_why() {
     <files><location>taxon.txt</location></files>
     <id index="0"/>
     <field index="1" term="http://rs.tdwg.org/dwc/terms/scientificName"/>
+    <field index="2" term="http://rs.tdwg.org/dwc/terms/taxonRank"/>
+    <field index="3" term="http://rs.tdwg.org/dwc/terms/kingdom"/>
+    <field index="4" term="http://rs.tdwg.org/dwc/terms/class"/>
+    <field index="5" term="http://rs.tdwg.org/dwc/terms/order"/>
+    <field index="6" term="http://rs.tdwg.org/dwc/terms/taxonomicStatus"/>
+    <field index="7" term="http://rs.tdwg.org/dwc/terms/acceptedNameUsage"/>
   </core>
+  <extension fieldsTerminatedBy="\t" ignoreHeaderLines="1" rowType="http://rs.gbif.org/terms/1.0/VernacularName">
+    <files><location>vernacularname.txt</location></files>
+    <coreid index="0"/>
+    <field index="1" term="http://rs.tdwg.org/dwc/terms/vernacularName"/>
+    <field index="2" term="http://purl.org/dc/terms/language"/>
+  </extension>
 </archive>"#;
+    let taxa = "id\tscientificName\ttaxonRank\tkingdom\tclass\torder\ttaxonomicStatus\tacceptedNameUsage\n\
+1\tTetrax tetrax\tspecies\tAnimalia\tAves\tOtidiformes\taccepted\t\n\
+2\tAlticola semicanus\tspecies\tAnimalia\tMammalia\tRodentia\taccepted\t\n\
+3\tMicrotus semicanus\tspecies\tAnimalia\tMammalia\tRodentia\tsynonym\tAlticola semicanus\n\
+4\tMarmota sibirica\tspecies\tAnimalia\tMammalia\tRodentia\taccepted\t\n\
+5\tStipa grandis\tspecies\tPlantae\tLiliopsida\tPoales\taccepted\t\n\
+6\t\t\t\t\t\t\t\n";
+    let names = "id\tvernacularName\tlanguage\n\
+1\tLittle bustard\ten\n\
+1\tСтрепет\tru\n\
+1\tZwergtrappe\tde\n\
+4\tТарбаган\trus\n";
     let archive = zip(&[
         ("meta.xml", meta),
-        ("taxon.txt", "id\tscientificName\n1\tMarmota sibirica\n"),
+        ("taxon.txt", taxa),
+        ("vernacularname.txt", names),
     ]);
-    let before = store.stats().unwrap();
-    let e = import_dwca(&mut store, Cursor::new(&archive))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("checklist archive (Taxon core)"), "{e}");
-    assert_eq!(store.stats().unwrap().observations, before.observations);
+    let before = store.list(Kind::Taxon).unwrap().len();
+    let r = import_dwca_from(&mut store, Cursor::new(&archive), "steppe-checklist.zip")
+        .unwrap()
+        .taxa;
+    assert_eq!(r.rows, 6);
+    assert_eq!(r.added_names, vec!["Tetrax tetrax", "Alticola semicanus"]);
+    assert_eq!((r.added, r.synonyms, r.already_listed), (2, 1, 1));
+    assert_eq!(
+        r.skipped.iter().map(|s| (s.line, s.term.as_str())).collect::<Vec<_>>(),
+        vec![(6, "class"), (7, "scientificName")]
+    );
+    assert_eq!(store.list(Kind::Taxon).unwrap().len(), before + 2);
+    let index = TaxonIndex::load(&store).unwrap();
+    let bustard = index.get(&index.resolve("Стрепет").unwrap()).unwrap().clone();
+    assert_eq!(bustard.scientific_name, "Tetrax tetrax");
+    assert_eq!(bustard.group, TaxonGroup::Bird);
+    assert_eq!(bustard.names.len(), 2, "German is not a language the app shows");
+    let vole = index.get(&index.resolve("Microtus semicanus").unwrap()).unwrap().clone();
+    assert_eq!((vole.scientific_name.as_str(), vole.group), ("Alticola semicanus", TaxonGroup::SmallMammal));
+    // The marmot was listed: it only gains the Russian name it lacked, if it lacked it.
+    assert!(r.names_added >= 2);
+    // The same archive again adds nothing.
+    let again = import_dwca_from(&mut store, Cursor::new(&archive), "steppe-checklist.zip")
+        .unwrap()
+        .taxa;
+    assert_eq!((again.added, again.already_listed), (0, 3));
+    assert_eq!(store.list(Kind::Taxon).unwrap().len(), before + 2);
 }
 
-/// The sample archives of python-dwca-reader, when a copy is given (they are not kept in this
-/// repository): every archive it reads as valid is imported or refused with a reason, and
-/// occurrence archives import rows.
+/// The sample archives of python-dwca-reader's own test suite (copied into
+/// `tests/fixtures/dwca-reader` with its licence; folders are zipped here as a person would):
+/// python-dwca-reader is asked here and now what it makes of each. What it reads as an
+/// occurrence archive is imported with every row accounted for (imported, or reported with its
+/// reason) and imported again adds nothing; a checklist (Taxon core) adds its taxa; what it
+/// refuses as invalid is refused here too, with a reason.
 #[test]
-fn python_dwca_reader_samples_when_present() {
-    let Ok(dir) = std::env::var("DWCA_READER_SAMPLES") else {
-        return;
-    };
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
+fn every_python_dwca_reader_sample_is_read_as_it_reads_it_or_refused_with_a_reason() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dwca-reader");
+    let mut samples: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+        .filter(|p| p.is_dir() || p.extension().is_some_and(|x| x == "zip" || x == "tgz"))
         .collect();
-    paths.sort();
-    for p in paths {
+    samples.sort();
+    assert!(samples.len() >= 30, "python-dwca-reader's samples are missing from {}", dir.display());
+    let script = r#"
+import json, sys, warnings
+warnings.simplefilter("ignore")
+from dwca.read import DwCAReader
+out = []
+for p in sys.argv[1:]:
+    try:
+        with DwCAReader(p) as a:
+            rows = sum(1 for _ in a)
+            core = a.descriptor.core.type.rsplit("/", 1)[-1] if a.descriptor else "Occurrence"
+            out.append({"core": core, "rows": rows})
+    except Exception as e:
+        out.append({"error": "%s: %s" % (type(e).__name__, e)})
+print(json.dumps(out))
+"#;
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    let res = std::process::Command::new(&python)
+        .args(["-c", script])
+        .args(&samples)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {} (run `make setup-test`): {e}", python.display()));
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let theirs: Vec<serde_json::Value> = serde_json::from_slice(&res.stdout).unwrap();
+    for (path, theirs) in samples.iter().zip(theirs) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = if path.is_dir() {
+            let mut files: Vec<(String, String)> = Vec::new();
+            for e in std::fs::read_dir(path).unwrap() {
+                let p = e.unwrap().path();
+                let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+                files.push((p.file_name().unwrap().to_string_lossy().into_owned(), text));
+            }
+            let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            zip(&refs)
+        } else {
+            std::fs::read(path).unwrap()
+        };
         let tmp = tempfile::tempdir().unwrap();
         let mut store = Store::open(tmp.path()).unwrap();
-        let bytes = std::fs::read(&p).unwrap();
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        match import_dwca_from(&mut store, Cursor::new(&bytes), &name) {
-            Ok(r) => {
-                println!(
-                    "{name}: {} rows, {} imported, {} errors {:?}",
-                    r.rows,
-                    r.imported,
-                    r.errors.len(),
-                    r.errors.first().map(|e| &e.reason)
-                );
-                let again = import_dwca_from(&mut store, Cursor::new(&bytes), &name).unwrap();
-                assert_eq!(again.imported, 0, "{name}");
-                assert_eq!(again.already_imported, r.imported, "{name}");
+        let before = store.stats().unwrap();
+        let ours = import_dwca_from(&mut store, Cursor::new(&bytes), &name);
+        match (&theirs["error"], &ours) {
+            (serde_json::Value::String(why), Ok(r)) => {
+                panic!("{name}: python-dwca-reader refuses it ({why}) but it was imported: {r:?}")
             }
-            Err(e) => println!("{name}: refused: {e}"),
+            (serde_json::Value::String(_), Err(e)) => {
+                assert!(e.to_string().len() > 20, "{name}: refused without a reason: {e}");
+                assert_eq!(store.stats().unwrap().observations, before.observations, "{name}");
+            }
+            (_, Err(e)) => panic!("{name}: python-dwca-reader reads it ({theirs}) but it was refused: {e}"),
+            (_, Ok(r)) => {
+                let rows = theirs["rows"].as_u64().unwrap();
+                if theirs["core"] == "Taxon" {
+                    assert_eq!(r.taxa.rows, rows, "{name}: {r:?}");
+                    assert_eq!(
+                        r.taxa.added + r.taxa.already_listed + r.taxa.synonyms + r.taxa.skipped.len() as u64,
+                        rows,
+                        "{name}: {r:?}"
+                    );
+                    assert!(r.taxa.added > 0, "{name}: {r:?}");
+                } else {
+                    assert_eq!(r.rows, rows, "{name}: {r:?}");
+                    assert_eq!(r.imported + r.errors.len() as u64, rows, "{name}: {r:?}");
+                    let again = import_dwca_from(&mut store, Cursor::new(&bytes), &name).unwrap();
+                    assert_eq!((again.imported, again.already_imported), (0, r.imported), "{name}");
+                }
+            }
         }
     }
 }

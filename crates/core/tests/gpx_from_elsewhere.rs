@@ -150,18 +150,70 @@ fn broken_gpx_is_refused_with_the_reason() {
     assert!(e.contains("lat=\"north\""), "{e}");
 }
 
-/// The public test files of gpxpy, when a copy is given (they are not kept in this
-/// repository): every one of them is read.
+/// The project's Python environment (scripts/setup.sh makes it, with gpxpy).
+fn python() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")
+}
+
+/// Every file of gpxpy's own test suite (copied into `tests/fixtures/gpxpy` with its licence)
+/// is read, with the same number of waypoints, routes, route points, tracks and track points
+/// as gpxpy itself reports for it, asked here and now.
 #[test]
-fn gpxpy_test_files_when_present() {
-    let Ok(dir) = std::env::var("GPXPY_TEST_FILES") else {
-        return;
-    };
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "gpx") {
-            let r = read(std::fs::File::open(&p).unwrap());
-            assert!(r.is_ok(), "{}: {:?}", p.display(), r.err());
-        }
+fn every_gpxpy_test_file_is_read_with_gpxpys_point_counts() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gpxpy");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "gpx"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 28,
+        "gpxpy's test files are missing from {}",
+        dir.display()
+    );
+    let script = "import sys, json, gpxpy\n\
+        out = []\n\
+        for p in sys.argv[1:]:\n\
+        \x20   g = gpxpy.parse(open(p, encoding='utf-8'))\n\
+        \x20   out.append([len(g.waypoints), len(g.routes), sum(len(r.points) for r in g.routes), \
+        len(g.tracks), sum(len(s.points) for t in g.tracks for s in t.segments)])\n\
+        print(json.dumps(out))";
+    let res = std::process::Command::new(python())
+        .args(["-c", script])
+        .args(&files)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} (run `make setup-test`): {e}",
+                python().display()
+            )
+        });
+    assert!(
+        res.status.success(),
+        "gpxpy could not read its own test files: {}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let expected: Vec<[usize; 5]> = serde_json::from_slice(&res.stdout).unwrap();
+    for (p, want) in files.iter().zip(expected) {
+        let g = read(std::fs::File::open(p).unwrap())
+            .unwrap_or_else(|e| panic!("{} is read by gpxpy but refused here: {e}", p.display()));
+        let got = [
+            g.waypoints.len(),
+            g.routes.len(),
+            g.routes.iter().map(|(_, r)| r.len()).sum(),
+            g.tracks.len(),
+            g.tracks
+                .iter()
+                .flat_map(|t| &t.segments)
+                .map(Vec::len)
+                .sum(),
+        ];
+        assert_eq!(
+            got,
+            want,
+            "{}: [waypoints, routes, route points, tracks, track points] differ from gpxpy's",
+            p.file_name().unwrap().to_string_lossy()
+        );
     }
 }

@@ -120,6 +120,10 @@ fn observation(store: &mut Store) -> String {
         detection_method: Some("direct observation".into()),
         notes: None,
         photos: Vec::new(),
+        date_precision: None,
+        observed_until: None,
+        source: None,
+        extra: Default::default(),
     };
     store.create(&Body::Observation(o)).unwrap().id
 }

@@ -108,6 +108,10 @@ fn sighting(
             detection_method: None,
             notes: None,
             photos: vec![],
+            date_precision: None,
+            observed_until: None,
+            source: None,
+            extra: Default::default(),
         }))
         .unwrap()
         .id

@@ -340,6 +340,10 @@ fn progress_counts_visits_records_and_effort_of_the_survey_only() {
             detection_method: None,
             notes: None,
             photos: vec![],
+            date_precision: None,
+            observed_until: None,
+            source: None,
+            extra: Default::default(),
         })
     };
     store.create(&obs(&v1, 3)).unwrap();
@@ -488,6 +492,10 @@ fn data_sheet_dashboard_counts_records_per_country_and_grades_deadlines() {
                 detection_method: None,
                 notes: None,
                 photos: vec![],
+                date_precision: None,
+                observed_until: None,
+                source: None,
+                extra: Default::default(),
             }))
             .unwrap();
     }

@@ -47,6 +47,10 @@ fn setup(store: &mut Store) -> (String, Vec<String>) {
             detection_method: None,
             notes: None,
             photos: vec![],
+            date_precision: None,
+            observed_until: None,
+            source: None,
+            extra: Default::default(),
         };
         store.create(&Body::Observation(o)).unwrap().id
     };

@@ -39,6 +39,10 @@ fn sighting(store: &mut Store, count: u32) -> dauria_core::Saved {
             detection_method: None,
             notes: None,
             photos: vec![],
+            date_precision: None,
+            observed_until: None,
+            source: None,
+            extra: Default::default(),
         }))
         .unwrap()
 }

@@ -74,6 +74,10 @@ fn sighting(taxon: &str, site: Option<&str>, at: Option<(f64, f64)>) -> Body {
         detection_method: None,
         notes: None,
         photos: vec![],
+        date_precision: None,
+        observed_until: None,
+        source: None,
+        extra: Default::default(),
     })
 }
 

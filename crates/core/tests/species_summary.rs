@@ -28,6 +28,10 @@ fn sighting(taxon: &str, site: Option<&str>, count: u32, unit: CountUnit, at: &s
         detection_method: None,
         notes: None,
         photos: vec![],
+        date_precision: None,
+        observed_until: None,
+        source: None,
+        extra: Default::default(),
     })
 }
 

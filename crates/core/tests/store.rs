@@ -35,6 +35,10 @@ fn sighting(taxon: &str, count: u32, at: &str) -> Body {
         detection_method: Some("visual".into()),
         notes: Some("near burrows".into()),
         photos: vec![],
+        date_precision: None,
+        observed_until: None,
+        source: None,
+        extra: Default::default(),
     })
 }
 

@@ -344,6 +344,10 @@ fn one_of_each(a: &mut Store) -> Vec<String> {
             detection_method: None,
             notes: None,
             photos: vec![],
+            date_precision: None,
+            observed_until: None,
+            source: None,
+            extra: Default::default(),
         }))
         .unwrap()
         .id;

@@ -41,6 +41,10 @@ fn log(store: &mut Store, n: u32) -> dauria_core::Saved {
             detection_method: None,
             notes: None,
             photos: vec![],
+            date_precision: None,
+            observed_until: None,
+            source: None,
+            extra: Default::default(),
         }))
         .unwrap()
 }

@@ -363,6 +363,10 @@ pub fn sighting(taxon: &str, count: u32) -> Body {
         detection_method: None,
         notes: None,
         photos: vec![],
+        date_precision: None,
+        observed_until: None,
+        source: None,
+        extra: Default::default(),
     })
 }
 

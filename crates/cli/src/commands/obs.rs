@@ -224,6 +224,10 @@ fn add(store: &mut Store, fields: Fields) -> Result<()> {
         detection_method: None,
         notes: None,
         photos: Vec::new(),
+        date_precision: None,
+        observed_until: None,
+        source: None,
+        extra: Default::default(),
     };
     fields.apply(store, &mut o)?;
     // A sighting made while a visit is open on this laptop is part of that sampling event.

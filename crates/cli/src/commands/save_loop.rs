@@ -44,6 +44,10 @@ pub fn run(dir: &Path, args: Args) -> Result<ExitCode> {
             detection_method: Some("visual".to_string()),
             notes: Some(format!("save {n}")),
             photos: Vec::new(),
+            date_precision: None,
+            observed_until: None,
+            source: None,
+            extra: Default::default(),
         });
         let saved = match &last {
             Some((id, rev)) if n % 3 == 2 => store.update(id, rev, &body)?,

@@ -234,6 +234,14 @@ pub(crate) fn write(
         r.country,
         r.search,
     ])?;
+    // The import index learns the sources of records from anywhere (this laptop's imports and
+    // other laptops' after a sync), so importing the same file again adds nothing.
+    if let Some(src) = obs.and_then(|o| o.source.as_ref()) {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO import_source (dataset, source_id, record_id) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![src.dataset, src.id, id])?;
+    }
     if let Some(old) = before {
         tally::remove(conn, &old)?;
     }
@@ -265,7 +273,7 @@ mod tally {
                 taxon: r.taxon.unwrap_or("").to_string(),
                 individuals: individuals(r.unit, r.count.or(r.count_min)),
                 utc: r.observed_utc,
-                at: r.observed_at.to_string(),
+                at: r.observed_at.clone(),
             }
         }
     }
@@ -298,9 +306,15 @@ mod tally {
     }
 
     pub(super) fn add(conn: &Connection, e: &Entry) -> Result<()> {
-        // SET expressions see the row as it was before this update.
+        // SET expressions see the row as it was before this update. An undated record counts,
+        // but is neither the first nor the last sighting.
+        let first = if e.utc == super::UNDATED_UTC {
+            i64::MAX
+        } else {
+            e.utc
+        };
         conn.prepare_cached(
-            "INSERT INTO species_tally VALUES (?1, ?2, 1, ?3, ?4, ?5, ?4, ?5)
+            "INSERT INTO species_tally VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?5)
              ON CONFLICT(site_key, taxon_key) DO UPDATE SET
                records = records + 1,
                individuals = individuals + excluded.individuals,
@@ -309,7 +323,7 @@ mod tally {
                last_at = CASE WHEN excluded.last_utc > last_utc THEN excluded.last_at ELSE last_at END,
                last_utc = max(last_utc, excluded.last_utc)",
         )?
-        .execute(params![e.site, e.taxon, e.individuals, e.utc, e.at])?;
+        .execute(params![e.site, e.taxon, e.individuals, first, e.at, e.utc])?;
         Ok(())
     }
 
@@ -341,17 +355,21 @@ mod tally {
         // The removed row was the first or last sighting: find the new ones (an index range).
         let site = Some(e.site.as_str()).filter(|s| !s.is_empty());
         let taxon = Some(e.taxon.as_str()).filter(|s| !s.is_empty());
-        let bound = |order: &str| -> Result<(i64, String)> {
+        let bound = |order: &str| -> Result<Option<(i64, String)>> {
             Ok(conn
                 .prepare_cached(&format!(
                     "SELECT observed_utc, observed_at FROM observation
-                     WHERE taxon_id IS ?1 AND site_id IS ?2 AND deleted = 0
+                     WHERE taxon_id IS ?1 AND site_id IS ?2 AND deleted = 0 AND observed_utc > ?3
                      ORDER BY observed_utc {order} LIMIT 1"
                 ))?
-                .query_row(params![taxon, site], |r| Ok((r.get(0)?, r.get(1)?)))?)
+                .query_row(params![taxon, site, super::UNDATED_UTC], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?)
         };
-        let (first_utc, first_at) = bound("ASC")?;
-        let (last_utc, last_at) = bound("DESC")?;
+        // Only undated records left: no first or last sighting.
+        let (first_utc, first_at) = bound("ASC")?.unwrap_or((i64::MAX, String::new()));
+        let (last_utc, last_at) = bound("DESC")?.unwrap_or((super::UNDATED_UTC, String::new()));
         conn.prepare_cached(
             "UPDATE species_tally SET first_utc = ?3, first_at = ?4, last_utc = ?5, last_at = ?6
              WHERE site_key = ?1 AND taxon_key = ?2",
@@ -362,6 +380,10 @@ mod tally {
         Ok(())
     }
 }
+
+/// `observed_utc` of an undated record: it sorts after every dated one in the newest-first
+/// lists, falls outside every date filter, and is never a first or last sighting.
+pub(crate) const UNDATED_UTC: i64 = i64::MIN;
 
 /// The typed columns of an observation row.
 #[derive(Default)]
@@ -376,7 +398,7 @@ struct ObservationRow<'a> {
     unit: &'a str,
     lat: Option<f64>,
     lon: Option<f64>,
-    observed_at: &'a str,
+    observed_at: String,
     observed_utc: i64,
     country: Option<String>,
     search: String,
@@ -422,10 +444,16 @@ impl<'a> ObservationRow<'a> {
             unit: o.unit.as_str(),
             lat: o.lat,
             lon: o.lon,
-            observed_at: &o.observed_at,
-            observed_utc: chrono::DateTime::parse_from_rfc3339(&o.observed_at)
-                .map(|t| t.timestamp_millis())
-                .unwrap_or(0),
+            // The date as Darwin Core writes it: the time as written, or the day, month, year or
+            // range it is known to (empty when undated), so reports read its precision here.
+            observed_at: crate::dates::event_date(o),
+            observed_utc: if o.date_precision == Some(crate::model::DatePrecision::Undated) {
+                UNDATED_UTC
+            } else {
+                chrono::DateTime::parse_from_rfc3339(&o.observed_at)
+                    .map(|t| t.timestamp_millis())
+                    .unwrap_or(0)
+            },
             country,
             search,
         })

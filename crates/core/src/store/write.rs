@@ -7,7 +7,7 @@ use crate::hlc::Hlc;
 use crate::model::{Body, Kind};
 use crate::trust;
 use crate::validate::{validate, FieldError};
-use dauria_proto::{Revision, Role, SCHEMA_VERSION};
+use dauria_proto::{Revision, Role};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -247,7 +247,9 @@ impl<'s> Batch<'s> {
                 self.device_id,
                 device_seq,
                 hlc,
-                SCHEMA_VERSION,
+                // The lowest version that reads this body fully, so older laptops set aside
+                // only what they would misread.
+                body.map_or(1, Body::schema_version),
                 body.is_none(),
                 json,
                 sha
