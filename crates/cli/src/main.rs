@@ -70,9 +70,13 @@ enum Command {
     /// Read a photo's EXIF time and position, or attach a photo to an observation.
     #[command(subcommand)]
     Photo(commands::photo::PhotoCommand),
-    /// Record disease samples, import lab results by barcode, and summarise results.
+    /// Record disease samples, import lab results by barcode, summarise results, and show a
+    /// sample's custody history.
     #[command(subcommand)]
     Sample(commands::sample::SampleCommand),
+    /// Ship samples to a lab: manifest, custody transfers, receipt checked by barcode.
+    #[command(subcommand)]
+    Shipment(commands::shipment::ShipmentCommand),
     /// Exchange a one-time enrollment code for this laptop's sync credential.
     Enroll {
         /// The sync server's address (https://host:port).
@@ -149,6 +153,7 @@ fn main() -> ExitCode {
         Command::Export(c) => commands::transfer::export(&dir, c),
         Command::Photo(c) => commands::photo::run(&dir, c),
         Command::Sample(c) => commands::sample::run(&dir, c),
+        Command::Shipment(c) => commands::shipment::run(&dir, c),
         Command::Enroll {
             server,
             fingerprint,

@@ -58,7 +58,7 @@ const EVENT_TERMS: [&str; 16] = [
     "coordinateUncertaintyInMeters",
 ];
 
-const OCCURRENCE_TERMS: [&str; 26] = [
+const OCCURRENCE_TERMS: [&str; 27] = [
     "eventID",
     "occurrenceID",
     "basisOfRecord",
@@ -85,6 +85,7 @@ const OCCURRENCE_TERMS: [&str; 26] = [
     "associatedMedia",
     "occurrenceRemarks",
     "datasetName",
+    "dataGeneralizations",
 ];
 
 const HUMBOLDT_TERMS: [&str; 9] = [
@@ -160,6 +161,11 @@ fn num(v: Option<f64>) -> String {
 struct Tsv<W: Write> {
     out: W,
     line: String,
+    width: usize,
+    /// For occurrences: the eventDate column, and the `dataGeneralizations` of the sighting
+    /// being written, appended to each of its rows (a protected sighting's rows keep only the
+    /// day of their date).
+    generalisation: Option<(usize, Option<String>)>,
 }
 
 impl<W: Write> Tsv<W> {
@@ -167,12 +173,20 @@ impl<W: Write> Tsv<W> {
         let mut t = Tsv {
             out,
             line: String::new(),
+            width: terms.len(),
+            generalisation: None,
         };
         t.row(terms.iter().map(|s| s.to_string()).collect())?;
         Ok(t)
     }
 
-    fn row(&mut self, values: Vec<String>) -> Result<()> {
+    fn row(&mut self, mut values: Vec<String>) -> Result<()> {
+        if let (Some((date, g)), true) = (&self.generalisation, values.len() < self.width) {
+            if let (Some(_), Some(d)) = (g, values.get_mut(*date)) {
+                d.truncate(d.find('T').unwrap_or(d.len()));
+            }
+            values.push(g.clone().unwrap_or_default());
+        }
         self.line.clear();
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
@@ -285,15 +299,31 @@ pub fn export_dwca<W: Write + Seek>(
     zip.start_file("occurrence.txt", opts).map_err(zip_err)?;
     {
         let mut occ = Tsv::new(std::io::BufWriter::new(&mut zip), &OCCURRENCE_TERMS)?;
+        // Sensitive species leave with a generalised (or no) position: crate::sensitive.
+        let guard = crate::sensitive::ExportGuard::load(store)?;
+        let date_col = OCCURRENCE_TERMS
+            .iter()
+            .position(|t| *t == "eventDate")
+            .unwrap_or(0);
         let mut after: Option<String> = None;
         loop {
             let page = store.observations(&ObservationFilter::default(), after.as_deref(), 2000)?;
             for r in &page.rows {
-                let o = &r.observation;
+                let outside = r
+                    .observation
+                    .visit
+                    .as_ref()
+                    .map_or(survey.is_some(), |v| !visits.contains_key(v));
+                if outside {
+                    continue;
+                }
+                let (o, protection) = guard.protect(&r.observation);
+                occ.generalisation = Some((date_col, protection.map(|p| p.data_generalizations())));
+                let o = &*o;
                 let event_id = match &o.visit {
                     Some(v) if visits.contains_key(v) => v.clone(),
                     Some(_) => continue,
-                    None if survey.is_some() => continue,
+                    None if survey.is_some() && protection.is_none() => continue,
                     None => {
                         // A day, or the month, year or range the sighting is known to.
                         let day = match o.date_precision {
@@ -920,19 +950,21 @@ pub fn export_geojson(
 ) -> Result<u64> {
     out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")
         .map_err(io_err)?;
+    let guard = crate::sensitive::ExportGuard::load(store)?;
     let mut n = 0u64;
     let mut after: Option<String> = None;
     loop {
         let page = store.observations(filter, after.as_deref(), 2000)?;
         for r in &page.rows {
-            let o = &r.observation;
+            let (o, protection) = guard.protect(&r.observation);
+            let o = &*o;
             let geometry = match (o.lat, o.lon) {
                 (Some(lat), Some(lon)) => {
                     serde_json::json!({"type": "Point", "coordinates": [lon, lat]})
                 }
                 _ => serde_json::Value::Null,
             };
-            let f = serde_json::json!({
+            let mut f = serde_json::json!({
                 "type": "Feature",
                 "id": r.id,
                 "geometry": geometry,
@@ -949,6 +981,9 @@ pub fn export_geojson(
                     "photos": o.photos,
                 }
             });
+            if let Some(p) = protection {
+                crate::sensitive::protect_feature_properties(&mut f["properties"], p);
+            }
             if n > 0 {
                 out.write_all(b",").map_err(io_err)?;
             }
@@ -1041,8 +1076,7 @@ fn parse_meta(xml: &str) -> Result<Vec<FileSpec>> {
                         location: String::new(),
                         row_type: attr(&e, "rowType").unwrap_or_default(),
                         // Left out: told by the file's first line (read_table).
-                        delimiter: attr(&e, "fieldsTerminatedBy")
-                            .map_or(0, |d| unescape_delim(&d)),
+                        delimiter: attr(&e, "fieldsTerminatedBy").map_or(0, |d| unescape_delim(&d)),
                         quote: attr(&e, "fieldsEnclosedBy")
                             .unwrap_or_else(|| "\"".into())
                             .bytes()
@@ -1353,9 +1387,7 @@ fn read_table<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, spec: &FileSpec) -> 
         d => d,
     };
     let mut b = csv::ReaderBuilder::new();
-    b.has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter);
+    b.has_headers(false).flexible(true).delimiter(delimiter);
     match spec.quote {
         Some(q) => b.quote(q),
         None => b.quoting(false),
@@ -1499,7 +1531,13 @@ fn tar_gz_as_zip(input: impl Read) -> Result<Vec<u8>> {
                 }
             }
             // A GNU long name: the name of the next entry.
-            b'L' => long_name = Some(String::from_utf8_lossy(&data).trim_end_matches('\0').to_string()),
+            b'L' => {
+                long_name = Some(
+                    String::from_utf8_lossy(&data)
+                        .trim_end_matches('\0')
+                        .to_string(),
+                )
+            }
             _ => {}
         }
     }
@@ -1571,13 +1609,8 @@ fn import_archive<R: Read + Seek>(
             Some(s) => Some(read_table(&mut zip, s)?),
             None => None,
         };
-        let taxa = crate::taxon_archive::import_taxa(
-            store,
-            &taxa,
-            vernacular.as_ref(),
-            None,
-            dataset,
-        )?;
+        let taxa =
+            crate::taxon_archive::import_taxa(store, &taxa, vernacular.as_ref(), None, dataset)?;
         return Ok(DwcaImportReport {
             taxa,
             ..DwcaImportReport::default()

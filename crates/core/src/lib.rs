@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod checklists;
 pub mod coords;
+pub mod custody;
 pub mod dates;
 pub mod dwca;
 pub mod encryption;
@@ -22,6 +23,7 @@ pub mod places;
 pub mod planning;
 pub mod samples;
 pub mod seed;
+pub mod sensitive;
 pub mod sites;
 pub mod sniff;
 pub mod store;

@@ -27,11 +27,14 @@ pub enum Kind {
     Observation,
     Sample,
     CooperationAction,
+    Shipment,
+    CustodyTransfer,
+    SensitivityRule,
 }
 
 impl Kind {
     /// Every kind, in a stable order.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Taxon,
         Kind::Checklist,
         Kind::ProtectedArea,
@@ -45,6 +48,9 @@ impl Kind {
         Kind::Observation,
         Kind::Sample,
         Kind::CooperationAction,
+        Kind::Shipment,
+        Kind::CustodyTransfer,
+        Kind::SensitivityRule,
     ];
 
     /// The snake_case name used in the store and on the wire.
@@ -63,6 +69,9 @@ impl Kind {
             Kind::Observation => "observation",
             Kind::Sample => "sample",
             Kind::CooperationAction => "cooperation_action",
+            Kind::Shipment => "shipment",
+            Kind::CustodyTransfer => "custody_transfer",
+            Kind::SensitivityRule => "sensitivity_rule",
         }
     }
 
@@ -482,6 +491,141 @@ pub struct CooperationAction {
     pub notes: Option<String>,
 }
 
+/// How cold a shipment of samples must be kept on the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ColdChain {
+    /// No requirement (fixed or dried samples).
+    Ambient,
+    /// 2–8 °C.
+    Chilled,
+    /// −20 °C or colder.
+    Frozen,
+    /// −70 °C or colder (dry ice).
+    DeepFrozen,
+    /// Liquid nitrogen (dry shipper).
+    LiquidNitrogen,
+}
+
+/// A shipment of samples and its manifest. What happened to it on the way is in its
+/// [`CustodyTransfer`] records, so the laptop that sends it and the lab that receives it never
+/// edit the same record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Shipment {
+    /// The reference printed on the manifest (`SHP-20260601-7F3A`).
+    pub reference: String,
+    /// The samples packed, in manifest order.
+    pub samples: Vec<RecordId>,
+    /// Who sends it (field station, team).
+    pub from: String,
+    /// The receiving laboratory.
+    pub to: String,
+    pub carrier: Option<String>,
+    pub cold_chain: ColdChain,
+    /// Calendar dates, `YYYY-MM-DD`.
+    pub packed_on: Option<String>,
+    pub expected_on: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// What a custody transfer records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CustodyAction {
+    /// Handed to the carrier: the shipment leaves.
+    Sent,
+    /// Handed from one person to another on the way.
+    Transferred,
+    /// Received at the destination, checked against the manifest.
+    Received,
+}
+
+/// The state of a package or a sample when it changed hands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    Intact,
+    Damaged,
+    /// The cold chain was broken (thawed, warm).
+    ColdChainBroken,
+}
+
+/// One line of a receipt: a manifest sample found (or not), or a sample found that the
+/// manifest does not list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptStatus {
+    Received,
+    Damaged,
+    Missing,
+    Extra,
+}
+
+/// A sample as the receiving lab found it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReceiptLine {
+    /// The barcode as scanned (or as on the manifest, for a missing sample).
+    pub barcode: String,
+    /// The sample, when the barcode is known here.
+    pub sample: Option<RecordId>,
+    pub status: ReceiptStatus,
+    pub note: Option<String>,
+}
+
+/// One change of hands of samples: who took them, when, where, in what state and at what
+/// temperature. Each transfer is a record of its own, written by whoever holds the samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CustodyTransfer {
+    pub shipment: Option<RecordId>,
+    /// The samples that changed hands.
+    pub samples: Vec<RecordId>,
+    pub action: CustodyAction,
+    /// RFC 3339 with the offset where it happened.
+    pub at: String,
+    /// Who handed them over.
+    pub from_person: Option<String>,
+    /// Who took custody (for a receipt, who checked it in).
+    pub to_person: String,
+    pub place: Option<String>,
+    pub condition: Condition,
+    /// Temperature inside the package, °C.
+    pub temperature_c: Option<f64>,
+    pub notes: Option<String>,
+    /// For a receipt: each manifest sample and each extra sample found.
+    #[serde(default)]
+    pub receipt: Vec<ReceiptLine>,
+}
+
+/// What a sensitive-species rule does to positions that leave the team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SensitivityAction {
+    /// Positions shown as they are (a lead relaxing a seeded rule).
+    Exact,
+    /// Positions snapped to the centre of a cell of a grid of `grid_km`.
+    Generalise,
+    /// No position at all.
+    Withhold,
+}
+
+/// A sensitive-species rule for one taxon, set by a survey lead: applied to every export, the
+/// printed report and what viewer laptops receive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SensitivityRule {
+    pub taxon: RecordId,
+    /// The taxon's scientific name, so free-text names of the taxon are caught too.
+    pub scientific_name: String,
+    pub action: SensitivityAction,
+    /// Cell size for [`SensitivityAction::Generalise`], km.
+    pub grid_km: Option<u32>,
+    pub reason: Option<String>,
+    /// Where the rule comes from.
+    pub source: Option<String>,
+    /// False when the source marks the rule as needing verification.
+    #[serde(default)]
+    pub verified: bool,
+}
+
 /// A record body of any kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
@@ -499,6 +643,9 @@ pub enum Body {
     Observation(Observation),
     Sample(Sample),
     CooperationAction(CooperationAction),
+    Shipment(Shipment),
+    CustodyTransfer(CustodyTransfer),
+    SensitivityRule(SensitivityRule),
 }
 
 impl Body {
@@ -518,6 +665,9 @@ impl Body {
             Body::Observation(_) => Kind::Observation,
             Body::Sample(_) => Kind::Sample,
             Body::CooperationAction(_) => Kind::CooperationAction,
+            Body::Shipment(_) => Kind::Shipment,
+            Body::CustodyTransfer(_) => Kind::CustodyTransfer,
+            Body::SensitivityRule(_) => Kind::SensitivityRule,
         }
     }
 
@@ -548,6 +698,9 @@ impl Body {
             Body::Observation(b) => serde_json::to_string(b),
             Body::Sample(b) => serde_json::to_string(b),
             Body::CooperationAction(b) => serde_json::to_string(b),
+            Body::Shipment(b) => serde_json::to_string(b),
+            Body::CustodyTransfer(b) => serde_json::to_string(b),
+            Body::SensitivityRule(b) => serde_json::to_string(b),
         };
         r.expect("record bodies always serialise")
     }
@@ -568,6 +721,9 @@ impl Body {
             Kind::Observation => Body::Observation(serde_json::from_str(json)?),
             Kind::Sample => Body::Sample(serde_json::from_str(json)?),
             Kind::CooperationAction => Body::CooperationAction(serde_json::from_str(json)?),
+            Kind::Shipment => Body::Shipment(serde_json::from_str(json)?),
+            Kind::CustodyTransfer => Body::CustodyTransfer(serde_json::from_str(json)?),
+            Kind::SensitivityRule => Body::SensitivityRule(serde_json::from_str(json)?),
         })
     }
 }

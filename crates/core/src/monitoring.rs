@@ -487,6 +487,14 @@ fn take_snapshot(store: &Store, key: (std::path::PathBuf, String, i64)) -> Resul
             });
         }
     }
+    // A site where a sensitive species was recorded is shown (and printed) in reports at its
+    // generalised position (crate::sensitive).
+    let protected = crate::sensitive::protected_sites(store)?;
+    for s in &mut sites {
+        if let Some(p) = protected.get(&s.id) {
+            (s.lat, s.lon) = crate::sensitive::report_position(*p, s.lat, s.lon);
+        }
+    }
     let mut taxa = Vec::new();
     let mut taxon_idx = HashMap::new();
     for c in store.list(Kind::Taxon)? {

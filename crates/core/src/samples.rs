@@ -172,10 +172,11 @@ pub fn import_lab_results_mapped(
                     return Err(stop);
                 }
                 report.rows += 1;
-                report.errors.push(RowError::csv_syntax(
-                    e.position().map_or(report.rows + 1, |p| p.line()),
-                    &e,
-                ));
+                report.errors.push(RowError {
+                    line: e.position().map_or(report.rows + 1, |p| p.line()),
+                    column: String::new(),
+                    reason: e.to_string(),
+                });
                 continue;
             }
         }
@@ -187,21 +188,20 @@ pub fn import_lab_results_mapped(
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        let mut err = |col: &str, rule: &str, value: Option<&str>, reason: String| {
+        let mut err = |col: &str, reason: String| {
             report.errors.push(RowError {
                 line,
-                ..RowError::problem(header(col), col, rule, value, reason)
+                column: header(col),
+                reason,
             })
         };
         let Some(barcode) = get("barcode") else {
-            err("barcode", "required", None, "the barcode is missing".into());
+            err("barcode", "the barcode is missing".into());
             continue;
         };
         let raw = get("result").unwrap_or("");
         let Some(result) = parse_result(raw) else {
             err(
-                "unknown_result",
-                Some(raw),
                 "result",
                 format!("'{raw}' is not one of pending, negative, positive, inconclusive"),
             );
@@ -212,7 +212,7 @@ pub fn import_lab_results_mapped(
             Some(d) => match parse_date("result_date", d) {
                 Ok(d) => Some(d.to_string()),
                 Err(e) => {
-                    err("result_date", &e.rule, None, e.message);
+                    err("result_date", e.message);
                     continue;
                 }
             },
@@ -230,8 +230,6 @@ pub fn import_lab_results_mapped(
             [one] => one,
             many => {
                 err(
-                    "ambiguous_barcode",
-                    Some(barcode),
                     "barcode",
                     format!(
                         "barcode {barcode} is on {} samples; fix the labels first",

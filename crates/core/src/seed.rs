@@ -168,7 +168,8 @@ fn seed_revision(seq: u64, key: &str, edit: Option<&str>, body: &Body) -> Revisi
     }
 }
 
-/// The seed revisions: the checklist, per-country checklists, reserves and a site per reserve.
+/// The seed revisions: the checklist, per-country checklists, reserves and a site per reserve,
+/// and the sensitive-species rules.
 /// Every laptop and the server compute the same ones (the server uses them to know the kind
 /// and the author of seed records, which are never pushed).
 pub fn seed_revisions() -> Vec<Revision> {
@@ -210,6 +211,7 @@ pub fn seed_revisions() -> Vec<Revision> {
             deadlines: Vec::new(),
         }),
     });
+    let taxa_for_rules = taxa.clone();
     for t in taxa {
         bodies.push((format!("taxon:{}", t.scientific_name), Body::Taxon(t)));
     }
@@ -243,6 +245,16 @@ pub fn seed_revisions() -> Vec<Revision> {
         bodies.push((format!("site:{}", r.name_en), Body::Site(site)));
         bodies.push((pa_key, Body::ProtectedArea(r)));
     }
+    // Sensitive-species rules (seed 3) come last, so the earlier seed revisions keep their
+    // numbers.
+    let named: Vec<(String, Taxon)> = taxon_ids.iter().cloned().zip(taxa_for_rules).collect();
+    let rules = crate::sensitive::seed_rules(&named)
+        .into_iter()
+        .map(|r| SeedBody {
+            key: format!("sensitivity_rule:{}", r.scientific_name),
+            edit: None,
+            body: Body::SensitivityRule(r),
+        });
     bodies
         .into_iter()
         .map(|(key, body)| SeedBody {
@@ -251,6 +263,7 @@ pub fn seed_revisions() -> Vec<Revision> {
             body,
         })
         .chain(edits)
+        .chain(rules)
         .enumerate()
         .map(|(i, s)| seed_revision(i as u64 + 1, &s.key, s.edit.as_deref(), &s.body))
         .collect()
@@ -258,7 +271,7 @@ pub fn seed_revisions() -> Vec<Revision> {
 
 /// Which seed a store holds: stores seeded before a seed addition get the new revisions when
 /// opened (revisions they already have are duplicates and change nothing).
-pub const SEED_VERSION: &str = "2";
+pub const SEED_VERSION: &str = "3";
 
 /// Seeds a new store with [`seed_revisions`].
 pub(crate) fn seed(store: &mut Store) -> Result<()> {

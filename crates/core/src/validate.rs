@@ -218,11 +218,84 @@ pub fn validate(body: &Body) -> Result<(), Vec<FieldError>> {
             required(&mut e, "title", &c.title);
             opt_date(&mut e, "due", &c.due);
         }
+        Body::Shipment(s) => validate_shipment(s, &mut e),
+        Body::CustodyTransfer(t) => validate_custody_transfer(t, &mut e),
+        Body::SensitivityRule(r) => {
+            required(&mut e, "taxon", &r.taxon);
+            required(&mut e, "scientific_name", &r.scientific_name);
+            if r.action == SensitivityAction::Generalise
+                && !r.grid_km.is_some_and(|k| (1..=MAX_GRID_KM).contains(&k))
+            {
+                e.push(FieldError::new(
+                    "grid_km",
+                    "range",
+                    format!("a generalising rule needs a grid of 1 to {MAX_GRID_KM} km"),
+                ));
+            }
+        }
     }
     if e.is_empty() {
         Ok(())
     } else {
         Err(e)
+    }
+}
+
+/// The coarsest grid a sensitive-species rule may ask for, km.
+pub const MAX_GRID_KM: u32 = 500;
+
+fn no_repeats(e: &mut Vec<FieldError>, field: &str, ids: &[String]) {
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = ids.iter().find(|id| !seen.insert(id.as_str())) {
+        e.push(FieldError::new(
+            field,
+            "duplicate",
+            format!("{dup} is listed twice"),
+        ));
+    }
+}
+
+fn validate_shipment(s: &Shipment, e: &mut Vec<FieldError>) {
+    required(e, "reference", &s.reference);
+    required(e, "from", &s.from);
+    required(e, "to", &s.to);
+    if s.samples.is_empty() {
+        e.push(FieldError::new(
+            "samples",
+            "required",
+            "a shipment holds at least one sample",
+        ));
+    }
+    no_repeats(e, "samples", &s.samples);
+    let packed = opt_date(e, "packed_on", &s.packed_on);
+    let expected = opt_date(e, "expected_on", &s.expected_on);
+    order_dates(e, "expected_on", packed, expected);
+}
+
+fn validate_custody_transfer(t: &CustodyTransfer, e: &mut Vec<FieldError>) {
+    required(e, "to_person", &t.to_person);
+    if let Err(x) = parse_time("at", &t.at) {
+        e.push(x);
+    }
+    if t.samples.is_empty() && t.receipt.is_empty() {
+        e.push(FieldError::new(
+            "samples",
+            "required",
+            "a transfer concerns at least one sample",
+        ));
+    }
+    no_repeats(e, "samples", &t.samples);
+    if let Some(c) = t.temperature_c {
+        if !c.is_finite() || !(-273.15..=100.0).contains(&c) {
+            e.push(FieldError::new(
+                "temperature_c",
+                "range",
+                format!("{c} °C is not a temperature a sample package can have"),
+            ));
+        }
+    }
+    for l in &t.receipt {
+        required(e, "receipt.barcode", &l.barcode);
     }
 }
 

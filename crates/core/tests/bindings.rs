@@ -3,6 +3,10 @@
 //! run it with `UPDATE_BINDINGS=1` to rewrite the file.
 
 use dauria_core::coords::Position;
+use dauria_core::custody::{
+    Handover, HistoryEntry, ManifestItem, NewShipment, Receipt, ReceiptReport, SampleHistory,
+    ShipmentDetail, ShipmentStatus, ShipmentSummary, TransferRow,
+};
 use dauria_core::dwca::{DwcaExportReport, DwcaImportReport, DwcaRowError};
 use dauria_core::error::ErrorPayload;
 use dauria_core::import::{CsvPreview, ImportReport, RowError};
@@ -20,6 +24,7 @@ use dauria_core::planning::gpx::{ExportSummary, ImportSummary};
 use dauria_core::planning::progress::Progress;
 use dauria_core::planning::timeline::{Activity, ScheduleItem};
 use dauria_core::samples::{LabResultReport, ResultSummary, UnmatchedRow};
+use dauria_core::sensitive::Protection;
 use dauria_core::sites::{SiteInput, SiteMerge};
 use dauria_core::store::query::*;
 use dauria_core::taxa::TaxonMatch;
@@ -68,6 +73,15 @@ fn generate() -> String {
     decl::<Sample>(&cfg, o);
     decl::<ActionStatus>(&cfg, o);
     decl::<CooperationAction>(&cfg, o);
+    decl::<ColdChain>(&cfg, o);
+    decl::<Shipment>(&cfg, o);
+    decl::<CustodyAction>(&cfg, o);
+    decl::<Condition>(&cfg, o);
+    decl::<ReceiptStatus>(&cfg, o);
+    decl::<ReceiptLine>(&cfg, o);
+    decl::<CustodyTransfer>(&cfg, o);
+    decl::<SensitivityAction>(&cfg, o);
+    decl::<SensitivityRule>(&cfg, o);
     decl::<Body>(&cfg, o);
     decl::<Current>(&cfg, o);
     decl::<RevisionInfo>(&cfg, o);
@@ -92,6 +106,18 @@ fn generate() -> String {
     decl::<UnmatchedRow>(&cfg, o);
     decl::<LabResultReport>(&cfg, o);
     decl::<ResultSummary>(&cfg, o);
+    decl::<NewShipment>(&cfg, o);
+    decl::<Handover>(&cfg, o);
+    decl::<Receipt>(&cfg, o);
+    decl::<ShipmentStatus>(&cfg, o);
+    decl::<ShipmentSummary>(&cfg, o);
+    decl::<ManifestItem>(&cfg, o);
+    decl::<TransferRow>(&cfg, o);
+    decl::<ShipmentDetail>(&cfg, o);
+    decl::<ReceiptReport>(&cfg, o);
+    decl::<HistoryEntry>(&cfg, o);
+    decl::<SampleHistory>(&cfg, o);
+    decl::<Protection>(&cfg, o);
     decl::<DwcaExportReport>(&cfg, o);
     decl::<DwcaRowError>(&cfg, o);
     decl::<DwcaImportReport>(&cfg, o);

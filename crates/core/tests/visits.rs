@@ -260,6 +260,9 @@ fn edited(body: &Body, tag: &str) -> Body {
         Body::Observation(x) => x.notes = t,
         Body::Sample(x) => x.storage = t,
         Body::CooperationAction(x) => x.notes = t,
+        Body::Shipment(x) => x.notes = t,
+        Body::CustodyTransfer(x) => x.notes = t,
+        Body::SensitivityRule(x) => x.reason = t,
     }
     b
 }
@@ -377,9 +380,51 @@ fn one_of_each(a: &mut Store) -> Vec<String> {
         }))
         .unwrap()
         .id;
+    let shipment = a
+        .create(&Body::Shipment(Shipment {
+            reference: "SHP-20260603-0001".into(),
+            samples: vec![sample.clone()],
+            from: "Daursky field station".into(),
+            to: "Chita anti-plague station".into(),
+            carrier: None,
+            cold_chain: ColdChain::Frozen,
+            packed_on: None,
+            expected_on: None,
+            notes: None,
+        }))
+        .unwrap()
+        .id;
+    let transfer = a
+        .create(&Body::CustodyTransfer(CustodyTransfer {
+            shipment: Some(shipment.clone()),
+            samples: vec![sample.clone()],
+            action: CustodyAction::Sent,
+            at: "2026-06-04T09:00:00+09:00".into(),
+            from_person: None,
+            to_person: "Driver".into(),
+            place: None,
+            condition: Condition::Intact,
+            temperature_c: Some(-20.0),
+            notes: None,
+            receipt: vec![],
+        }))
+        .unwrap()
+        .id;
+    let rule = a
+        .create(&Body::SensitivityRule(SensitivityRule {
+            taxon: taxon.clone(),
+            scientific_name: "any".into(),
+            action: SensitivityAction::Generalise,
+            grid_km: Some(10),
+            reason: None,
+            source: None,
+            verified: false,
+        }))
+        .unwrap()
+        .id;
     vec![
         taxon, checklist, area, site, person, s, route, assignment, line, visit, obs, sample,
-        action,
+        action, shipment, transfer, rule,
     ]
 }
 

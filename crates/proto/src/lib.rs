@@ -44,9 +44,10 @@ pub struct Revision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Plans surveys and keeps checklists: may write every kind.
+    /// Plans surveys, keeps checklists and sensitive-species rules: may write every kind.
     Lead,
-    /// Logs sightings and samples: may not change checklists, taxa or surveys.
+    /// Logs sightings, samples and their custody: may not change checklists, taxa, surveys or
+    /// sensitive-species rules.
     Field,
     /// Reads only: may not push.
     Viewer,
@@ -83,7 +84,13 @@ impl Role {
             Role::Lead => true,
             Role::Field => !matches!(
                 kind,
-                "checklist" | "survey" | "taxon" | "route" | "assignment" | "budget_line"
+                "checklist"
+                    | "survey"
+                    | "taxon"
+                    | "route"
+                    | "assignment"
+                    | "budget_line"
+                    | "sensitivity_rule"
             ),
             Role::Viewer | Role::Hub => false,
         }

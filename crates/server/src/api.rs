@@ -292,7 +292,10 @@ async fn hub_devices(
 }
 
 /// A hub registers a laptop enrolled at it (docs/SYNC.md §10).
-async fn hub_register(State(state): State<AppState>, req: Request) -> Result<Response, ServerError> {
+async fn hub_register(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Response, ServerError> {
     let hub = authenticate_hub(&state, req.headers()).await?;
     let body: HubRegister = json_body(req, 64 << 10).await?;
     check_device_id(&body.device_id)?;
@@ -341,8 +344,6 @@ async fn status(
     let status = blocking(move || crate::relay::status(&*store)).await?;
     Ok(Json(status).into_response())
 }
-
-
 
 #[derive(Deserialize)]
 struct PullQuery {

@@ -14,6 +14,7 @@ pub mod photo;
 pub mod report;
 pub mod sample;
 pub mod save_loop;
+pub mod shipment;
 pub mod site;
 pub mod stats;
 pub mod survey;

@@ -401,7 +401,7 @@ pub fn import(
     Ok(sum)
 }
 
-/// Builds the GPX document of a survey: its routes and its visits' tracks.
+/// Builds the GPX document of a survey: its routes, its visits' tracks and their sightings.
 pub fn survey_gpx(store: &Store, survey: &str) -> Result<(::gpx::Gpx, ExportSummary)> {
     let s = super::survey(store, survey)?;
     let mut g = ::gpx::Gpx {
@@ -455,7 +455,62 @@ pub fn survey_gpx(store: &Store, survey: &str) -> Result<(::gpx::Gpx, ExportSumm
         trk.segments.push(seg);
         g.tracks.push(trk);
     }
+    sighting_waypoints(store, survey, &mut g, &mut sum)?;
     Ok((g, sum))
+}
+
+/// The survey's sightings with a position, as waypoints named by species and timed. Sensitive
+/// species are generalised and written without a time (which a track would turn back into the
+/// exact point), or left out when withheld (`crate::sensitive`).
+fn sighting_waypoints(
+    store: &Store,
+    survey: &str,
+    g: &mut ::gpx::Gpx,
+    sum: &mut ExportSummary,
+) -> Result<()> {
+    let guard = crate::sensitive::ExportGuard::load(store)?;
+    let visits: std::collections::HashSet<String> = bodies(store, Kind::Visit)?
+        .into_iter()
+        .filter_map(|(id, b)| match b {
+            Body::Visit(v) if v.survey.as_deref() == Some(survey) => Some(id),
+            _ => None,
+        })
+        .collect();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.observations(
+            &crate::store::query::ObservationFilter::default(),
+            after.as_deref(),
+            2000,
+        )?;
+        for r in &page.rows {
+            if !r
+                .observation
+                .visit
+                .as_ref()
+                .is_some_and(|v| visits.contains(v))
+            {
+                continue;
+            }
+            let (o, protection) = guard.protect(&r.observation);
+            let (Some(lat), Some(lon)) = (o.lat, o.lon) else {
+                continue;
+            };
+            let mut w = ::gpx::Waypoint::new(geo_types::Point::new(lon, lat));
+            w.name = r.scientific_name.clone().or_else(|| o.taxon_name.clone());
+            match protection {
+                None => w.time = to_gpx_time(&o.observed_at),
+                Some(p) => w.description = Some(p.data_generalizations()),
+            }
+            g.waypoints.push(w);
+            sum.points += 1;
+        }
+        match page.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    Ok(())
 }
 
 /// Writes survey `survey`'s routes and tracks as GPX 1.1 to `writer`.

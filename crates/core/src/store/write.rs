@@ -181,11 +181,47 @@ impl<'s> Batch<'s> {
                 }
             }
         }
+        match body {
+            Body::Shipment(s) => self.check_samples(&s.samples, &mut errs)?,
+            Body::CustodyTransfer(t) => {
+                self.check_samples(&t.samples, &mut errs)?;
+                if let Some(s) = &t.shipment {
+                    if !self.exists(s, Kind::Shipment)? {
+                        errs.push(FieldError::new(
+                            "shipment",
+                            "unknown_shipment",
+                            format!("no shipment with id {s}"),
+                        ));
+                    }
+                }
+            }
+            Body::SensitivityRule(r) if !self.exists(&r.taxon, Kind::Taxon)? => {
+                errs.push(FieldError::new(
+                    "taxon",
+                    "unknown_taxon",
+                    format!("no taxon with id {} on the checklist", r.taxon),
+                ));
+            }
+            _ => {}
+        }
         if errs.is_empty() {
             Ok(())
         } else {
             Err(Error::Invalid(errs))
         }
+    }
+
+    fn check_samples(&self, ids: &[String], errs: &mut Vec<FieldError>) -> Result<()> {
+        for id in ids {
+            if !self.exists(id, Kind::Sample)? {
+                errs.push(FieldError::new(
+                    "samples",
+                    "unknown_sample",
+                    format!("no sample with id {id}"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn exists(&self, id: &str, kind: Kind) -> Result<bool> {

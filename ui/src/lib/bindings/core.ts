@@ -1,7 +1,7 @@
 // Generated from the Rust types of dauria-core by crates/core/tests/bindings.rs.
 // Do not edit: run `UPDATE_BINDINGS=1 cargo test -p dauria-core --test bindings`.
 
-export type Kind = "taxon" | "checklist" | "protected_area" | "site" | "person" | "survey" | "route" | "assignment" | "budget_line" | "visit" | "observation" | "sample" | "cooperation_action";
+export type Kind = "taxon" | "checklist" | "protected_area" | "site" | "person" | "survey" | "route" | "assignment" | "budget_line" | "visit" | "observation" | "sample" | "cooperation_action" | "shipment" | "custody_transfer" | "sensitivity_rule";
 
 export type Country = "CN" | "MN" | "RU" | "KZ";
 
@@ -120,7 +120,93 @@ export type ActionStatus = "planned" | "in_progress" | "done" | "cancelled";
 
 export type CooperationAction = { title: string, countries: Array<Country>, owner: string | null, due: string | null, status: ActionStatus, notes: string | null, };
 
-export type Body = { "kind": "taxon", "body": Taxon } | { "kind": "checklist", "body": Checklist } | { "kind": "protected_area", "body": ProtectedArea } | { "kind": "site", "body": Site } | { "kind": "person", "body": Person } | { "kind": "survey", "body": Survey } | { "kind": "route", "body": Route } | { "kind": "assignment", "body": Assignment } | { "kind": "budget_line", "body": BudgetLine } | { "kind": "visit", "body": Visit } | { "kind": "observation", "body": Observation } | { "kind": "sample", "body": Sample } | { "kind": "cooperation_action", "body": CooperationAction };
+export type ColdChain = "ambient" | "chilled" | "frozen" | "deep_frozen" | "liquid_nitrogen";
+
+export type Shipment = { 
+/**
+ * The reference printed on the manifest (`SHP-20260601-7F3A`).
+ */
+reference: string, 
+/**
+ * The samples packed, in manifest order.
+ */
+samples: Array<string>, 
+/**
+ * Who sends it (field station, team).
+ */
+from: string, 
+/**
+ * The receiving laboratory.
+ */
+to: string, carrier: string | null, cold_chain: ColdChain, 
+/**
+ * Calendar dates, `YYYY-MM-DD`.
+ */
+packed_on: string | null, expected_on: string | null, notes: string | null, };
+
+export type CustodyAction = "sent" | "transferred" | "received";
+
+export type Condition = "intact" | "damaged" | "cold_chain_broken";
+
+export type ReceiptStatus = "received" | "damaged" | "missing" | "extra";
+
+export type ReceiptLine = { 
+/**
+ * The barcode as scanned (or as on the manifest, for a missing sample).
+ */
+barcode: string, 
+/**
+ * The sample, when the barcode is known here.
+ */
+sample: string | null, status: ReceiptStatus, note: string | null, };
+
+export type CustodyTransfer = { shipment: string | null, 
+/**
+ * The samples that changed hands.
+ */
+samples: Array<string>, action: CustodyAction, 
+/**
+ * RFC 3339 with the offset where it happened.
+ */
+at: string, 
+/**
+ * Who handed them over.
+ */
+from_person: string | null, 
+/**
+ * Who took custody (for a receipt, who checked it in).
+ */
+to_person: string, place: string | null, condition: Condition, 
+/**
+ * Temperature inside the package, °C.
+ */
+temperature_c: number | null, notes: string | null, 
+/**
+ * For a receipt: each manifest sample and each extra sample found.
+ */
+receipt: Array<ReceiptLine>, };
+
+export type SensitivityAction = "exact" | "generalise" | "withhold";
+
+export type SensitivityRule = { taxon: string, 
+/**
+ * The taxon's scientific name, so free-text names of the taxon are caught too.
+ */
+scientific_name: string, action: SensitivityAction, 
+/**
+ * Cell size for [`SensitivityAction::Generalise`], km.
+ */
+grid_km: number | null, reason: string | null, 
+/**
+ * Where the rule comes from.
+ */
+source: string | null, 
+/**
+ * False when the source marks the rule as needing verification.
+ */
+verified: boolean, };
+
+export type Body = { "kind": "taxon", "body": Taxon } | { "kind": "checklist", "body": Checklist } | { "kind": "protected_area", "body": ProtectedArea } | { "kind": "site", "body": Site } | { "kind": "person", "body": Person } | { "kind": "survey", "body": Survey } | { "kind": "route", "body": Route } | { "kind": "assignment", "body": Assignment } | { "kind": "budget_line", "body": BudgetLine } | { "kind": "visit", "body": Visit } | { "kind": "observation", "body": Observation } | { "kind": "sample", "body": Sample } | { "kind": "cooperation_action", "body": CooperationAction } | { "kind": "shipment", "body": Shipment } | { "kind": "custody_transfer", "body": CustodyTransfer } | { "kind": "sensitivity_rule", "body": SensitivityRule };
 
 export type Current = { id: string, kind: Kind, 
 /**
@@ -222,28 +308,7 @@ export type RowError = {
 /**
  * 1-based line in the file (the header is line 1).
  */
-line: number, 
-/**
- * The file's header of the column the problem is in.
- */
-column: string, 
-/**
- * The field of the record that column fills (`count`, `observed_at`, `taxon`…).
- */
-field: string, 
-/**
- * What is wrong: one of `ROW_RULES`, or a validation rule of `field` (`format`, `range`,
- * `unknown_taxon`…).
- */
-rule: string, 
-/**
- * The value the words name (`'abc' is not a number`), when they name one.
- */
-value: string | null, 
-/**
- * The problem in English words.
- */
-reason: string, };
+line: number, column: string, reason: string, };
 
 export type ImportReport = { rows: number, imported: number, 
 /**
@@ -345,6 +410,70 @@ export type ResultSummary = { site_id: string | null, site_name: string | null, 
  * Scientific name of the host, or its free-text name.
  */
 host_name: string | null, pathogen: string | null, pending: number, negative: number, positive: number, inconclusive: number, };
+
+export type NewShipment = { 
+/**
+ * The barcodes of the samples packed, in manifest order.
+ */
+barcodes: Array<string>, from: string, to: string, carrier: string | null, cold_chain: ColdChain, packed_on: string | null, expected_on: string | null, notes: string | null, };
+
+export type Handover = { 
+/**
+ * RFC 3339 with offset.
+ */
+at: string, from_person: string | null, to_person: string, place: string | null, condition: Condition, temperature_c: number | null, notes: string | null, };
+
+export type Receipt = { handover: Handover, scanned: Array<string>, damaged: Array<string>, };
+
+export type ShipmentStatus = "packed" | "in_transit" | "received";
+
+export type ShipmentSummary = { id: string, reference: string, from: string, to: string, cold_chain: ColdChain, samples: number, status: ShipmentStatus, 
+/**
+ * Receipt lines that are not `received`: missing, extra or damaged.
+ */
+discrepancies: number, conflict: boolean, };
+
+export type ManifestItem = { sample: string, barcode: string, sample_type: string, 
+/**
+ * The host's scientific name (or free-text name).
+ */
+host: string | null, collected_at: string, 
+/**
+ * What the receiving lab found, once received.
+ */
+receipt: ReceiptStatus | null, };
+
+export type TransferRow = { id: string, transfer: CustodyTransfer, };
+
+export type ShipmentDetail = { id: string, rev_id: string, conflict: boolean, shipment: Shipment, status: ShipmentStatus, items: Array<ManifestItem>, 
+/**
+ * Oldest first.
+ */
+transfers: Array<TransferRow>, 
+/**
+ * Receipt lines other than `received`, from every receipt.
+ */
+discrepancies: Array<ReceiptLine>, };
+
+export type ReceiptReport = { saved: Saved, lines: Array<ReceiptLine>, 
+/**
+ * Scans of a barcode already scanned, which count once.
+ */
+repeated_scans: number, };
+
+export type HistoryEntry = { at: string, 
+/**
+ * `collected`, or a [`CustodyAction`] name.
+ */
+event: string, shipment: string | null, shipment_reference: string | null, from_person: string | null, to_person: string | null, place: string | null, condition: Condition | null, temperature_c: number | null, 
+/**
+ * For a receipt: what the lab found for this sample.
+ */
+receipt: ReceiptStatus | null, notes: string | null, };
+
+export type SampleHistory = { sample_id: string, sample: Sample, entries: Array<HistoryEntry>, };
+
+export type Protection = { "action": "generalise", grid_km: number, } | { "action": "withhold" };
 
 export type DwcaExportReport = { events: number, 
 /**
