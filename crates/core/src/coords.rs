@@ -70,7 +70,18 @@ pub fn check_range(lat: f64, lon: f64) -> Result<(), FieldError> {
 }
 
 fn split_halves(s: &str) -> Option<(&str, &str)> {
-    if let Some((a, b)) = s.split_once(',').or_else(|| s.split_once(';')) {
+    // Languages that write a decimal comma (Russian, Kazakh) separate the two numbers with a
+    // semicolon (`49,7; 115,1`), a comma and a space (`49,7, 115,1`) or a space (`49,7 115,1`);
+    // a single comma is the separator (`49.7, 115.1`).
+    if let Some((a, b)) = s.split_once(';') {
+        return Some((a.trim(), b.trim()));
+    }
+    let separator = match s.matches(',').count() {
+        1 => s.split_once(','),
+        _ if s.matches(", ").count() == 1 => s.split_once(", "),
+        _ => None,
+    };
+    if let Some((a, b)) = separator {
         return Some((a.trim(), b.trim()));
     }
     let is_hemi = |c: char| matches!(c, 'N' | 'S' | 'E' | 'W');
@@ -126,7 +137,8 @@ fn parse_part(part: &str) -> Result<(f64, Option<char>), String> {
     let nums: Vec<f64> = body
         .split_whitespace()
         .map(|t| {
-            t.parse::<f64>()
+            t.replace(',', ".")
+                .parse::<f64>()
                 .map_err(|_| format!("'{t}' is not a number"))
         })
         .collect::<Result<_, _>>()?;
@@ -190,6 +202,22 @@ mod tests {
         close(parse_position("49.7, 115.1").unwrap(), 49.7, 115.1);
         close(parse_position("49.7 115.1").unwrap(), 49.7, 115.1);
         close(parse_position("-33.5, -70.25").unwrap(), -33.5, -70.25);
+    }
+
+    #[test]
+    fn decimal_commas_as_russian_and_kazakh_write_them() {
+        close(parse_position("49,7; 115,1").unwrap(), 49.7, 115.1);
+        close(parse_position("49,7, 115,1").unwrap(), 49.7, 115.1);
+        close(parse_position("49,7 115,1").unwrap(), 49.7, 115.1);
+        close(parse_position("-33,5; -70,25").unwrap(), -33.5, -70.25);
+        close(
+            parse_position("N49 42,000 E115 06,000").unwrap(),
+            49.7,
+            115.1,
+        );
+        close(parse_position("49.7,115.1").unwrap(), 49.7, 115.1);
+        assert!(parse_position("49,7,115,1").is_err(), "ambiguous");
+        assert!(parse_position("49,7,1; 115").is_err());
     }
 
     #[test]

@@ -36,13 +36,67 @@ pub const COLUMNS: [&str; 15] = [
     "notes",
 ];
 
-/// One problem with one row.
+/// One problem with one row: where it is, what it is as a stable rule the window words in its
+/// language, and the same in English words for the command line.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct RowError {
     /// 1-based line in the file (the header is line 1).
     pub line: u64,
+    /// The file's header of the column the problem is in.
     pub column: String,
+    /// The field of the record that column fills (`count`, `observed_at`, `taxon`…).
+    pub field: String,
+    /// What is wrong: one of `ROW_RULES`, or a validation rule of `field` (`format`, `range`,
+    /// `unknown_taxon`…).
+    pub rule: String,
+    /// The value the words name (`'abc' is not a number`), when they name one.
+    pub value: Option<String>,
+    /// The problem in English words.
     pub reason: String,
+}
+
+/// The rules of row problems that are not validation rules.
+pub const ROW_RULES: [&str; 7] = [
+    "csv_syntax",
+    "not_integer",
+    "not_number",
+    "too_large",
+    "unknown_unit",
+    "unknown_result",
+    "ambiguous_barcode",
+];
+
+impl RowError {
+    /// A problem with `field` in `column` by its `rule`; the caller sets the line.
+    pub fn problem(
+        column: String,
+        field: &str,
+        rule: &str,
+        value: Option<&str>,
+        reason: String,
+    ) -> RowError {
+        RowError {
+            line: 0,
+            column,
+            field: field.to_string(),
+            rule: rule.to_string(),
+            value: value.map(str::to_string),
+            reason,
+        }
+    }
+
+    /// A line the CSV reader could not read.
+    pub fn csv_syntax(line: u64, e: &csv::Error) -> RowError {
+        RowError {
+            line,
+            ..RowError::problem(String::new(), "", "csv_syntax", None, e.to_string())
+        }
+    }
+
+    /// A validation error of the row's record, found in `column`.
+    pub fn from_field(column: String, e: FieldError) -> RowError {
+        RowError::problem(column, &e.field, &e.rule, None, e.message)
+    }
 }
 
 /// What an import did.
@@ -252,15 +306,21 @@ fn column_for(header: &str) -> Option<&'static str> {
     })
 }
 
-/// The reason to show in a row's column: the messages alone, the column already names the field.
-fn reason(e: Error) -> String {
+/// Why a name in `field` was not resolved: the first rule, with every message in words.
+fn reason(field: &str, e: Error) -> FieldError {
     match e {
-        Error::Invalid(errs) => errs
-            .into_iter()
-            .map(|e| e.message)
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
+        Error::Invalid(errs) => {
+            let rule = errs
+                .first()
+                .map_or("format".to_string(), |e| e.rule.clone());
+            let message = errs
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join("; ");
+            FieldError::new(field, &rule, message)
+        }
+        other => FieldError::new(field, "format", other.to_string()),
     }
 }
 
@@ -270,8 +330,8 @@ struct RowParser<'a> {
     headers: Vec<String>,
     taxa: &'a TaxonIndex,
     sites: &'a SiteIndex,
-    taxon_cache: HashMap<String, std::result::Result<String, String>>,
-    site_cache: HashMap<String, std::result::Result<String, String>>,
+    taxon_cache: HashMap<String, std::result::Result<String, FieldError>>,
+    site_cache: HashMap<String, std::result::Result<String, FieldError>>,
 }
 
 impl RowParser<'_> {
@@ -289,41 +349,45 @@ impl RowParser<'_> {
             .map_or(col.to_string(), |i| self.headers[*i].clone())
     }
 
-    fn count(
-        &self,
-        row: &csv::StringRecord,
-        col: &str,
-        errs: &mut Vec<(String, String)>,
-    ) -> Option<u32> {
+    fn count(&self, row: &csv::StringRecord, col: &str, errs: &mut Vec<RowError>) -> Option<u32> {
         let v = self.get(row, col)?;
-        match v.parse::<i64>() {
-            Ok(n) if n < 0 => errs.push((self.header(col), format!("count {n} is negative"))),
-            Ok(n) if n > u32::MAX as i64 => {
-                errs.push((self.header(col), format!("count {n} is too large")))
-            }
+        let rule = match v.parse::<i64>() {
+            Ok(n) if n < 0 => ("negative", format!("count {n} is negative")),
+            Ok(n) if n > u32::MAX as i64 => ("too_large", format!("count {n} is too large")),
             Ok(n) => return Some(n as u32),
-            Err(_) => errs.push((self.header(col), format!("'{v}' is not a whole number"))),
-        }
+            Err(_) => ("not_integer", format!("'{v}' is not a whole number")),
+        };
+        errs.push(self.problem(col, rule.0, Some(v), rule.1));
         None
+    }
+
+    /// A problem with the column that fills `field`.
+    fn problem(&self, field: &str, rule: &str, value: Option<&str>, reason: String) -> RowError {
+        RowError::problem(self.header(field), field, rule, value, reason)
     }
 
     fn parse(
         &mut self,
         row: &csv::StringRecord,
-    ) -> std::result::Result<Observation, Vec<(String, String)>> {
-        let mut errs: Vec<(String, String)> = Vec::new();
+    ) -> std::result::Result<Observation, Vec<RowError>> {
+        let mut errs: Vec<RowError> = Vec::new();
         let mut taxon = None;
         match self.get(row, "taxon").map(str::to_string) {
-            None => errs.push((self.header("taxon"), "the species is missing".into())),
+            None => {
+                errs.push(self.problem("taxon", "required", None, "the species is missing".into()))
+            }
             Some(name) => {
                 let col = self.header("taxon");
                 let (taxa, cache) = (self.taxa, &mut self.taxon_cache);
                 let r = cache
                     .entry(name.clone())
-                    .or_insert_with(|| taxa.resolve(&name).map_err(reason));
+                    .or_insert_with(|| taxa.resolve(&name).map_err(|e| reason("taxon", e)));
                 match r {
                     Ok(id) => taxon = Some(id.clone()),
-                    Err(e) => errs.push((col, e.clone())),
+                    Err(e) => errs.push(RowError {
+                        value: Some(name.clone()),
+                        ..RowError::from_field(col, e.clone())
+                    }),
                 }
             }
         }
@@ -334,24 +398,32 @@ impl RowParser<'_> {
             let r = self
                 .site_cache
                 .entry(name.clone())
-                .or_insert_with(|| sites.resolve(&name).map_err(reason));
+                .or_insert_with(|| sites.resolve(&name).map_err(|e| reason("site", e)));
             match r {
                 Ok(id) => site = Some(id.clone()),
-                Err(e) => errs.push((col, e.clone())),
+                Err(e) => errs.push(RowError {
+                    value: Some(name.clone()),
+                    ..RowError::from_field(col, e.clone())
+                }),
             }
         }
         let (mut lat, mut lon) = (None, None);
         if let Some(p) = self.get(row, "position") {
             match parse_position(p) {
                 Ok(p) => (lat, lon) = (Some(p.lat), Some(p.lon)),
-                Err(e) => errs.push((self.header("position"), e.message)),
+                Err(e) => errs.push(RowError::from_field(self.header("position"), e)),
             }
         } else {
             for (col, slot) in [("lat", &mut lat), ("lon", &mut lon)] {
                 if let Some(v) = self.get(row, col) {
                     match self.format.number(v) {
                         Some(x) => *slot = Some(x),
-                        None => errs.push((self.header(col), format!("'{v}' is not a number"))),
+                        None => errs.push(self.problem(
+                            col,
+                            "not_number",
+                            Some(v),
+                            format!("'{v}' is not a number"),
+                        )),
                     }
                 }
             }
@@ -359,8 +431,10 @@ impl RowParser<'_> {
         let unit = match self.get(row, "unit") {
             None => CountUnit::Individuals,
             Some(u) => CountUnit::parse(u).unwrap_or_else(|| {
-                errs.push((
-                    self.header("unit"),
+                errs.push(self.problem(
+                    "unit",
+                    "unknown_unit",
+                    Some(u),
                     format!(
                         "unit '{u}' is not one of individuals, pairs, nests, burrows, colonies"
                     ),
@@ -372,7 +446,12 @@ impl RowParser<'_> {
         // or a range, as the CSV and Darwin Core exports write them).
         let when = match self.get(row, "observed_at") {
             None => {
-                errs.push((self.header("observed_at"), "the time is missing".into()));
+                errs.push(self.problem(
+                    "observed_at",
+                    "required",
+                    None,
+                    "the time is missing".into(),
+                ));
                 None
             }
             Some(t) => match parse_time("observed_at", t) {
@@ -385,7 +464,7 @@ impl RowParser<'_> {
                     let partial =
                         crate::dates::from_event_date(t).filter(|d| d.date_precision.is_some());
                     if partial.is_none() {
-                        errs.push((self.header("observed_at"), e.message));
+                        errs.push(RowError::from_field(self.header("observed_at"), e));
                     }
                     partial
                 }
@@ -396,8 +475,10 @@ impl RowParser<'_> {
             Some(v) => match self.format.number(v) {
                 Some(x) => Some(x),
                 None => {
-                    errs.push((
-                        self.header("uncertainty_m"),
+                    errs.push(self.problem(
+                        "uncertainty_m",
+                        "not_number",
+                        Some(v),
                         format!("'{v}' is not a number"),
                     ));
                     None
@@ -442,12 +523,12 @@ impl RowParser<'_> {
         }
         if errs.is_empty() {
             if let Err(v) = validate(&Body::Observation(o.clone())) {
-                for FieldError { field, message, .. } in v {
-                    let col = match field.as_str() {
+                for e in v {
+                    let col = match e.field.as_str() {
                         "position" => "lat".to_string(),
                         f => f.to_string(),
                     };
-                    errs.push((self.header(&col), message));
+                    errs.push(RowError::from_field(self.header(&col), e));
                 }
             }
         }
@@ -581,11 +662,7 @@ fn import_rows(
                 }
                 let line = e.position().map_or(report.rows + 2, |p| p.line());
                 report.rows += 1;
-                report.errors.push(RowError {
-                    line,
-                    column: String::new(),
-                    reason: e.to_string(),
-                });
+                report.errors.push(RowError::csv_syntax(line, &e));
                 continue;
             }
         }
@@ -623,11 +700,7 @@ fn import_rows(
             }
             Err(errs) => report
                 .errors
-                .extend(errs.into_iter().map(|(column, reason)| RowError {
-                    line,
-                    column,
-                    reason,
-                })),
+                .extend(errs.into_iter().map(|e| RowError { line, ..e })),
         }
         if report.rows.is_multiple_of(4096) {
             progress(row.position().map_or(0, |p| p.byte()));

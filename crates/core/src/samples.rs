@@ -172,11 +172,10 @@ pub fn import_lab_results_mapped(
                     return Err(stop);
                 }
                 report.rows += 1;
-                report.errors.push(RowError {
-                    line: e.position().map_or(report.rows + 1, |p| p.line()),
-                    column: String::new(),
-                    reason: e.to_string(),
-                });
+                report.errors.push(RowError::csv_syntax(
+                    e.position().map_or(report.rows + 1, |p| p.line()),
+                    &e,
+                ));
                 continue;
             }
         }
@@ -188,20 +187,21 @@ pub fn import_lab_results_mapped(
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        let mut err = |col: &str, reason: String| {
+        let mut err = |col: &str, rule: &str, value: Option<&str>, reason: String| {
             report.errors.push(RowError {
                 line,
-                column: header(col),
-                reason,
+                ..RowError::problem(header(col), col, rule, value, reason)
             })
         };
         let Some(barcode) = get("barcode") else {
-            err("barcode", "the barcode is missing".into());
+            err("barcode", "required", None, "the barcode is missing".into());
             continue;
         };
         let raw = get("result").unwrap_or("");
         let Some(result) = parse_result(raw) else {
             err(
+                "unknown_result",
+                Some(raw),
                 "result",
                 format!("'{raw}' is not one of pending, negative, positive, inconclusive"),
             );
@@ -212,7 +212,7 @@ pub fn import_lab_results_mapped(
             Some(d) => match parse_date("result_date", d) {
                 Ok(d) => Some(d.to_string()),
                 Err(e) => {
-                    err("result_date", e.message);
+                    err("result_date", &e.rule, None, e.message);
                     continue;
                 }
             },
@@ -230,6 +230,8 @@ pub fn import_lab_results_mapped(
             [one] => one,
             many => {
                 err(
+                    "ambiguous_barcode",
+                    Some(barcode),
                     "barcode",
                     format!(
                         "barcode {barcode} is on {} samples; fix the labels first",

@@ -494,16 +494,17 @@ export function exchangeMock(store: MockStore): ExchangeApi {
           const v = cols.has(c) ? cells[cols.get(c)!]?.trim() : undefined;
           return v ? v : null;
         };
-        const err = (c: string, reason: string) => report.errors.push({ line, column: header(c), reason });
+        const err = (c: string, reason: string, rule = 'format', value: string | null = null) =>
+          report.errors.push({ line, column: header(c), field: c, rule, value, reason });
         const barcode = get('barcode');
         if (!barcode) {
-          err('barcode', 'the barcode is missing');
+          err('barcode', 'the barcode is missing', 'required');
           continue;
         }
         const raw = get('result') ?? '';
         const result = parseResult(raw);
         if (!result) {
-          err('result', `'${raw}' is not one of pending, negative, positive, inconclusive`);
+          err('result', `'${raw}' is not one of pending, negative, positive, inconclusive`, 'unknown_result', raw);
           continue;
         }
         const date = get('result_date');
@@ -517,7 +518,7 @@ export function exchangeMock(store: MockStore): ExchangeApi {
           continue;
         }
         if (matches.length > 1) {
-          err('barcode', `barcode ${barcode} is on ${matches.length} samples; fix the labels first`);
+          err('barcode', `barcode ${barcode} is on ${matches.length} samples; fix the labels first`, 'ambiguous_barcode', barcode);
           continue;
         }
         const m = matches[0];
@@ -604,32 +605,33 @@ export function exchangeMock(store: MockStore): ExchangeApi {
           return v ? v : null;
         };
         const errs: RowError[] = [];
-        const err = (c: string, reason: string) => errs.push({ line, column: header(c), reason });
+        const err = (c: string, reason: string, rule = 'format', value: string | null = null) =>
+          errs.push({ line, column: header(c), field: c, rule, value, reason });
         let taxon: string | null = null;
         const name = get('taxon');
-        if (!name) err('taxon', 'the species is missing');
+        if (!name) err('taxon', 'the species is missing', 'required');
         else {
           const r = resolveTaxon(name);
           if ('id' in r) taxon = r.id;
-          else err('taxon', r.error);
+          else err('taxon', r.error, 'unknown_taxon', name);
         }
         let site: string | null = null;
         const siteName = get('site');
         if (siteName) {
           const r = resolveSite(siteName);
           if ('id' in r) site = r.id;
-          else err('site', r.error);
+          else err('site', r.error, 'unknown_site', siteName);
         }
         const number = (c: string, whole: boolean) => {
           const v = get(c);
           if (v === null) return null;
           const n = Number(v);
           if (!Number.isFinite(n) || (whole && !Number.isInteger(n))) {
-            err(c, whole ? `'${v}' is not a whole number` : `'${v}' is not a number`);
+            err(c, whole ? `'${v}' is not a whole number` : `'${v}' is not a number`, whole ? 'not_integer' : 'not_number', v);
             return null;
           }
           if (whole && n < 0) {
-            err(c, `count ${n} is negative`);
+            err(c, `count ${n} is negative`, 'negative', v);
             return null;
           }
           return n;
@@ -649,10 +651,10 @@ export function exchangeMock(store: MockStore): ExchangeApi {
         const units = ['individuals', 'pairs', 'nests', 'burrows', 'colonies'] as const;
         const unit = units.find((u) => u === unitRaw?.toLowerCase()) ?? 'individuals';
         if (unitRaw && !units.some((u) => u === unitRaw.toLowerCase())) {
-          err('unit', `unit '${unitRaw}' is not one of individuals, pairs, nests, burrows, colonies`);
+          err('unit', `unit '${unitRaw}' is not one of individuals, pairs, nests, burrows, colonies`, 'unknown_unit', unitRaw);
         }
         const at = get('observed_at');
-        if (!at) err('observed_at', 'the time is missing');
+        if (!at) err('observed_at', 'the time is missing', 'required');
         else if (!RFC3339.test(at)) err('observed_at', `'${at}' is not a date and time with offset like 2026-06-01T07:30:00+08:00`);
         const o: Observation = {
           visit: null,

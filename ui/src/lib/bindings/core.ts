@@ -308,7 +308,28 @@ export type RowError = {
 /**
  * 1-based line in the file (the header is line 1).
  */
-line: number, column: string, reason: string, };
+line: number, 
+/**
+ * The file's header of the column the problem is in.
+ */
+column: string, 
+/**
+ * The field of the record that column fills (`count`, `observed_at`, `taxon`…).
+ */
+field: string, 
+/**
+ * What is wrong: one of `ROW_RULES`, or a validation rule of `field` (`format`, `range`,
+ * `unknown_taxon`…).
+ */
+rule: string, 
+/**
+ * The value the words name (`'abc' is not a number`), when they name one.
+ */
+value: string | null, 
+/**
+ * The problem in English words.
+ */
+reason: string, };
 
 export type ImportReport = { rows: number, imported: number, 
 /**

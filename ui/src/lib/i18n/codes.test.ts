@@ -38,6 +38,8 @@ const errorCodes = [...codeArms(/crates[\\/]core[\\/]src[\\/]error\.rs$/), ...fo
 const syncCodes = codeArms(/crates[\\/]sync[\\/]src[\\/]lib\.rs$/);
 const refusals = found(/Refusal::new\(\s*"([a-z_]+)"/g);
 const rules = found(/\b(?:FieldError::new|Error::invalid|FieldError::row)\(\s*"([a-z_.]+",\s*"[a-z_]+)"/g).map(({ file, code }) => ({ file, code: code.replace(/",\s*"/, '.') }));
+/** The rules of refused import rows that are not validation rules (`import::ROW_RULES`). */
+const rowRules = found(/ROW_RULES: \[&str; \d+\] = \[([^\]]*)\]/g).flatMap(({ file, code }) => [...code.matchAll(/"([a-z_]+)"/g)].map((m) => ({ file, code: m[1] })));
 
 describe('codes from Rust', () => {
   it('are found in the sources', () => {
@@ -45,6 +47,7 @@ describe('codes from Rust', () => {
     expect(syncCodes.map((c) => c.code)).toContain('not_an_ack');
     expect(refusals.map((c) => c.code)).toContain('not_creator');
     expect(rules.map((c) => c.code)).toContain('position.format');
+    expect(rowRules.map((c) => c.code)).toContain('not_integer');
   });
 
   for (const locale of LOCALES) {
@@ -58,7 +61,8 @@ describe('codes from Rust', () => {
         sync: lacking(syncCodes, (c) => [`error.code.sync.${c}`]),
         refusals: lacking(refusals, (c) => [`sync.rule.${c}`]),
         rules: lacking(rules, (c) => [`rule.${c}`, `rule.${c.split('.').pop()}`]),
-      }, `codes without words in ${locale}`).toEqual({ errors: [], sync: [], refusals: [], rules: [] });
+        rows: lacking(rowRules, (c) => [`rule.${c}`]),
+      }, `codes without words in ${locale}`).toEqual({ errors: [], sync: [], refusals: [], rules: [], rows: [] });
     });
   }
 });

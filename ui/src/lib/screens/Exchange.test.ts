@@ -61,9 +61,19 @@ describe('historical CSV import', () => {
     expect(container.querySelector('#csv-summary')!.textContent!.trim()).toBe('2 of 4 rows imported.');
     const errors = [...container.querySelectorAll('#csv-errors tbody tr')].map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent));
     expect(errors).toEqual([
-      ['4', 'Species', "no taxon named 'Unheard-of beast' on the checklist"],
-      ['5', 'N', "'many' is not a whole number"],
+      ['4', 'Species', "No species on the checklist is called 'Unheard-of beast'."],
+      ['5', 'N', "'many' is not a whole number."],
     ]);
+    // The reasons are worded by their rule, in the language chosen now.
+    setLocale('ru');
+    await waitFor(() => expect(container.querySelector('#csv-summary')!.textContent!.trim()).toBe('Импортировано 2 из 4 строк.'));
+    expect([...container.querySelectorAll('#csv-errors tbody td:last-child')].map((td) => td.textContent)).toEqual([
+      'В списке нет вида с названием «Unheard-of beast».',
+      '«many» — не целое число.',
+    ]);
+    setLocale('kk');
+    await waitFor(() => expect(container.querySelector('#csv-errors tbody td:last-child')!.textContent).toBe('Тізімде «Unheard-of beast» деп аталатын түр жоқ.'));
+    setLocale('en');
     const rows = (await mock.observations({}, null, 10)).rows;
     expect(rows.map((r) => r.scientific_name).sort()).toEqual(['Canis lupus', 'Procapra gutturosa']);
     expect(rows.find((r) => r.scientific_name === 'Procapra gutturosa')!.observation).toMatchObject({

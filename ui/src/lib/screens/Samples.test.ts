@@ -214,7 +214,7 @@ describe('samples', () => {
     expect(container.querySelector('#lab-unchanged')!.textContent).toBe('1 already up to date');
     expect([...container.querySelectorAll('#lab-unmatched tbody td')].map((td) => td.textContent)).toEqual(['5', 'DAU-2026-0099']);
     expect([...container.querySelectorAll('#lab-errors tbody td')].map((td) => td.textContent)).toEqual([
-      '6', 'Result', "'maybe' is not one of pending, negative, positive, inconclusive",
+      '6', 'Result', "'maybe' is not a result: write pending, negative, positive or inconclusive.",
     ]);
     await waitFor(() => expect(rowOf(container, 'DAU-2026-0001').querySelector('[data-testid="sample-result"]')!.textContent).toBe('Positive'));
 
@@ -288,7 +288,7 @@ describe('samples', () => {
     await fireEvent.click(importButton(container));
     await waitFor(() => expect(container.querySelector('#lab-report')).not.toBeNull());
     expect([...container.querySelectorAll('#lab-errors tbody td')].map((td) => td.textContent)).toEqual([
-      '2', 'Befund', "'positiv' is not one of pending, negative, positive, inconclusive",
+      '2', 'Befund', "'positiv' is not a result: write pending, negative, positive or inconclusive.",
     ]);
     expect(container.querySelector('#lab-updated')!.textContent).toBe('0 samples updated');
 

@@ -173,6 +173,17 @@ const en = {
   'export.showInFolder': 'Show in folder',
   'export.savedTo': 'Saved to',
   'export.records': '{n, plural, one {# record} other {# records}}',
+  'rule.csv_syntax': 'This line cannot be read as CSV (a quote left open, or another number of fields than the header).',
+  'rule.not_integer': "'{value}' is not a whole number.",
+  'rule.not_number': "'{value}' is not a number.",
+  'rule.too_large': '{value} is too large.',
+  'rule.unknown_unit': "'{value}' is not a unit: write individuals, pairs, nests, burrows or colonies.",
+  'rule.unknown_result': "'{value}' is not a result: write pending, negative, positive or inconclusive.",
+  'rule.ambiguous_barcode': 'Barcode {value} is on several samples: fix the labels first.',
+  'rule.row.unknown_taxon': "No species on the checklist is called '{value}'.",
+  'rule.row.ambiguous_taxon': "Several species on the checklist match '{value}'.",
+  'rule.row.unknown_site': "There is no site called '{value}'.",
+  'rule.row.ambiguous_site': "Several sites match '{value}'.",
 };
 
 export default en;

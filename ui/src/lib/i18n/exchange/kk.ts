@@ -174,6 +174,17 @@ const m: Record<keyof typeof en, string> = {
   'export.showInFolder': 'Қалтадан көрсету',
   'export.savedTo': 'Сақталған орны',
   'export.records': '{n, plural, one {# жазба} other {# жазба}}',
+  'rule.csv_syntax': 'Бұл жолды CSV ретінде оқу мүмкін емес (тырнақша жабылмаған немесе өрістер саны тақырыптағыдай емес).',
+  'rule.not_integer': '«{value}» бүтін сан емес.',
+  'rule.not_number': '«{value}» сан емес.',
+  'rule.too_large': '{value} тым үлкен.',
+  'rule.unknown_unit': '«{value}» өлшем бірлігі емес: individuals, pairs, nests, burrows немесе colonies деп жазыңыз.',
+  'rule.unknown_result': '«{value}» нәтиже емес: pending, negative, positive немесе inconclusive деп жазыңыз.',
+  'rule.ambiguous_barcode': '{value} штрихкоды бірнеше сынамада бар: алдымен жапсырмаларды түзетіңіз.',
+  'rule.row.unknown_taxon': 'Тізімде «{value}» деп аталатын түр жоқ.',
+  'rule.row.ambiguous_taxon': 'Тізімдегі бірнеше түр «{value}» атауына сәйкес келеді.',
+  'rule.row.unknown_site': '«{value}» деп аталатын учаске жоқ.',
+  'rule.row.ambiguous_site': 'Бірнеше учаске «{value}» атауына сәйкес келеді.',
 };
 
 export default m;

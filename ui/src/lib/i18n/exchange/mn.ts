@@ -174,6 +174,17 @@ const m: Record<keyof typeof en, string> = {
   'export.showInFolder': 'Хавтсанд харуулах',
   'export.savedTo': 'Хадгалсан газар',
   'export.records': '{n, plural, one {# бичлэг} other {# бичлэг}}',
+  'rule.csv_syntax': 'Энэ мөрийг CSV болгон унших боломжгүй (хаагаагүй хашилт эсвэл талбарын тоо толгой мөрөөс өөр).',
+  'rule.not_integer': '«{value}» бүхэл тоо биш.',
+  'rule.not_number': '«{value}» тоо биш.',
+  'rule.too_large': '{value} хэт том байна.',
+  'rule.unknown_unit': '«{value}» нэгж биш: individuals, pairs, nests, burrows эсвэл colonies гэж бичнэ үү.',
+  'rule.unknown_result': '«{value}» үр дүн биш: pending, negative, positive эсвэл inconclusive гэж бичнэ үү.',
+  'rule.ambiguous_barcode': '{value} бар код хэд хэдэн дээж дээр байна: эхлээд шошгыг засна уу.',
+  'rule.row.unknown_taxon': 'Жагсаалтад «{value}» нэртэй зүйл алга.',
+  'rule.row.ambiguous_taxon': 'Жагсаалтын хэд хэдэн зүйл «{value}» нэртэй тохирч байна.',
+  'rule.row.unknown_site': '«{value}» нэртэй цэг алга.',
+  'rule.row.ambiguous_site': 'Хэд хэдэн цэг «{value}» нэртэй тохирч байна.',
 };
 
 export default m;

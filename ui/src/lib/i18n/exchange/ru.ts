@@ -174,6 +174,17 @@ const m: Record<keyof typeof en, string> = {
   'export.showInFolder': 'Показать в папке',
   'export.savedTo': 'Сохранено в',
   'export.records': '{n, plural, one {# запись} few {# записи} many {# записей} other {# записи}}',
+  'rule.csv_syntax': 'Эту строку нельзя прочитать как CSV (незакрытая кавычка или число полей не как в заголовке).',
+  'rule.not_integer': '«{value}» — не целое число.',
+  'rule.not_number': '«{value}» — не число.',
+  'rule.too_large': '{value} — слишком большое число.',
+  'rule.unknown_unit': '«{value}» — не единица учёта: пишите individuals, pairs, nests, burrows или colonies.',
+  'rule.unknown_result': '«{value}» — не результат: пишите pending, negative, positive или inconclusive.',
+  'rule.ambiguous_barcode': 'Штрихкод {value} есть на нескольких пробах: сначала исправьте этикетки.',
+  'rule.row.unknown_taxon': 'В списке нет вида с названием «{value}».',
+  'rule.row.ambiguous_taxon': 'Названию «{value}» соответствует несколько видов из списка.',
+  'rule.row.unknown_site': 'Места «{value}» нет.',
+  'rule.row.ambiguous_site': 'Названию «{value}» соответствует несколько мест.',
 };
 
 export default m;

@@ -174,6 +174,17 @@ const m: Record<keyof typeof en, string> = {
   'export.showInFolder': '在文件夹中显示',
   'export.savedTo': '已保存到',
   'export.records': '{n, plural, other {# 条记录}}',
+  'rule.csv_syntax': '此行无法按 CSV 读取（引号未闭合，或字段数与表头不同）。',
+  'rule.not_integer': '“{value}”不是整数。',
+  'rule.not_number': '“{value}”不是数字。',
+  'rule.too_large': '{value} 太大。',
+  'rule.unknown_unit': '“{value}”不是计数单位：请写 individuals、pairs、nests、burrows 或 colonies。',
+  'rule.unknown_result': '“{value}”不是检测结果：请写 pending、negative、positive 或 inconclusive。',
+  'rule.ambiguous_barcode': '条形码 {value} 出现在多个样本上：请先修正标签。',
+  'rule.row.unknown_taxon': '名录中没有名为“{value}”的物种。',
+  'rule.row.ambiguous_taxon': '名录中有多个物种与“{value}”相符。',
+  'rule.row.unknown_site': '没有名为“{value}”的样点。',
+  'rule.row.ambiguous_site': '有多个样点与“{value}”相符。',
 };
 
 export default m;
