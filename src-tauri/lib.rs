@@ -6,6 +6,7 @@
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod custody;
 mod desktop;
 mod exchange;
 mod logs;

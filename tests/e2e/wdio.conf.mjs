@@ -41,6 +41,7 @@ export const config = {
     './specs/keyboard.e2e.mjs',
     './specs/planning.e2e.mjs',
     './specs/data.e2e.mjs',
+    './specs/custody.e2e.mjs',
     './specs/visits.e2e.mjs',
     './specs/screens.e2e.mjs',
     './specs/sites.e2e.mjs',

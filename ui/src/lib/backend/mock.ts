@@ -15,6 +15,7 @@ import type {
   TaxonMatch,
 } from '../bindings/core';
 import type { SyncEvent } from '../bindings/app';
+import { custodyMock } from './mock-custody';
 import { exchangeMock } from './mock-exchange';
 import { monitoringMock } from './mock-monitoring';
 import { planningMock, type MockStore } from './mock-planning';
@@ -200,6 +201,7 @@ export function createMockBackend(): MockBackend {
     ...exchangeMock(store),
     ...registryMock(store),
     ...sitesMock(() => api),
+    ...custodyMock(() => api),
     ...visitsMock(() => api),
     ...monitoringMock(store, () => api),
     ...securityMock(),

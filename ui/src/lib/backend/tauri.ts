@@ -71,6 +71,14 @@ export const tauriBackend: Backend = {
   labResultsImport: (bytes, columns) =>
     send('lab_results_import', bytes, columns ? { columns: JSON.stringify(columns) } : {}),
   sampleSummary: () => call('sample_summary'),
+  shipmentList: () => call('shipment_list'),
+  shipmentDetail: (key) => call('shipment_detail', { key }),
+  shipmentAdd: (input) => call('shipment_add', { input }),
+  shipmentSend: (key, handover) => call('shipment_send', { key, handover }),
+  shipmentTransfer: (key, handover) => call('shipment_transfer', { key, handover }),
+  shipmentReceive: (key, receipt) => call('shipment_receive', { key, receipt }),
+  shipmentManifestCsv: (key) => call('shipment_manifest_csv', { key }),
+  sampleHistory: (barcode) => call('sample_history', { barcode }),
   csvPreview: (bytes) => send('csv_preview', bytes),
   csvImport: (bytes, columns, allOrNothing) =>
     send('csv_import', bytes, { columns: JSON.stringify(columns), 'all-or-nothing': String(allOrNothing) }),

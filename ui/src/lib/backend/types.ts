@@ -43,6 +43,15 @@ import type {
   TrendPoint,
   TrendQuery,
 } from '../bindings/core';
+import type {
+  Handover,
+  NewShipment,
+  Receipt,
+  ReceiptReport,
+  SampleHistory,
+  ShipmentDetail,
+  ShipmentSummary,
+} from '../bindings/core';
 import type { Exported, ExportFormat, LockState, SyncEvent, SyncView } from '../bindings/app';
 
 export type SettingKey = 'language' | 'observer' | 'observers' | 'last_site' | 'export_dir' | 'survey';
@@ -129,6 +138,19 @@ export interface Backend {
   labResultsImport(bytes: Uint8Array, columns?: (string | null)[]): Promise<LabResultReport>;
   /** Sample results counted by site, host species and pathogen. */
   sampleSummary(): Promise<ResultSummary[]>;
+
+  // Chain of custody of samples (crates/core/src/custody.rs). `key`: a shipment's id or reference.
+  shipmentList(): Promise<ShipmentSummary[]>;
+  shipmentDetail(key: string): Promise<ShipmentDetail>;
+  /** Packs a shipment; answers its reference. */
+  shipmentAdd(input: NewShipment): Promise<string>;
+  shipmentSend(key: string, handover: Handover): Promise<Saved>;
+  shipmentTransfer(key: string, handover: Handover): Promise<Saved>;
+  /** Receives a shipment: the barcodes scanned checked against the manifest. */
+  shipmentReceive(key: string, receipt: Receipt): Promise<ReceiptReport>;
+  /** The manifest as CSV text. */
+  shipmentManifestCsv(key: string): Promise<string>;
+  sampleHistory(barcode: string): Promise<SampleHistory>;
   /** The header, guessed column mapping and first rows of an observation CSV. */
   csvPreview(bytes: Uint8Array): Promise<CsvPreview>;
   /** Imports observations from CSV with the given column per header (null: ignore). */

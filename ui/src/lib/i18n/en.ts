@@ -5,6 +5,7 @@ import sites from './sites/en';
 import exchange from './exchange/en';
 import fieldwork from './fieldwork/en';
 import monitoring from './monitoring/en';
+import custody from './custody/en';
 import security from './security/en';
 const en = {
   ...planning,
@@ -13,6 +14,7 @@ const en = {
   ...exchange,
   ...fieldwork,
   ...monitoring,
+  ...custody,
   ...security,
   'app.title': 'Dauria Field',
   'nav.home': 'Home',

@@ -5,6 +5,7 @@ import sites from './sites/kk';
 import exchange from './exchange/kk';
 import fieldwork from './fieldwork/kk';
 import monitoring from './monitoring/kk';
+import custody from './custody/kk';
 import security from './security/kk';
 import type { Messages } from './en';
 
@@ -15,6 +16,7 @@ const kk: Messages = {
   ...exchange,
   ...fieldwork,
   ...monitoring,
+  ...custody,
   ...security,
   'app.title': 'Даурия: далалық бақылаулар',
   'nav.home': 'Басты бет',

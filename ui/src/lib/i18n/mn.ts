@@ -5,6 +5,7 @@ import sites from './sites/mn';
 import exchange from './exchange/mn';
 import fieldwork from './fieldwork/mn';
 import monitoring from './monitoring/mn';
+import custody from './custody/mn';
 import security from './security/mn';
 import type { Messages } from './en';
 
@@ -15,6 +16,7 @@ const mn: Messages = {
   ...exchange,
   ...fieldwork,
   ...monitoring,
+  ...custody,
   ...security,
   'app.title': 'Дагуур: хээрийн судалгаа',
   'nav.home': 'Нүүр',

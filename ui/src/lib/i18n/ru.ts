@@ -5,6 +5,7 @@ import sites from './sites/ru';
 import exchange from './exchange/ru';
 import fieldwork from './fieldwork/ru';
 import monitoring from './monitoring/ru';
+import custody from './custody/ru';
 import security from './security/ru';
 import type { Messages } from './en';
 
@@ -15,6 +16,7 @@ const ru: Messages = {
   ...exchange,
   ...fieldwork,
   ...monitoring,
+  ...custody,
   ...security,
   'app.title': 'Даурия: полевые наблюдения',
   'nav.home': 'Главная',

@@ -5,6 +5,7 @@ import sites from './sites/zh-CN';
 import exchange from './exchange/zh-CN';
 import fieldwork from './fieldwork/zh-CN';
 import monitoring from './monitoring/zh-CN';
+import custody from './custody/zh-CN';
 import security from './security/zh-CN';
 import type { Messages } from './en';
 
@@ -15,6 +16,7 @@ const zh: Messages = {
   ...exchange,
   ...fieldwork,
   ...monitoring,
+  ...custody,
   ...security,
   'app.title': '达乌尔野外调查',
   'nav.home': '首页',

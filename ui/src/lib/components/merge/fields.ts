@@ -37,6 +37,25 @@ const BY_KIND: Partial<Record<Kind, Record<string, MessageKey>>> = {
     actual: 'plan.budget.actual',
   },
   visit: { protocol: 'visit.protocol', survey: 'visit.survey', route: 'visit.route', start: 'visit.startTime', end: 'visit.endTime' },
+  shipment: {
+    reference: 'custody.reference',
+    samples: 'custody.samples',
+    from: 'custody.from',
+    to: 'custody.to',
+    carrier: 'custody.carrier',
+    cold_chain: 'custody.coldChain',
+    packed_on: 'custody.packedOn',
+    expected_on: 'custody.expectedOn',
+  },
+  custody_transfer: {
+    at: 'custody.at',
+    from_person: 'custody.fromPerson',
+    to_person: 'custody.toPerson',
+    place: 'custody.place',
+    condition: 'custody.condition',
+    temperature_c: 'custody.temperature',
+  },
+  sensitivity_rule: { action: 'sensitive.rule', grid_km: 'sensitive.gridKm', source: 'sensitive.source' },
 };
 
 /** The label of field `key` of a record of `kind`, in the current language. */

@@ -1,0 +1,73 @@
+//! IPC commands for the chain of custody of samples: thin calls into `dauria-core`'s
+//! `custody`, so the window, the CLI and tests keep the same log.
+
+use crate::commands::{with, Reply};
+use crate::AppState;
+use dauria_core::custody::{
+    self, Handover, NewShipment, Receipt, ReceiptReport, SampleHistory, ShipmentDetail,
+    ShipmentSummary,
+};
+use dauria_core::Saved;
+use tauri::State;
+
+/// Every shipment with its status.
+#[tauri::command]
+pub(crate) fn shipment_list(state: State<'_, AppState>) -> Reply<Vec<ShipmentSummary>> {
+    with(&state, |s| custody::shipments(s))
+}
+
+/// A shipment's manifest, transfers and discrepancies, by id or reference.
+#[tauri::command]
+pub(crate) fn shipment_detail(state: State<'_, AppState>, key: String) -> Reply<ShipmentDetail> {
+    with(&state, |s| custody::shipment_detail(s, &key))
+}
+
+/// Packs a shipment; answers its reference.
+#[tauri::command]
+pub(crate) fn shipment_add(state: State<'_, AppState>, input: NewShipment) -> Reply<String> {
+    with(&state, |s| custody::add_shipment(s, input).map(|(_, r)| r))
+}
+
+/// Hands a shipment to the carrier.
+#[tauri::command]
+pub(crate) fn shipment_send(
+    state: State<'_, AppState>,
+    key: String,
+    handover: Handover,
+) -> Reply<Saved> {
+    with(&state, |s| custody::send(s, &key, handover))
+}
+
+/// Logs a change of hands on the way.
+#[tauri::command]
+pub(crate) fn shipment_transfer(
+    state: State<'_, AppState>,
+    key: String,
+    handover: Handover,
+) -> Reply<Saved> {
+    with(&state, |s| custody::transfer(s, &key, handover))
+}
+
+/// Receives a shipment: the barcodes scanned checked against the manifest.
+#[tauri::command]
+pub(crate) fn shipment_receive(
+    state: State<'_, AppState>,
+    key: String,
+    receipt: Receipt,
+) -> Reply<ReceiptReport> {
+    with(&state, |s| custody::receive(s, &key, receipt))
+}
+
+/// The manifest as CSV text (the window saves it through `export_table`).
+#[tauri::command]
+pub(crate) fn shipment_manifest_csv(state: State<'_, AppState>, key: String) -> Reply<String> {
+    with(&state, |s| {
+        custody::manifest_csv(&custody::shipment_detail(s, &key)?)
+    })
+}
+
+/// A sample's custody history by barcode.
+#[tauri::command]
+pub(crate) fn sample_history(state: State<'_, AppState>, barcode: String) -> Reply<SampleHistory> {
+    with(&state, |s| custody::sample_history(s, &barcode))
+}
