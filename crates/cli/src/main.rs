@@ -7,7 +7,7 @@ mod commands;
 mod data_dir;
 mod output;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -110,6 +110,13 @@ enum Command {
     /// Monitoring tables: trends, sites, prevalence, hosts by pathogen, risk, country progress.
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
+    /// Print shell completions (`dauria-cli completions bash > /etc/bash_completion.d/dauria-cli`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (`dauria-cli man > dauria-cli.1`).
+    Man,
     /// Saves observations in a loop, printing each after it is committed (crash-safety tests).
     #[command(hide = true)]
     SaveLoop(commands::save_loop::Args),
@@ -124,6 +131,25 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    // Completions and the manual need no store.
+    match &cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "dauria-cli",
+                &mut std::io::stdout(),
+            );
+            return ExitCode::SUCCESS;
+        }
+        Command::Man => {
+            return match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => output::fail(&anyhow::anyhow!("cannot write the manual: {e}")),
+            };
+        }
+        _ => {}
+    }
     let dir = match cli.data_dir.map_or_else(data_dir::default_dir, Ok) {
         Ok(d) => d,
         Err(e) => return output::fail(&e),
@@ -173,6 +199,7 @@ fn main() -> ExitCode {
         Command::Budget(a) => commands::budget::run(&dir, a),
         Command::Visit(c) => commands::visit::run(&dir, c),
         Command::Report(c) => commands::report::run(&dir, c),
+        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
         Command::SaveLoop(a) => commands::save_loop::run(&dir, a),
     };
     match result {
