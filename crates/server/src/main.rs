@@ -70,6 +70,10 @@ enum Command {
         /// sends anything (a laptop's push starts one at once).
         #[arg(long, default_value_t = 30.0)]
         relay_every_secs: f64,
+        /// At a station hub: do not relay from `serve`; `dauria-server upstream sync` (run by
+        /// hand or by a timer) relays instead.
+        #[arg(long)]
+        no_relay: bool,
         /// Advertise this server on the local network (DNS-SD `_dauria._tcp`); on by
         /// default at a station hub.
         #[arg(long)]
@@ -431,6 +435,7 @@ fn main() -> anyhow::Result<()> {
             photo_quota_bytes,
             partial_expiry_hours,
             relay_every_secs,
+            no_relay,
             advertise,
             no_advertise,
         } => {
@@ -465,7 +470,7 @@ fn main() -> anyhow::Result<()> {
             };
             dauria_server::serve::raise_open_file_limit();
             let hub = dauria_server::relay::upstream(&*store)?.is_some();
-            let relay_wake = hub.then(|| {
+            let relay_wake = (hub && !no_relay).then(|| {
                 dauria_server::relay::spawn(
                     cli.data_dir.clone(),
                     store.clone(),
