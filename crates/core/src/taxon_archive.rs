@@ -80,7 +80,10 @@ fn name_of(get: &dyn Fn(&str) -> Option<String>) -> Option<(String, String)> {
     }
     if let (Some(g), Some(s)) = (get("genus"), get("specificEpithet")) {
         return Some(match get("infraspecificEpithet") {
-            Some(i) => (format!("{g} {s} {i}"), rank.unwrap_or_else(|| "subspecies".into())),
+            Some(i) => (
+                format!("{g} {s} {i}"),
+                rank.unwrap_or_else(|| "subspecies".into()),
+            ),
             None => (format!("{g} {s}"), rank.unwrap_or_else(|| "species".into())),
         });
     }
@@ -137,7 +140,12 @@ pub(crate) fn import_taxa(
     let mut dirty: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut synonym_rows: Vec<(u64, String, String)> = Vec::new();
     let mut accepted_by_id: HashMap<String, String> = HashMap::new();
-    for (i, row) in core.rows.iter().enumerate().skip(core.header_lines as usize) {
+    for (i, row) in core
+        .rows
+        .iter()
+        .enumerate()
+        .skip(core.header_lines as usize)
+    {
         report.rows += 1;
         let line = i as u64 + 1;
         let get = |t: &str| core.get(row, t).map(str::to_string);
@@ -178,19 +186,29 @@ pub(crate) fn import_taxa(
             }
             continue;
         }
-        let row_names = row_id.and_then(|id| names.get(id)).cloned().unwrap_or_default();
+        let row_names = row_id
+            .and_then(|id| names.get(id))
+            .cloned()
+            .unwrap_or_default();
         if let Some(id) = known(&name) {
             report.already_listed += 1;
             let entry = match changed.entry(id.clone()) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
                     let Some(c) = store.get(&id)? else { continue };
-                    let Some(Body::Taxon(t)) = c.body else { continue };
+                    let Some(Body::Taxon(t)) = c.body else {
+                        continue;
+                    };
                     e.insert((c.rev_id, t))
                 }
             };
             for n in row_names {
-                if !entry.1.names.iter().any(|x| x.locale == n.locale && x.name == n.name) {
+                if !entry
+                    .1
+                    .names
+                    .iter()
+                    .any(|x| x.locale == n.locale && x.name == n.name)
+                {
                     entry.1.names.push(n);
                     report.names_added += 1;
                     dirty.insert(id.clone());

@@ -4,8 +4,8 @@
 
 use dauria_core::dwca::{export_dwca, import_dwca, import_dwca_from};
 use dauria_core::model::{DatePrecision, Kind, TaxonGroup};
-use dauria_core::taxa::TaxonIndex;
 use dauria_core::store::query::ObservationFilter;
+use dauria_core::taxa::TaxonIndex;
 use dauria_core::Store;
 use std::io::{Cursor, Write};
 
@@ -187,7 +187,11 @@ fn the_same_archive_on_another_laptop_after_a_sync_adds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = Store::open(&dir.path().join("a")).unwrap();
     let mut b = Store::open(&dir.path().join("b")).unwrap();
-    let archive = zip(&[("meta.xml", META), ("occurrence.txt", OCCURRENCES), ("eml.xml", EML)]);
+    let archive = zip(&[
+        ("meta.xml", META),
+        ("occurrence.txt", OCCURRENCES),
+        ("eml.xml", EML),
+    ]);
     let first = import_dwca_from(&mut a, Cursor::new(&archive), "zin-mammals.zip").unwrap();
     assert_eq!(first.imported, 6);
     // What a sync carries: a's revisions, applied on b.
@@ -216,7 +220,11 @@ fn dates_that_are_not_dates_are_reported_and_nothing_else_changes() {
 2\tx2\tCanis lupus\t2019-05-20/2019-05-01\t\t\t50\t115\n\
 3\tx3\tCanis lupus\tspring 1990\t\t\t50\t115\n\
 4\tx4\tCanis lupus\t1990-06-01/15\t\t\t50\t115\n";
-    let archive = zip(&[("meta.xml", META), ("occurrence.txt", occ), ("eml.xml", EML)]);
+    let archive = zip(&[
+        ("meta.xml", META),
+        ("occurrence.txt", occ),
+        ("eml.xml", EML),
+    ]);
     let r = import_dwca_from(&mut store, Cursor::new(&archive), "bad-dates.zip").unwrap();
     assert_eq!(r.imported, 1, "{:?}", r.errors);
     assert_eq!(
@@ -306,17 +314,33 @@ fn a_checklist_archive_adds_its_taxa_with_names_and_synonyms_and_says_what_it_sk
     assert_eq!(r.added_names, vec!["Tetrax tetrax", "Alticola semicanus"]);
     assert_eq!((r.added, r.synonyms, r.already_listed), (2, 1, 1));
     assert_eq!(
-        r.skipped.iter().map(|s| (s.line, s.term.as_str())).collect::<Vec<_>>(),
+        r.skipped
+            .iter()
+            .map(|s| (s.line, s.term.as_str()))
+            .collect::<Vec<_>>(),
         vec![(6, "class"), (7, "scientificName")]
     );
     assert_eq!(store.list(Kind::Taxon).unwrap().len(), before + 2);
     let index = TaxonIndex::load(&store).unwrap();
-    let bustard = index.get(&index.resolve("Стрепет").unwrap()).unwrap().clone();
+    let bustard = index
+        .get(&index.resolve("Стрепет").unwrap())
+        .unwrap()
+        .clone();
     assert_eq!(bustard.scientific_name, "Tetrax tetrax");
     assert_eq!(bustard.group, TaxonGroup::Bird);
-    assert_eq!(bustard.names.len(), 2, "German is not a language the app shows");
-    let vole = index.get(&index.resolve("Microtus semicanus").unwrap()).unwrap().clone();
-    assert_eq!((vole.scientific_name.as_str(), vole.group), ("Alticola semicanus", TaxonGroup::SmallMammal));
+    assert_eq!(
+        bustard.names.len(),
+        2,
+        "German is not a language the app shows"
+    );
+    let vole = index
+        .get(&index.resolve("Microtus semicanus").unwrap())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (vole.scientific_name.as_str(), vole.group),
+        ("Alticola semicanus", TaxonGroup::SmallMammal)
+    );
     // The marmot was listed: it only gains the Russian name it lacked, if it lacked it.
     assert!(r.names_added >= 2);
     // The same archive again adds nothing.
@@ -342,7 +366,11 @@ fn every_python_dwca_reader_sample_is_read_as_it_reads_it_or_refused_with_a_reas
         .filter(|p| p.is_dir() || p.extension().is_some_and(|x| x == "zip" || x == "tgz"))
         .collect();
     samples.sort();
-    assert!(samples.len() >= 30, "python-dwca-reader's samples are missing from {}", dir.display());
+    assert!(
+        samples.len() >= 30,
+        "python-dwca-reader's samples are missing from {}",
+        dir.display()
+    );
     let script = r#"
 import json, sys, warnings
 warnings.simplefilter("ignore")
@@ -363,8 +391,17 @@ print(json.dumps(out))
         .args(["-c", script])
         .args(&samples)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {} (run `make setup-test`): {e}", python.display()));
-    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} (run `make setup-test`): {e}",
+                python.display()
+            )
+        });
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
     let theirs: Vec<serde_json::Value> = serde_json::from_slice(&res.stdout).unwrap();
     for (path, theirs) in samples.iter().zip(theirs) {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -375,7 +412,10 @@ print(json.dumps(out))
                 let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
                 files.push((p.file_name().unwrap().to_string_lossy().into_owned(), text));
             }
-            let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            let refs: Vec<(&str, &str)> = files
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect();
             zip(&refs)
         } else {
             std::fs::read(path).unwrap()
@@ -389,16 +429,28 @@ print(json.dumps(out))
                 panic!("{name}: python-dwca-reader refuses it ({why}) but it was imported: {r:?}")
             }
             (serde_json::Value::String(_), Err(e)) => {
-                assert!(e.to_string().len() > 20, "{name}: refused without a reason: {e}");
-                assert_eq!(store.stats().unwrap().observations, before.observations, "{name}");
+                assert!(
+                    e.to_string().len() > 20,
+                    "{name}: refused without a reason: {e}"
+                );
+                assert_eq!(
+                    store.stats().unwrap().observations,
+                    before.observations,
+                    "{name}"
+                );
             }
-            (_, Err(e)) => panic!("{name}: python-dwca-reader reads it ({theirs}) but it was refused: {e}"),
+            (_, Err(e)) => {
+                panic!("{name}: python-dwca-reader reads it ({theirs}) but it was refused: {e}")
+            }
             (_, Ok(r)) => {
                 let rows = theirs["rows"].as_u64().unwrap();
                 if theirs["core"] == "Taxon" {
                     assert_eq!(r.taxa.rows, rows, "{name}: {r:?}");
                     assert_eq!(
-                        r.taxa.added + r.taxa.already_listed + r.taxa.synonyms + r.taxa.skipped.len() as u64,
+                        r.taxa.added
+                            + r.taxa.already_listed
+                            + r.taxa.synonyms
+                            + r.taxa.skipped.len() as u64,
                         rows,
                         "{name}: {r:?}"
                     );
@@ -407,7 +459,11 @@ print(json.dumps(out))
                     assert_eq!(r.rows, rows, "{name}: {r:?}");
                     assert_eq!(r.imported + r.errors.len() as u64, rows, "{name}: {r:?}");
                     let again = import_dwca_from(&mut store, Cursor::new(&bytes), &name).unwrap();
-                    assert_eq!((again.imported, again.already_imported), (0, r.imported), "{name}");
+                    assert_eq!(
+                        (again.imported, again.already_imported),
+                        (0, r.imported),
+                        "{name}"
+                    );
                 }
             }
         }
