@@ -110,7 +110,22 @@ observed_at: string, observers: Array<string>, detection_method: string | null, 
 /**
  * SHA-256 of attached photos.
  */
-photos: Array<string>, };
+photos: Array<string>, 
+/**
+ * How precisely the date is known, when it is less than the moment in `observed_at`
+ * (schema 2; see [`crate::dates`]). Absent: the time is as written.
+ */
+date_precision?: DatePrecision, 
+/**
+ * The end of a date range, at `date_precision` (`2019-05-15`, `2019-07`, `2020`),
+ * inclusive; absent when the record covers one day, month or year (schema 2).
+ */
+observed_until?: string, 
+/**
+ * Where an imported record came from, so the same file imported on any laptop after a
+ * sync adds nothing.
+ */
+source?: RecordSource, };
 
 export type SampleResult = "pending" | "negative" | "positive" | "inconclusive";
 
@@ -526,7 +541,11 @@ already_imported: number,
  * Scientific names not on the checklist, with how many rows used each; those rows were
  * imported with the name as free text.
  */
-unmatched_names: Array<[string, number]>, errors: Array<DwcaRowError>, };
+unmatched_names: Array<[string, number]>, errors: Array<DwcaRowError>, 
+/**
+ * What a checklist (Taxon core) archive added to the species list.
+ */
+taxa: TaxonImportReport, };
 
 export type Progress = { 
 /**
