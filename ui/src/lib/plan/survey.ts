@@ -3,6 +3,7 @@
 import type { Current, Kind, Person, Survey, SurveyStatus, TaxonGroup } from '../bindings/core';
 import { MESSAGES, has, t } from '../i18n/index.svelte';
 import type { MessageKey } from '../i18n/en';
+import { showDate } from '../format';
 
 /** A live record with its revision and typed body. */
 export interface Rec<T> {
@@ -67,10 +68,10 @@ export function personName(people: readonly Rec<Person>[], id: string | null | u
   return people.find((p) => p.id === id)?.body.name ?? id;
 }
 
-/** `2026-06-01 – 2026-06-20`, one date, or the placeholder. */
+/** `01.06.2026 – 20.06.2026` as the UI language writes dates, one date, or the placeholder. */
 export function dateRange(from: string | null | undefined, to: string | null | undefined): string {
-  if (from && to) return from === to ? from : `${from} – ${to}`;
-  return from || to || t('common.none');
+  if (from && to) return from === to ? showDate(from) : `${showDate(from)} – ${showDate(to)}`;
+  return from || to ? showDate((from || to)!) : t('common.none');
 }
 
 /** Kilometres with one decimal in the user's language. */

@@ -1,5 +1,6 @@
 import { fireEvent, render, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { formatDate } from '../intl';
 import { BackendError, useBackend } from '../backend';
 import { createMockBackend, type MockBackend } from '../backend/mock';
 import { withRegistryChecks } from '../backend/mock-registry';
@@ -54,7 +55,7 @@ describe('data sheets dashboard', () => {
     await waitFor(() => expect(container.querySelectorAll('[data-testid="sheet"]')).toHaveLength(4));
     expect(status(container, 'CN').dataset.status).toBe('overdue');
     expect(status(container, 'CN').textContent).toBe('Overdue');
-    expect(card(container, 'CN').querySelector('[data-testid="sheet-next"]')!.textContent!.trim()).toBe(`Spring sheet · ${inDays(-3)}`);
+    expect(card(container, 'CN').querySelector('[data-testid="sheet-next"]')!.textContent!.trim()).toBe(`Spring sheet · ${formatDate(inDays(-3), 'en')}`);
     expect(status(container, 'MN').textContent).toBe('Due soon');
     expect(card(container, 'MN').querySelector('[data-testid="sheet-records"]')!.textContent).toBe('2');
     expect(status(container, 'RU').textContent).toBe('Submitted');

@@ -89,7 +89,7 @@ describe('partner reserves', () => {
     const row = rows(container).find((r) => r.textContent!.includes('Mongol Daguur'))!;
     expect(row.querySelector('[data-testid="reserve-status"]')!.textContent).toBe('Agreement signed');
     expect(row.textContent).toContain('director@daguur.mn');
-    expect(row.textContent).toContain('2026-04-22');
+    expect(row.textContent).toContain('04/22/2026');
     await waitFor(() => expect(container.querySelector('#partners-map')?.getAttribute('data-count')).toBe('2'));
   });
 

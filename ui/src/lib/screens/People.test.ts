@@ -137,7 +137,7 @@ describe('people registry', () => {
     ]);
     expect(bat.querySelector('[data-testid="person-double-badge"]')).not.toBeNull();
     expect(bat.querySelector('[data-testid="person-double"]')!.textContent!.trim()).toBe(
-      '⚠ Booked in two places from 2026-06-15 to 2026-06-20: Marmot plague 2026 and Crane count Torey.',
+      '⚠ Booked in two places from 06/15/2026 to 06/20/2026: Marmot plague 2026 and Crane count Torey.',
     );
     expect(sara.querySelector('[data-testid="person-double"]')).toBeNull();
     expect(sara.textContent).toContain('Not assigned to any survey.');

@@ -87,14 +87,14 @@ describe('survey list and creation', () => {
     const { container: c } = render(Surveys);
     const row = await found(c, '[data-testid="survey-row"][data-title="Marmots"]');
     expect(q(row, '[data-field="status"]').textContent).toBe('Approved');
-    expect(row.textContent).toContain('2026-06-01 – 2026-06-20');
+    expect(row.textContent).toContain('06/01/2026 – 06/20/2026');
     expect(row.textContent).toContain('Tsetseg');
     await waitFor(() => expect(q(row, '[data-field="progress"]').textContent).toContain('Routes: 1 (111.2 km)'));
     expect(q(row, '[data-field="warnings"]').textContent).toContain('1');
     // The warning badge opens the team tab of that survey.
     await fireEvent.click(q(row, '[data-field="warnings"]'));
     const warning = await found(c, '[data-testid="booking-warning"]');
-    expect(warning.textContent).toBe('Tsetseg is booked in "Marmots" and in "Cranes" at the same time: 2026-06-15 – 2026-06-20 (days: 6).');
+    expect(warning.textContent).toBe('Tsetseg is booked in "Marmots" and in "Cranes" at the same time: 06/15/2026 – 06/20/2026 (days: 6).');
   });
 });
 
@@ -311,7 +311,7 @@ describe('team', () => {
     const mine = (await mock.listRecords('assignment')).filter((a) => a.body?.kind === 'assignment' && a.body.body.survey === id);
     expect(mine[0].body).toMatchObject({ body: { person: bat, role: 'vet', from: '2026-06-01', to: '2026-06-15' } });
     const warning = await found(c, '[data-testid="booking-warning"]');
-    expect(warning.textContent).toBe('Batbayar is booked in "Marmots" and in "Cranes" at the same time: 2026-06-10 – 2026-06-15 (days: 6).');
+    expect(warning.textContent).toBe('Batbayar is booked in "Marmots" and in "Cranes" at the same time: 06/10/2026 – 06/15/2026 (days: 6).');
 
     await fireEvent.click(q(row, '[data-action="remove"]'));
     await found(c, '#team-empty');
@@ -370,9 +370,9 @@ describe('team', () => {
     expect(after[0].rev_id).not.toBe(first.rev_id);
     expect(after[0].body).toEqual({ kind: 'assignment', body: { survey: id, person: bat, role: 'vet', from: '2026-06-10', to: '2026-06-22' } });
     const warning = await found(c, '[data-testid="booking-warning"]');
-    expect(warning.textContent).toBe('Batbayar is booked in "Marmots" and in "Cranes" at the same time: 2026-06-20 – 2026-06-22 (days: 3).');
+    expect(warning.textContent).toBe('Batbayar is booked in "Marmots" and in "Cranes" at the same time: 06/20/2026 – 06/22/2026 (days: 3).');
     row = await found(c, '[data-testid="team-row"][data-person="Batbayar"]');
-    expect(row.textContent).toContain('2026-06-10 – 2026-06-22');
+    expect(row.textContent).toContain('06/10/2026 – 06/22/2026');
     expect(row.classList.contains('booked')).toBe(true);
     expect(toast.text).toBe('Batbayar: assignment saved.');
     await waitFor(() => expect(q(c, '#team-add').textContent).toBe('Assign'));
@@ -409,8 +409,8 @@ describe('team', () => {
     await openSurvey(c, '旱獭鼠疫调查', 'team');
     const w = await found(c, '[data-testid="booking-warning"]');
     expect(w.textContent).toContain('王伟');
-    expect(w.textContent).toContain('2026-05-08');
-    expect(w.textContent).toContain('2026-05-10');
+    expect(w.textContent).toContain('2026/05/08');
+    expect(w.textContent).toContain('2026/05/10');
     expect(w.textContent).toContain('呼伦湖鸟类调查');
     expect(q(c, '[data-testid="team-row"]').textContent).toContain('野外队员');
   });
@@ -552,7 +552,7 @@ describe('schedule and plan', () => {
     expect(q(c, '#sheet-species').textContent).toContain('Marmota sibirica');
     expect(within(q(c, '#sheet-team')).getByText('Tsetseg')).toBeTruthy();
     expect(q(c, '#sheet-routes').textContent).toContain('North loop');
-    expect(q(c, '#sheet-schedule').textContent).toContain('2026-06-03');
+    expect(q(c, '#sheet-schedule').textContent).toContain('2026.06.03');
     expect(q(c, '#sheet-status').textContent).toBe('Ноорог');
     expect(q(c, '#plan-print').closest('.no-print')).not.toBeNull();
     await fireEvent.click(q(c, '#plan-print'));
