@@ -139,20 +139,21 @@ pub fn generalise_for_viewer(
             continue;
         };
         let site = o.site.as_ref().and_then(|s| sites.get(s)).cloned();
-        match rules.protect(&mut o, site.as_ref()) {
-            Some(Protection::Generalise { .. }) if o.lat.is_some() => {
-                let json = serde_json::to_string(&o).expect("observations serialise");
-                rev.body_sha256 = hex::encode(Sha256::digest(json.as_bytes()));
-                rev.body = Some(RawValue::from_string(json).expect("JSON"));
-                let doc = serde_json::to_string(&rev).expect("revisions serialise");
-                out.push(Change {
-                    server_seq: c.server_seq,
-                    rev: RawValue::from_string(doc).expect("JSON"),
-                    role: c.role,
-                });
-            }
-            // Withheld, or nothing to place it by: a viewer does not receive it.
-            _ => {}
+        // Withheld, or nothing to place it by: a viewer does not receive it.
+        let generalised = matches!(
+            rules.protect(&mut o, site.as_ref()),
+            Some(Protection::Generalise { .. })
+        );
+        if generalised && o.lat.is_some() {
+            let json = serde_json::to_string(&o).expect("observations serialise");
+            rev.body_sha256 = hex::encode(Sha256::digest(json.as_bytes()));
+            rev.body = Some(RawValue::from_string(json).expect("JSON"));
+            let doc = serde_json::to_string(&rev).expect("revisions serialise");
+            out.push(Change {
+                server_seq: c.server_seq,
+                rev: RawValue::from_string(doc).expect("JSON"),
+                role: c.role,
+            });
         }
     }
     Ok(out)

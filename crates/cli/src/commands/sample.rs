@@ -199,6 +199,71 @@ pub fn run(dir: &Path, cmd: SampleCommand) -> Result<ExitCode> {
                 )
             );
         }
+        SampleCommand::History { barcode, format } => {
+            let h = dauria_core::custody::sample_history(&store, &barcode)?;
+            if format == super::Format::Json {
+                println!("{}", serde_json::to_string_pretty(&h)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            use dauria_core::custody::word;
+            let rows: Vec<Vec<String>> = h
+                .entries
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.at.clone(),
+                        e.event.clone(),
+                        e.shipment_reference.clone().unwrap_or_default(),
+                        e.from_person.clone().unwrap_or_default(),
+                        e.to_person.clone().unwrap_or_default(),
+                        e.place.clone().unwrap_or_default(),
+                        e.condition.map(|c| word(&c)).unwrap_or_default(),
+                        e.temperature_c.map(|c| c.to_string()).unwrap_or_default(),
+                        e.receipt.map(|r| word(&r)).unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            if format == super::Format::Csv {
+                let mut w = csv::Writer::from_writer(std::io::stdout());
+                w.write_record([
+                    "at",
+                    "event",
+                    "shipment",
+                    "from",
+                    "to",
+                    "place",
+                    "condition",
+                    "temperature_c",
+                    "receipt",
+                ])?;
+                for r in &rows {
+                    w.write_record(r)?;
+                }
+                w.flush()?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "{} ({}, {})",
+                h.sample.barcode, h.sample.sample_type, h.sample_id
+            );
+            print!(
+                "{}",
+                crate::output::table(
+                    &[
+                        "at",
+                        "event",
+                        "shipment",
+                        "from",
+                        "to",
+                        "place",
+                        "condition",
+                        "°C",
+                        "receipt"
+                    ],
+                    &rows
+                )
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
