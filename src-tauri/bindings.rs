@@ -31,6 +31,7 @@ fn generate() -> String {
     decl::<ExportFormat>(&cfg, &mut out);
     decl::<Exported>(&cfg, &mut out);
     decl::<LockState>(&cfg, &mut out);
+    decl::<crate::backup::BackupDone>(&cfg, &mut out);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

@@ -4,6 +4,7 @@
 //! store's lock and call it.
 
 #[cfg(test)]
+mod backup;
 mod bindings;
 mod commands;
 mod custody;

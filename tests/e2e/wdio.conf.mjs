@@ -49,6 +49,7 @@ export const config = {
     './specs/languages.e2e.mjs',
     './specs/unlock.e2e.mjs',
     './specs/desktop.e2e.mjs',
+    './specs/backup.e2e.mjs',
   ],
   maxInstances: 1,
   capabilities: [

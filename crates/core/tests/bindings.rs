@@ -68,6 +68,8 @@ fn generate() -> String {
     decl::<BudgetLine>(&cfg, o);
     decl::<Visit>(&cfg, o);
     decl::<CountUnit>(&cfg, o);
+    decl::<DatePrecision>(&cfg, o);
+    decl::<RecordSource>(&cfg, o);
     decl::<Observation>(&cfg, o);
     decl::<SampleResult>(&cfg, o);
     decl::<Sample>(&cfg, o);
@@ -120,6 +122,7 @@ fn generate() -> String {
     decl::<Protection>(&cfg, o);
     decl::<DwcaExportReport>(&cfg, o);
     decl::<DwcaRowError>(&cfg, o);
+    decl::<dauria_core::taxon_archive::TaxonImportReport>(&cfg, o);
     decl::<DwcaImportReport>(&cfg, o);
     decl::<Progress>(&cfg, o);
     decl::<Amounts>(&cfg, o);

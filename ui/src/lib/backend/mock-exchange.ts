@@ -714,7 +714,7 @@ export function exchangeMock(store: MockStore): ExchangeApi {
       const data = files.get(location);
       if (!data) throw invalid('file', 'format', `the archive has no ${location}`);
       const lines = decode(data).split(/\r?\n/);
-      const report: DwcaImportReport = { rows: 0, imported: 0, already_imported: 0, unmatched_names: [], errors: [] };
+      const report: DwcaImportReport = { rows: 0, imported: 0, already_imported: 0, unmatched_names: [], errors: [], taxa: { rows: 0, added: 0, already_listed: 0, synonyms: 0, names_added: 0, added_names: [], skipped: [] } };
       const unmatched = new Map<string, number>();
       const errors: DwcaRowError[] = [];
       for (let i = skip; i < lines.length; i++) {

@@ -21,6 +21,7 @@ import { monitoringMock } from './mock-monitoring';
 import { planningMock, type MockStore } from './mock-planning';
 import { registryMock, validateRegistry } from './mock-registry';
 import { securityMock } from './mock-security';
+import { backupMock } from './mock-backup';
 import { sitesMock } from './mock-sites';
 import { visitsMock } from './mock-visits';
 import { BackendError, type Backend, type SettingKey } from './types';
@@ -205,6 +206,7 @@ export function createMockBackend(): MockBackend {
     ...visitsMock(() => api),
     ...monitoringMock(store, () => api),
     ...securityMock(),
+    ...backupMock(records),
     uiReady: async () => {},
     dataDir: async () => '/tmp/dauria-mock',
     logDir: async () => '/tmp/dauria-mock/logs',

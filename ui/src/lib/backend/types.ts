@@ -52,7 +52,7 @@ import type {
   ShipmentDetail,
   ShipmentSummary,
 } from '../bindings/core';
-import type { Exported, ExportFormat, LockState, SyncEvent, SyncView } from '../bindings/app';
+import type { Exported, ExportFormat, LockState, SyncEvent, SyncView, BackupDone } from '../bindings/app';
 
 export type SettingKey = 'language' | 'observer' | 'observers' | 'last_site' | 'export_dir' | 'survey';
 
@@ -69,6 +69,12 @@ export interface Backend {
   storeChangePassphrase(current: string, next: string): Promise<void>;
   /** Photos encrypted so far while `storeEncrypt` runs. */
   onEncryptProgress(cb: (p: { done: number; total: number }) => void): Promise<() => void>;
+  /** The folder backups go to unless another is chosen. */
+  backupFolder(): Promise<string>;
+  /** Makes a backup of the store and photos in a new folder inside `folder`. */
+  backupCreate(folder: string): Promise<BackupDone>;
+  /** Replaces the store and photos with the backup in `path`; `too_new` or `invalid` (damaged) change nothing. */
+  backupRestore(path: string): Promise<BackupDone>;
   dataDir(): Promise<string>;
   logDir(): Promise<string>;
   /** Opens the log folder in the system's file manager. */

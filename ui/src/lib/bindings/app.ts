@@ -83,3 +83,9 @@ locked: boolean,
  * An encryption was cut before it finished; unlocking finishes it.
  */
 interrupted: boolean, };
+
+export type BackupDone = { 
+/**
+ * The backup's folder.
+ */
+path: string, store_bytes: number, photos: number, };

@@ -90,6 +90,19 @@ start: string, end: string | null, observers: Array<string>, protocol: string | 
 
 export type CountUnit = "individuals" | "pairs" | "nests" | "burrows" | "colonies";
 
+export type DatePrecision = "day" | "month" | "year" | "undated";
+
+export type RecordSource = { 
+/**
+ * The dataset's name (Darwin Core `datasetName`), else the name of the imported file.
+ */
+dataset: string, 
+/**
+ * The record's occurrenceID or catalogNumber, the `id` column of an export, or `sha256:`
+ * of the row's fields (with `#n` for the n-th identical row of a file).
+ */
+id: string, };
+
 export type Observation = { visit: string | null, site: string | null, 
 /**
  * The taxon, when identified against the checklist.
@@ -530,6 +543,36 @@ file: string,
  * 1-based line in that file (the header is line 1).
  */
 line: number, term: string, reason: string, };
+
+export type TaxonImportReport = { 
+/**
+ * Rows of the Taxon core.
+ */
+rows: number, 
+/**
+ * Taxa added to the species list.
+ */
+added: number, 
+/**
+ * Rows naming a taxon the list has already (only missing names were added to it).
+ */
+already_listed: number, 
+/**
+ * Synonym rows, added as synonyms of their accepted name.
+ */
+synonyms: number, 
+/**
+ * Vernacular names added, to new taxa and to taxa listed before.
+ */
+names_added: number, 
+/**
+ * The scientific names added, in file order.
+ */
+added_names: Array<string>, 
+/**
+ * Rows not added, each with its reason.
+ */
+skipped: Array<DwcaRowError>, };
 
 export type DwcaImportReport = { rows: number, imported: number, 
 /**

@@ -7,6 +7,7 @@ import fieldwork from './fieldwork/en';
 import monitoring from './monitoring/en';
 import custody from './custody/en';
 import security from './security/en';
+import records from './records/en';
 const en = {
   ...planning,
   ...registry,
@@ -16,6 +17,7 @@ const en = {
   ...monitoring,
   ...custody,
   ...security,
+  ...records,
   'app.title': 'Dauria Field',
   'nav.home': 'Home',
   'nav.log': 'Log a sighting',

@@ -7,6 +7,7 @@ import fieldwork from './fieldwork/kk';
 import monitoring from './monitoring/kk';
 import custody from './custody/kk';
 import security from './security/kk';
+import records from './records/kk';
 import type { Messages } from './en';
 
 const kk: Messages = {
@@ -18,6 +19,7 @@ const kk: Messages = {
   ...monitoring,
   ...custody,
   ...security,
+  ...records,
   'app.title': 'Даурия: далалық бақылаулар',
   'nav.home': 'Басты бет',
   'nav.log': 'Кездесуді жазу',

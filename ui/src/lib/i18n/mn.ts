@@ -7,6 +7,7 @@ import fieldwork from './fieldwork/mn';
 import monitoring from './monitoring/mn';
 import custody from './custody/mn';
 import security from './security/mn';
+import records from './records/mn';
 import type { Messages } from './en';
 
 const mn: Messages = {
@@ -18,6 +19,7 @@ const mn: Messages = {
   ...monitoring,
   ...custody,
   ...security,
+  ...records,
   'app.title': 'Дагуур: хээрийн судалгаа',
   'nav.home': 'Нүүр',
   'nav.log': 'Ажиглалт бүртгэх',

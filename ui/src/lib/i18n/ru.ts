@@ -7,6 +7,7 @@ import fieldwork from './fieldwork/ru';
 import monitoring from './monitoring/ru';
 import custody from './custody/ru';
 import security from './security/ru';
+import records from './records/ru';
 import type { Messages } from './en';
 
 const ru: Messages = {
@@ -18,6 +19,7 @@ const ru: Messages = {
   ...monitoring,
   ...custody,
   ...security,
+  ...records,
   'app.title': 'Даурия: полевые наблюдения',
   'nav.home': 'Главная',
   'nav.log': 'Новая встреча',

@@ -7,6 +7,7 @@ import fieldwork from './fieldwork/zh-CN';
 import monitoring from './monitoring/zh-CN';
 import custody from './custody/zh-CN';
 import security from './security/zh-CN';
+import records from './records/zh-CN';
 import type { Messages } from './en';
 
 const zh: Messages = {
@@ -18,6 +19,7 @@ const zh: Messages = {
   ...monitoring,
   ...custody,
   ...security,
+  ...records,
   'app.title': '达乌尔野外调查',
   'nav.home': '首页',
   'nav.log': '记录观察',

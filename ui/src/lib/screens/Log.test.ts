@@ -152,4 +152,25 @@ describe('photos on a sighting', () => {
     const saved = await mock.getRecord(row.id);
     expect(saved?.body?.kind === 'observation' && saved.body.body.photos).toEqual([here.sha256]);
   });
+
+  it('keeps a date known only to the year, and where the record came from, when another field is edited', async () => {
+    mock.addObservations(1);
+    const row = (await mock.observations({}, null, 1)).rows[0];
+    const historical = {
+      ...row.observation,
+      observed_at: '1987-01-01T12:00:00+00:00',
+      date_precision: 'year' as const,
+      source: { dataset: 'zin-mammals.zip', id: 'urn:catalog:ZIN:1' },
+    };
+    await mock.updateRecord(row.id, row.rev_id, { kind: 'observation', body: historical });
+    const { container } = render(Log, { editId: row.id });
+    await waitFor(() => expect((container.querySelector('#notes') as HTMLTextAreaElement).value).toBe(historical.notes ?? ''));
+    await fireEvent.input(container.querySelector('#notes')!, { target: { value: 'museum skin' } });
+    await fireEvent.keyDown(container.querySelector('#notes')!, { key: 'Enter', ctrlKey: true });
+    await waitFor(() => expect(nav.screen).toBe('observations'));
+    const saved = await mock.getRecord(row.id);
+    const o = saved?.body?.kind === 'observation' ? saved.body.body : null;
+    expect(o?.notes).toBe('museum skin');
+    expect([o?.observed_at, o?.date_precision, o?.source?.id]).toEqual(['1987-01-01T12:00:00+00:00', 'year', 'urn:catalog:ZIN:1']);
+  });
 });

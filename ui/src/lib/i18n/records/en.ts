@@ -1,0 +1,31 @@
+// English messages of dates known to a day, month or year, and of backups (Settings).
+const en = {
+  'date.undated': 'undated',
+  'date.precision.day': 'day known, time not',
+  'date.precision.month': 'known to the month',
+  'date.precision.year': 'known to the year',
+  'date.precision.undated': 'historical record without a date',
+  'dwca.taxa': 'Checklist {name}: {added, plural, one {# taxon} other {# taxa}} added to the species list, {listed} already on it, {synonyms} synonyms, {names} local names added',
+  'dwca.taxaSkipped': '{n, plural, one {# row} other {# rows}} not added',
+  'rule.observed_at.undated': 'An undated record has no time and no end date.',
+  'rule.observed_until.precision': 'A date range needs its precision: day, month or year.',
+  'obs.source': 'Imported from',
+  'backup.title': 'Backup',
+  'backup.intro': "A copy of this laptop's records and photos, safe to make while you work. Keep it on another disk.",
+  'backup.folder': 'Folder for backups',
+  'backup.make': 'Make a backup',
+  'backup.making': 'Copying the records and photos…',
+  'backup.made': 'Backup made: {path} ({photos, plural, one {# photo} other {# photos}})',
+  'backup.restoreTitle': 'Restore from a backup',
+  'backup.restorePath': 'Backup folder to restore from',
+  'backup.restore': 'Restore…',
+  'backup.confirm': "Replace this laptop's records and photos with the backup in {path}? Everything saved here since that backup was made will be gone from this laptop (what was synced comes back at the next sync). The replaced store is kept beside it.",
+  'backup.confirmYes': 'Replace with the backup',
+  'backup.restoring': 'Restoring…',
+  'backup.restored': 'Restored from {path}. The records shown are now the backup’s.',
+  'backup.failed': 'The backup could not be used: {message}',
+  'backup.newer': 'This backup was made by a newer version of Dauria Field (store version {found}; this version reads up to {known}). Update the app to restore it.',
+  'backup.damaged': 'This backup is damaged or incomplete, so nothing was changed: {message}',
+};
+
+export default en;
