@@ -3,8 +3,8 @@
 //! Everything a user can do is a function in `dauria-core`; the commands here only take the
 //! store's lock and call it.
 
-#[cfg(test)]
 mod backup;
+#[cfg(test)]
 mod bindings;
 mod commands;
 mod custody;
