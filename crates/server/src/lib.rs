@@ -1,6 +1,7 @@
 //! Dauria Field sync server: enrollment, push and pull over HTTP(S), SQLite by default and
 //! PostgreSQL for scale. The wire protocol is specified in docs/SYNC.md.
 
+pub mod advertise;
 pub mod api;
 pub mod blobs;
 pub mod error;

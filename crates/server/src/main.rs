@@ -479,7 +479,6 @@ fn main() -> anyhow::Result<()> {
                 )
             });
             let advertise = advertise || (hub && !no_advertise);
-            let _ = advertise;
             let app = router(AppState {
                 store,
                 blobs: blobs.clone(),
@@ -492,6 +491,16 @@ fn main() -> anyhow::Result<()> {
                 let listener = tokio::net::TcpListener::bind(listen)
                     .await
                     .with_context(|| format!("cannot listen on {listen}"))?;
+                // Kept for as long as the server runs: dropping it ends the announcement.
+                let _announced = advertise
+                    .then(|| {
+                        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+                        let fp = tls.as_ref().map(|(_, fp)| fp.as_str());
+                        dauria_server::advertise::advertise(port, fp, hub)
+                            .inspect_err(|e| tracing::warn!(error = %e, "cannot advertise this server on the local network"))
+                            .ok()
+                    })
+                    .flatten();
                 tokio::spawn(blobs.sweep_forever());
                 let opts = ServeOptions {
                     max_connections,

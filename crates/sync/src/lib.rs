@@ -6,6 +6,7 @@
 //! acknowledgement for the batch sent is not an acknowledgement.
 
 mod blobs;
+pub mod discover;
 pub use dauria_transport::tls;
 /// The HTTP exchange, behind a trait so tests can swap it.
 pub mod transport {

@@ -739,3 +739,49 @@ fn a_hub_cannot_relay_forged_changes_or_raise_a_role_and_a_laptop_cannot_become_
         other => panic!("the lead's sighting changed: {other:?}"),
     }
 }
+
+#[test]
+fn a_hub_announces_itself_and_a_laptop_finds_it_on_the_local_network() {
+    let dc = tempfile::tempdir().unwrap();
+    let central = ServerProcess::start(dc.path(), None, None, &[]);
+    let dh = tempfile::tempdir().unwrap();
+    let code = central.enrollment_code("hub", "hub");
+    let out = server_cli(
+        dh.path(),
+        None,
+        &["upstream", "enroll", "--server", &central.url(), &code],
+        None,
+    );
+    assert!(out.status.success());
+    let tls = tempfile::tempdir().unwrap();
+    let out = server_cli(
+        dh.path(),
+        None,
+        &["tls", "init", "--out", tls.path().to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success());
+    // Announced by default at a hub, on every interface.
+    let cert = tls.path().join("cert.pem");
+    let key = tls.path().join("key.pem");
+    let hub = ServerProcess::start(
+        dh.path(),
+        None,
+        None,
+        &[
+            "--no-relay",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let found = dauria_sync::discover::discover(Duration::from_secs(4)).unwrap();
+    let me = found
+        .iter()
+        .find(|f| f.url.ends_with(&format!(":{}", hub.addr.port())))
+        .unwrap_or_else(|| panic!("the hub was not found on the network: {found:?}"));
+    assert!(me.relays, "{me:?}");
+    assert!(me.url.starts_with("https://"), "{me:?}");
+    assert_eq!(me.fingerprint.as_deref(), hub.fingerprint.as_deref());
+}
