@@ -109,22 +109,23 @@ describe('languages', () => {
     await openScreen('log');
     await $('#time').waitForExist();
     await expect($('#time')).toHaveAttribute('placeholder', expect.stringMatching(/^30\.11\.2026/));
-    await logCrane(7, '30.11.2026 7:45');
+    // A day other than today, and one no month-first reading accepts (there is no month 14).
+    await logCrane(7, '14.10.2026 7:45');
     const row = $('//button[contains(@class,"obs-row")][contains(., "7 особей")]');
     await row.waitForDisplayed({ timeoutMsg: 'the sighting with the typed date is not listed' });
-    await expect(row.$('.c-time')).toHaveText(expect.stringContaining('30.11.2026, 07:45'));
+    await expect(row.$('.c-time')).toHaveText(expect.stringContaining('14.10.2026, 07:45'));
     // Stored as that day: the date filter, typed the Russian way too, finds it and only it.
-    await $('#filter-from').setValue('30.11.2026');
-    await $('#filter-to').setValue('30.11.2026');
+    await $('#filter-from').setValue('14.10.2026');
+    await $('#filter-to').setValue('14.10.2026');
     await browser.waitUntil(async () => (await $$('.obs-row:not(.placeholder)')).length === 1, {
-      timeoutMsg: 'the date filter 30.11.2026 does not find exactly the sighting typed for that day',
+      timeoutMsg: 'the date filter 14.10.2026 does not find exactly the sighting typed for that day',
     });
     await row.click();
     await $('#edit').click();
-    await browser.waitUntil(async () => (await $('#time').getAttribute('data-value')) === '2026-11-30T07:45', {
-      timeoutMsg: `the editor does not hold 2026-11-30T07:45 but ${await $('#time').getAttribute('data-value')}`,
+    await browser.waitUntil(async () => (await $('#time').getAttribute('data-value')) === '2026-10-14T07:45', {
+      timeoutMsg: `the editor does not hold 2026-10-14T07:45 but ${await $('#time').getAttribute('data-value')}`,
     });
-    await expect($('#time')).toHaveValue('30.11.2026, 07:45');
+    await expect($('#time')).toHaveValue('14.10.2026, 07:45');
     await screenshot('languages-ru-date');
   });
 
