@@ -19,7 +19,13 @@ fn host_name() -> String {
     };
     let name: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     if name.trim_matches('-').is_empty() {
         "dauria".into()
@@ -39,7 +45,10 @@ pub fn advertise(
     let daemon = ServiceDaemon::new()?;
     let host = host_name();
     let mut txt = vec![
-        ("tls", if fingerprint.is_some() { "1" } else { "0" }.to_string()),
+        (
+            "tls",
+            if fingerprint.is_some() { "1" } else { "0" }.to_string(),
+        ),
         ("relays", if relays { "1" } else { "0" }.to_string()),
         ("version", env!("CARGO_PKG_VERSION").to_string()),
     ];

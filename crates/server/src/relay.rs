@@ -19,8 +19,8 @@ use dauria_proto::{
     HubDevice, HubDevices, HubRegister, PullResponse, PushResponse, RelayRequest, Revision, Role,
     ServerStatus, SyncConfig, HEADER_BLOB_OFFSET, HEADER_BLOB_SIZE, HEADER_CHUNK_SHA256,
 };
-use dauria_transport::{HttpResponse, HttpTransport, Transport};
 pub use dauria_transport::Trust;
+use dauria_transport::{HttpResponse, HttpTransport, Transport};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -60,7 +60,9 @@ const ATTEMPTS: u32 = 4;
 /// Why a relay step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
-    #[error("this server is not enrolled at a central server; run `dauria-server upstream enroll`")]
+    #[error(
+        "this server is not enrolled at a central server; run `dauria-server upstream enroll`"
+    )]
     NotEnrolled,
     #[error("cannot reach the central server: {0}")]
     Unreachable(String),
@@ -171,15 +173,16 @@ pub fn enroll(
         return Err(error_of(&r));
     }
     let resp: EnrollResponse = serde_json::from_slice(&r.body).map_err(|_| {
-        RelayError::Unreachable(format!(
-            "{server} did not answer like a Dauria sync server"
-        ))
+        RelayError::Unreachable(format!("{server} did not answer like a Dauria sync server"))
     })?;
     if resp.role != Role::Hub {
         return Err(RelayError::Refused {
             status: 200,
             code: "not_hub".into(),
-            message: format!("the central server enrolled this hub as {}", resp.role.as_str()),
+            message: format!(
+                "the central server enrolled this hub as {}",
+                resp.role.as_str()
+            ),
         });
     }
     let (fp, ca) = match trust {
@@ -273,7 +276,9 @@ impl<'a> Relay<'a> {
                 body.map(<[u8]>::to_vec),
             ) {
                 Err(e) => last = e.to_string(),
-                Ok(r) if r.status >= 500 => last = format!("the central server answered {}", r.status),
+                Ok(r) if r.status >= 500 => {
+                    last = format!("the central server answered {}", r.status)
+                }
                 Ok(r)
                     if !r
                         .content_type
@@ -370,9 +375,9 @@ impl<'a> Relay<'a> {
                         summary.registered += 1;
                         central.insert(d.device_id.clone(), d);
                     }
-                    Err(RelayError::Refused { status, message, .. })
-                        if status == 403 || status == 409 =>
-                    {
+                    Err(RelayError::Refused {
+                        status, message, ..
+                    }) if status == 403 || status == 409 => {
                         tracing::warn!(device = %local.device_id, %message, "the central server will not take this laptop's changes from this hub");
                         summary.not_relayed.push(local.device_id.clone());
                         continue;
@@ -556,7 +561,9 @@ impl<'a> Relay<'a> {
                             summary.photos_down += 1;
                             fetched.push(sha.clone());
                         }
-                        Err(e) => tracing::warn!(%sha, error = %e, "a fetched photo was damaged; fetched again next time"),
+                        Err(e) => {
+                            tracing::warn!(%sha, error = %e, "a fetched photo was damaged; fetched again next time")
+                        }
                     }
                 }
                 // Not uploaded yet by the laptop that took it: asked for again next time.

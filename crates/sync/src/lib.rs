@@ -498,7 +498,9 @@ impl<'t> SyncClient<'t> {
             // Another server acknowledged them (this laptop moved from a station hub that has
             // not relayed them yet, or back), or this one was restored: it lacks them, so they
             // go to it from there. With a batch in flight the gap answer does the same.
-            Some(upto) if upto < pushed && store.meta(K_INFLIGHT)?.unwrap_or_default().is_empty() => {
+            Some(upto)
+                if upto < pushed && store.meta(K_INFLIGHT)?.unwrap_or_default().is_empty() =>
+            {
                 tracing::info!(
                     upto,
                     pushed,

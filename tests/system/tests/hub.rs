@@ -87,12 +87,7 @@ fn start_hub(
         String::from_utf8_lossy(&out.stderr)
     );
     let hub_id = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    let hub = ServerProcess::start(
-        dir,
-        db,
-        None,
-        &["--no-relay", "--no-advertise"],
-    );
+    let hub = ServerProcess::start(dir, db, None, &["--no-relay", "--no-advertise"]);
     (hub, hub_id)
 }
 
@@ -439,10 +434,17 @@ fn two_hubs(hub_b_database: Option<String>) {
     a1.store.merge(&x, merged.as_ref()).unwrap();
 
     // Changes made centrally reach the hub: b1 made a viewer and back, b2 revoked.
-    cli_ok(&central, &["devices", "role", b1.store.device_id(), "viewer"]);
+    cli_ok(
+        &central,
+        &["devices", "role", b1.store.device_id(), "viewer"],
+    );
     cli_ok(&central, &["devices", "revoke", b2.store.device_id()]);
     let r = relay_ok(&hub_b);
-    assert_eq!((r["revoked"].as_u64(), r["roles_changed"].as_u64()), (Some(1), Some(1)), "{r}");
+    assert_eq!(
+        (r["revoked"].as_u64(), r["roles_changed"].as_u64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
     b2.log("Otis tarda", 1);
     match b2.sync_via(&hub_b.url(), quick_options()) {
         Err(SyncError::Revoked(_)) => {}
@@ -453,7 +455,10 @@ fn two_hubs(hub_b_database: Option<String>) {
         Err(SyncError::Forbidden(_)) => {}
         other => panic!("a viewer cannot send changes at its hub: {other:?}"),
     }
-    cli_ok(&central, &["devices", "role", b1.store.device_id(), "field"]);
+    cli_ok(
+        &central,
+        &["devices", "role", b1.store.device_id(), "field"],
+    );
     relay_ok(&hub_b);
 
     settle(
@@ -481,8 +486,16 @@ fn two_hubs(hub_b_database: Option<String>) {
     assert_all_on_server_once(&hub_b, &[&a1, &a2, &b1, &c, &lead]);
     assert_converged(&[&a1, &a2, &b1, &c, &lead]);
     let everything = changefeed(&central);
-    assert_eq!(changefeed(&hub_a), everything, "hub A holds what the centre holds");
-    assert_eq!(changefeed(&hub_b), everything, "hub B holds what the centre holds");
+    assert_eq!(
+        changefeed(&hub_a),
+        everything,
+        "hub A holds what the centre holds"
+    );
+    assert_eq!(
+        changefeed(&hub_b),
+        everything,
+        "hub B holds what the centre holds"
+    );
     for l in [&a1, &a2, &b1, &c, &lead] {
         assert_eq!(
             laptop_revisions(l),
@@ -604,7 +617,13 @@ fn a_hub_cannot_relay_forged_changes_or_raise_a_role_and_a_laptop_cannot_become_
     forged.rev_id = uuid::Uuid::now_v7().to_string();
     forged.record_id = uuid::Uuid::now_v7().to_string();
     forged.device_seq = 2;
-    let r = hand_relay(&central, &hub_token, lead.store.device_id(), vec![forged.clone()], 2);
+    let r = hand_relay(
+        &central,
+        &hub_token,
+        lead.store.device_id(),
+        vec![forged.clone()],
+        2,
+    );
     assert_eq!(r.status(), 403, "{}", r.text().unwrap_or_default());
     // A change forged for another device inside a batch of the hub's own laptop, a field
     // laptop's change to the lead's record, and a checklist change are each refused by the
@@ -690,7 +709,12 @@ fn a_hub_cannot_relay_forged_changes_or_raise_a_role_and_a_laptop_cannot_become_
     assert_eq!(r.status(), 409);
     // The hub itself issues no code above field.
     for role in ["lead", "hub"] {
-        let out = server_cli(dh.path(), None, &["enroll", "--name", "x", "--role", role], None);
+        let out = server_cli(
+            dh.path(),
+            None,
+            &["enroll", "--name", "x", "--role", role],
+            None,
+        );
         assert!(!out.status.success(), "a hub made a {role} code");
     }
     // A field laptop's credential opens no hub endpoint, and a hub code does not enroll a
@@ -713,7 +737,13 @@ fn a_hub_cannot_relay_forged_changes_or_raise_a_role_and_a_laptop_cannot_become_
     let out = server_cli(
         dx.path(),
         None,
-        &["upstream", "enroll", "--server", &central.url(), &field_code],
+        &[
+            "upstream",
+            "enroll",
+            "--server",
+            &central.url(),
+            &field_code,
+        ],
         None,
     );
     assert!(!out.status.success(), "a hub enrolled with a laptop's code");
@@ -725,7 +755,11 @@ fn a_hub_cannot_relay_forged_changes_or_raise_a_role_and_a_laptop_cannot_become_
         &["upstream", "enroll", "--server", &central.url(), &hub_code],
         None,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // And nothing honest changed: the honest laptops converge with everything on the centre.
     relay_ok(&hub);
     sync(&mut f, &hub);
@@ -733,7 +767,10 @@ fn a_hub_cannot_relay_forged_changes_or_raise_a_role_and_a_laptop_cannot_become_
     assert_all_on_server_once(&central, &[&lead, &f]);
     assert_converged(&[&f, &lead]);
     let kept = lead.store.get(&lead_record).unwrap().unwrap();
-    assert!(!kept.conflict, "the forged edit of the lead's record never applied");
+    assert!(
+        !kept.conflict,
+        "the forged edit of the lead's record never applied"
+    );
     match kept.body {
         Some(Body::Observation(o)) => assert_eq!(o.count, Some(2)),
         other => panic!("the lead's sighting changed: {other:?}"),
