@@ -5,7 +5,7 @@
 use crate::commands::{with, Reply};
 use crate::AppState;
 use base64::Engine as _;
-use dauria_core::dwca::{export_dwca, export_geojson, import_dwca, DwcaImportReport};
+use dauria_core::dwca::{export_dwca, export_geojson, import_dwca_from, DwcaImportReport};
 use dauria_core::error::ErrorPayload;
 use dauria_core::import::{
     export_observations, import_observations, preview_csv, CsvPreview, ImportOptions, ImportReport,
@@ -265,7 +265,9 @@ pub fn csv_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<Imp
 #[tauri::command(async)]
 pub fn dwca_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<DwcaImportReport> {
     let data = bytes(&request)?;
-    with(&state, |s| import_dwca(s, Cursor::new(data)))
+    // The file's name names the dataset of rows that name none (docs/SYNC.md §1.2).
+    let name = header(&request, "x-dauria-name")?.unwrap_or_default();
+    with(&state, |s| import_dwca_from(s, Cursor::new(data), &name))
 }
 
 /// The folder exports go to: the `export_dir` setting, else `Documents/Dauria Field`.

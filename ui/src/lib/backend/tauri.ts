@@ -85,7 +85,7 @@ export const tauriBackend: Backend = {
   csvPreview: (bytes) => send('csv_preview', bytes),
   csvImport: (bytes, columns, allOrNothing) =>
     send('csv_import', bytes, { columns: JSON.stringify(columns), 'all-or-nothing': String(allOrNothing) }),
-  dwcaImport: (bytes) => send('dwca_import', bytes),
+  dwcaImport: (bytes, name) => send('dwca_import', bytes, name ? { name } : {}),
   exportFile: (format, survey) => call('export_file', { format, survey }),
   visitOpen: () => call('visit_open'),
   visitStart: (start) => call('visit_start', { start }),

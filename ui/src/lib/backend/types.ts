@@ -162,7 +162,8 @@ export interface Backend {
   /** Imports observations from CSV with the given column per header (null: ignore). */
   csvImport(bytes: Uint8Array, columns: (string | null)[], allOrNothing: boolean): Promise<ImportReport>;
   /** Imports a Darwin Core Archive (occurrence core, or event core with occurrences). */
-  dwcaImport(bytes: Uint8Array): Promise<DwcaImportReport>;
+  /** Imports a Darwin Core Archive; `name` (the file's) names its dataset where rows name none. */
+  dwcaImport(bytes: Uint8Array, name?: string): Promise<DwcaImportReport>;
   /** Writes an export into the export folder (setting `export_dir`, else Documents/Dauria Field). */
   exportFile(format: ExportFormat, survey: string | null): Promise<Exported>;
 
