@@ -702,6 +702,21 @@ fn import_reports_every_bad_row_and_keeps_the_good_ones() {
 fn export_writes_a_csv_that_import_reads_back() {
     let cli = Cli::new();
     three_sightings(&cli);
+    // A lead has set the seeded sensitive-species rules to exact positions, so the marmots
+    // leave as they were logged (sensitive species: crates/core/tests/sensitive_exports.rs).
+    {
+        use dauria_core::model::{Body, Kind, SensitivityAction};
+        let mut store = dauria_core::Store::open(cli.dir.path()).unwrap();
+        for c in store.list(Kind::SensitivityRule).unwrap() {
+            let Some(Body::SensitivityRule(mut r)) = c.body else {
+                continue;
+            };
+            r.action = SensitivityAction::Exact;
+            store
+                .update(&c.id, &c.rev_id, &Body::SensitivityRule(r))
+                .unwrap();
+        }
+    }
     let file = cli.dir.path().join("out.csv");
     let out = cli.ok(&["export", "observations", file.to_str().unwrap()]);
     assert!(out.contains("exported 3 observations"), "{out}");
