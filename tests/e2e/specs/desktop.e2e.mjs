@@ -91,6 +91,35 @@ describe('the desktop around the window', () => {
     await screenshot('desktop-export-shown');
   });
 
+  it('F1 and ? list the keyboard shortcuts; Esc closes the list', async () => {
+    await openScreen('home');
+    await browser.keys('F1');
+    const dialog = $('#shortcuts');
+    await browser.waitUntil(async () => (await dialog.getAttribute('open')) !== null, { timeoutMsg: 'F1 did not open the shortcuts' });
+    await expect($('#shortcuts-title')).toHaveText('Keyboard shortcuts');
+    await expect(dialog).toHaveText(expect.stringContaining('Alt+2'));
+    await expect(dialog).toHaveText(expect.stringContaining('Ctrl+Shift+Enter'));
+    await screenshot('desktop-shortcuts');
+    await browser.keys('Escape');
+    await browser.waitUntil(async () => (await dialog.getAttribute('open')) === null, { timeoutMsg: 'Esc did not close the shortcuts' });
+    // ? opens it too, but not while typing in a field, where it is a character.
+    await openScreen('log');
+    const notes = $('#notes');
+    await notes.click();
+    await browser.keys('?');
+    expect(await dialog.getAttribute('open')).toBe(null);
+    await expect(notes).toHaveValue('?');
+    await notes.clearValue();
+    await setLanguage('ru');
+    await browser.execute(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+    await browser.keys('?');
+    await browser.waitUntil(async () => (await dialog.getAttribute('open')) !== null, { timeoutMsg: '? did not open the shortcuts' });
+    await expect($('#shortcuts-title')).toHaveText('Сочетания клавиш');
+    await $('#shortcuts-close').click();
+    await browser.waitUntil(async () => (await dialog.getAttribute('open')) === null, { timeoutMsg: 'Close did not close the shortcuts' });
+    await setLanguage('en');
+  });
+
   it('a second launch on the same data folder focuses the running window and exits', async () => {
     await openScreen('settings');
     const logDir = await $('#log-dir').getText();

@@ -7,6 +7,7 @@ import fieldwork from './fieldwork/en';
 import monitoring from './monitoring/en';
 import custody from './custody/en';
 import security from './security/en';
+import help from './help/en';
 import records from './records/en';
 const en = {
   ...planning,
@@ -17,6 +18,7 @@ const en = {
   ...monitoring,
   ...custody,
   ...security,
+  ...help,
   ...records,
   'app.title': 'Dauria Field',
   'nav.home': 'Home',

@@ -7,6 +7,7 @@ import fieldwork from './fieldwork/kk';
 import monitoring from './monitoring/kk';
 import custody from './custody/kk';
 import security from './security/kk';
+import help from './help/kk';
 import records from './records/kk';
 import type { Messages } from './en';
 
@@ -19,6 +20,7 @@ const kk: Messages = {
   ...monitoring,
   ...custody,
   ...security,
+  ...help,
   ...records,
   'app.title': 'Даурия: далалық бақылаулар',
   'nav.home': 'Басты бет',

@@ -7,6 +7,7 @@ import fieldwork from './fieldwork/mn';
 import monitoring from './monitoring/mn';
 import custody from './custody/mn';
 import security from './security/mn';
+import help from './help/mn';
 import records from './records/mn';
 import type { Messages } from './en';
 
@@ -19,6 +20,7 @@ const mn: Messages = {
   ...monitoring,
   ...custody,
   ...security,
+  ...help,
   ...records,
   'app.title': 'Дагуур: хээрийн судалгаа',
   'nav.home': 'Нүүр',

@@ -7,6 +7,7 @@ import fieldwork from './fieldwork/ru';
 import monitoring from './monitoring/ru';
 import custody from './custody/ru';
 import security from './security/ru';
+import help from './help/ru';
 import records from './records/ru';
 import type { Messages } from './en';
 
@@ -19,6 +20,7 @@ const ru: Messages = {
   ...monitoring,
   ...custody,
   ...security,
+  ...help,
   ...records,
   'app.title': 'Даурия: полевые наблюдения',
   'nav.home': 'Главная',

@@ -7,6 +7,7 @@ import fieldwork from './fieldwork/zh-CN';
 import monitoring from './monitoring/zh-CN';
 import custody from './custody/zh-CN';
 import security from './security/zh-CN';
+import help from './help/zh-CN';
 import records from './records/zh-CN';
 import type { Messages } from './en';
 
@@ -19,6 +20,7 @@ const zh: Messages = {
   ...monitoring,
   ...custody,
   ...security,
+  ...help,
   ...records,
   'app.title': '达乌尔野外调查',
   'nav.home': '首页',
