@@ -159,7 +159,7 @@ pub fn start(app: AppHandle, data_dir: PathBuf) -> SyncTask {
             let mut store = loop {
                 match Store::open(&data_dir) {
                     Ok(s) => break s,
-                    Err(dauria_core::Error::Locked)
+                    Err(dauria_core::Error::Locked | dauria_core::Error::EncryptionInterrupted)
                         if rx.recv().is_ok() && !release.load(Ordering::SeqCst) => {}
                     Err(e) => {
                         tracing::error!(error = %e, "the sync task cannot open the store");
