@@ -29,6 +29,6 @@ if [ "$want" = test ]; then
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
-  .venv/bin/python -c "import dwca, gpxpy, exifread, statsmodels, jeepney, geojson, geojson" 2>/dev/null ||
-    .venv/bin/pip install -q python-dwca-reader gpxpy exifread statsmodels jeepney geojson geojson
+  .venv/bin/python -c "import dwca, gpxpy, exifread, statsmodels, jeepney, geojson" 2>/dev/null ||
+    .venv/bin/pip install -q python-dwca-reader gpxpy exifread statsmodels jeepney geojson
 fi
