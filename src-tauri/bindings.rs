@@ -5,6 +5,7 @@
 use crate::exchange::{ExportFormat, Exported};
 use crate::sync::{SyncEvent, SyncProgress, SyncTotals, SyncView};
 use dauria_core::encryption::LockState;
+use dauria_sync::discover::FoundServer;
 use dauria_sync::{RejectedOp, SyncStatus};
 use std::path::PathBuf;
 use ts_rs::{Config, TS};
@@ -24,6 +25,7 @@ fn generate() -> String {
     );
     decl::<RejectedOp>(&cfg, &mut out);
     decl::<SyncStatus>(&cfg, &mut out);
+    decl::<FoundServer>(&cfg, &mut out);
     decl::<SyncView>(&cfg, &mut out);
     decl::<SyncTotals>(&cfg, &mut out);
     decl::<SyncProgress>(&cfg, &mut out);

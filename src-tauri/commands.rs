@@ -10,8 +10,9 @@ use dauria_core::model::{Body, Country, Kind};
 use dauria_core::store::query::{
     CountryChecklist, ObservationFilter, ObservationPage, SpeciesSummary, Stats,
 };
-use dauria_core::taxa::{TaxonIndex, TaxonMatch};
+use dauria_core::taxa::{SearchOptions, TaxonMatch};
 use dauria_core::{Current, Error, RevisionInfo, Saved, Store};
+use dauria_sync::discover::FoundServer;
 use dauria_sync::{HttpTransport, SyncError};
 use std::time::Duration;
 use tauri::{Manager, State};
@@ -78,9 +79,19 @@ fn stats(state: State<'_, AppState>) -> Reply<Stats> {
     with(&state, |s| s.stats())
 }
 
+/// Species search for every screen: the store's index, built once and kept up to date as taxa
+/// change. `country` (the survey's) ranks its checklist's taxa first among equal matches.
 #[tauri::command]
-fn search_taxa(state: State<'_, AppState>, query: String, limit: usize) -> Reply<Vec<TaxonMatch>> {
-    with(&state, |s| Ok(TaxonIndex::load(s)?.search(&query, limit)))
+fn search_taxa(
+    state: State<'_, AppState>,
+    query: String,
+    limit: usize,
+    country: Option<Country>,
+) -> Reply<Vec<TaxonMatch>> {
+    with(&state, |s| {
+        Ok(s.taxon_index()?
+            .search_with(&query, SearchOptions { limit, country }))
+    })
 }
 
 #[tauri::command]
@@ -218,6 +229,22 @@ async fn sync_enroll(
     Ok(view)
 }
 
+/// Looks for sync servers announcing themselves on the local network (a field station's
+/// hub), listening for a few seconds.
+#[tauri::command]
+async fn sync_discover() -> Reply<Vec<FoundServer>> {
+    tauri::async_runtime::spawn_blocking(|| {
+        dauria_sync::discover::discover(Duration::from_secs(3))
+            .map_err(|m| sync::payload(&SyncError::Unreachable(m)))
+    })
+    .await
+    .map_err(|e| ErrorPayload {
+        code: "internal".into(),
+        message: e.to_string(),
+        fields: Vec::new(),
+    })?
+}
+
 /// Like [`with`] for the sync crate's calls.
 fn with_sync<T>(
     state: &State<'_, AppState>,
@@ -257,6 +284,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sync_status,
         sync_now,
         sync_enroll,
+        sync_discover,
         crate::security::store_lock_state,
         crate::security::store_unlock,
         crate::security::store_encrypt,

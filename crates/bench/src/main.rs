@@ -5,11 +5,12 @@
 //! (b) importing a CSV of observations, against the same rows inserted raw into a bare table;
 //! (c) keyset pages and species summaries on the imported store; (d) its size on disk;
 //! (e) Darwin Core Archive export; (f) thumbnails; (g) the monitoring reports; (h) the encrypted
-//! store against the plain one.
+//! store against the plain one; (i) species search per keystroke.
 
 mod encryption;
 mod exchange;
 mod monitoring;
+mod taxon_search;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -44,6 +45,15 @@ struct Args {
     /// Only the monitoring reports (g), on a store of --rows observations.
     #[arg(long)]
     reports_only: bool,
+    /// Only species search (i), over a checklist grown to --taxon-names names.
+    #[arg(long)]
+    taxa_only: bool,
+    /// Names (scientific, synonyms, vernacular) on the checklist species search runs over.
+    #[arg(long, default_value_t = 10_000)]
+    taxon_names: usize,
+    /// Names typed letter by letter, each keystroke one search.
+    #[arg(long, default_value_t = 400)]
+    typed_names: usize,
     /// CSV rows imported into a plain and an encrypted store for (h).
     #[arg(long, default_value_t = 200_000)]
     encryption_rows: usize,
@@ -397,6 +407,16 @@ fn main() -> Result<()> {
         .prefix("dauria-bench-")
         .tempdir_in(&base)?;
     let mut out = Vec::new();
+    if args.taxa_only {
+        taxon_search::bench_taxon_search(
+            work.path(),
+            args.taxon_names,
+            args.typed_names,
+            &mut out,
+        )?;
+        print_table(&out);
+        return Ok(());
+    }
     if args.reports_only {
         monitoring::bench_reports(
             work.path(),
@@ -603,6 +623,8 @@ fn main() -> Result<()> {
     drop(store);
     eprintln!("(f) thumbnails ...");
     exchange::bench_thumbnails(args.photos, &mut out)?;
+    eprintln!("(i) species search ...");
+    taxon_search::bench_taxon_search(work.path(), args.taxon_names, args.typed_names, &mut out)?;
     eprintln!("(g) monitoring reports ...");
     monitoring::bench_reports(
         work.path(),

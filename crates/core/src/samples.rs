@@ -5,7 +5,6 @@ use crate::error::{Error, Result};
 use crate::import::{csv_with_headers, mapped_columns, preview_with, CsvPreview, RowError};
 use crate::model::{Body, Kind, Sample, SampleResult, Site};
 use crate::store::Store;
-use crate::taxa::TaxonIndex;
 use crate::validate::parse_date;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -200,9 +199,9 @@ pub fn import_lab_results_mapped(
         let raw = get("result").unwrap_or("");
         let Some(result) = parse_result(raw) else {
             err(
+                "result",
                 "unknown_result",
                 Some(raw),
-                "result",
                 format!("'{raw}' is not one of pending, negative, positive, inconclusive"),
             );
             continue;
@@ -230,9 +229,9 @@ pub fn import_lab_results_mapped(
             [one] => one,
             many => {
                 err(
+                    "barcode",
                     "ambiguous_barcode",
                     Some(barcode),
-                    "barcode",
                     format!(
                         "barcode {barcode} is on {} samples; fix the labels first",
                         many.len()
@@ -296,7 +295,7 @@ pub struct ResultSummary {
 /// Sample results counted by (site, host species, pathogen), ordered by site name, host name
 /// and pathogen. Samples whose host observation is gone are counted without site and host.
 pub fn summarize_results(store: &Store) -> Result<Vec<ResultSummary>> {
-    let taxa = TaxonIndex::load(store)?;
+    let taxa = store.taxon_index()?;
     let sites: HashMap<String, Site> = store
         .list(Kind::Site)?
         .into_iter()

@@ -75,10 +75,17 @@ fn a_backup_made_while_another_connection_saves_is_whole_and_opens() {
             .unwrap();
         assert_eq!(ok, "ok");
         let n = copy.stats().unwrap().observations;
-        assert!((before..=after).contains(&n), "backup {i} holds {n}, not within {before}..{after}");
+        assert!(
+            (before..=after).contains(&n),
+            "backup {i} holds {n}, not within {before}..{after}"
+        );
         let outbox = copy.outbox_after(0, 100_000, usize::MAX).unwrap();
         let seqs: Vec<u64> = outbox.iter().map(|r| r.device_seq).collect();
-        assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "the outbox has no gap");
+        assert_eq!(
+            seqs,
+            (1..=seqs.len() as u64).collect::<Vec<_>>(),
+            "the outbox has no gap"
+        );
     }
 }
 
@@ -103,6 +110,9 @@ fn a_backup_from_a_newer_version_is_refused_and_nothing_changes() {
         }
         other => panic!("a newer backup was not refused as newer: {other:?}"),
     }
-    assert!(!live.join("dauria.sqlite3.before-restore").exists(), "nothing was moved aside");
+    assert!(
+        !live.join("dauria.sqlite3.before-restore").exists(),
+        "nothing was moved aside"
+    );
     assert_eq!(Store::open(&live).unwrap().stats().unwrap().observations, 2);
 }

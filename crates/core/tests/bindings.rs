@@ -27,7 +27,7 @@ use dauria_core::samples::{LabResultReport, ResultSummary, UnmatchedRow};
 use dauria_core::sensitive::Protection;
 use dauria_core::sites::{SiteInput, SiteMerge};
 use dauria_core::store::query::*;
-use dauria_core::taxa::TaxonMatch;
+use dauria_core::taxa::{MatchKind, TaxonMatch};
 use dauria_core::validate::FieldError;
 use dauria_core::visits::{DistanceSource, Effort, VisitStart, VisitSummary};
 use dauria_core::{Current, RevisionInfo, Saved};
@@ -95,6 +95,7 @@ fn generate() -> String {
     decl::<CountryChecklist>(&cfg, o);
     decl::<ChecklistEntry>(&cfg, o);
     decl::<Stats>(&cfg, o);
+    decl::<MatchKind>(&cfg, o);
     decl::<TaxonMatch>(&cfg, o);
     decl::<FieldError>(&cfg, o);
     decl::<ErrorPayload>(&cfg, o);

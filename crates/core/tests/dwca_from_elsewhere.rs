@@ -48,16 +48,17 @@ const OCCURRENCES: &str =
 5\turn:catalog:ZIN:5\tCanis lupus\t\t\t\t49.9\t115.5\n\
 6\turn:catalog:ZIN:6\tCanis lupus\t2019/2020\t\t\t49.9\t115.5\n";
 
-/// Each imported sighting's date fields and source, sorted by its identifier.
-fn dates_and_sources(
-    store: &Store,
-) -> Vec<(
+/// An imported sighting's source id, date, date precision, end of its date range and dataset.
+type DatedSource = (
     String,
     String,
     Option<DatePrecision>,
     Option<String>,
     String,
-)> {
+);
+
+/// Each imported sighting's date fields and source, sorted by its identifier.
+fn dates_and_sources(store: &Store) -> Vec<DatedSource> {
     let mut v: Vec<_> = store
         .observations(&ObservationFilter::default(), None, 100)
         .unwrap()

@@ -280,11 +280,10 @@ impl<'a> Relay<'a> {
                     last = format!("the central server answered {}", r.status)
                 }
                 Ok(r)
-                    if !r
-                        .content_type
-                        .as_deref()
-                        .is_some_and(|c| c.starts_with("application/json"))
-                        && !(method == "GET" && path.starts_with("/v1/blobs/")) =>
+                    if !(method == "GET" && path.starts_with("/v1/blobs/")
+                        || r.content_type
+                            .as_deref()
+                            .is_some_and(|c| c.starts_with("application/json"))) =>
                 {
                     last = format!(
                         "the answer ({} {}) is not from the central server",

@@ -5,7 +5,6 @@ use super::Format;
 use crate::output::table;
 use anyhow::{anyhow, Result};
 use dauria_core::model::Country;
-use dauria_core::taxa::TaxonIndex;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -59,7 +58,7 @@ fn parse_country(s: &str) -> Result<Country, String> {
 /// Runs a checklist command.
 pub fn run(dir: &Path, cmd: ChecklistCommand) -> Result<ExitCode> {
     let mut store = super::open_existing(dir)?;
-    let index = TaxonIndex::load(&store)?;
+    let index = store.taxon_index()?;
     let taxon = |name: &str| index.resolve(name).map_err(|e| anyhow!(e));
     match cmd {
         ChecklistCommand::Show { country, format } => {

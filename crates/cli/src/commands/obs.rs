@@ -7,7 +7,6 @@ use chrono::SecondsFormat;
 use dauria_core::coords::{parse_position, Position};
 use dauria_core::model::{Body, CountUnit, Country, Kind, Observation};
 use dauria_core::store::query::{ObservationFilter, ObservationRow};
-use dauria_core::taxa::TaxonIndex;
 use dauria_core::{Current, Error, Store};
 use std::path::Path;
 use std::process::ExitCode;
@@ -257,7 +256,7 @@ impl Fields {
     fn apply(self, store: &Store, o: &mut Observation) -> Result<()> {
         let mut errors = Vec::new();
         if let Some(name) = &self.taxon {
-            match TaxonIndex::load(store)?.resolve(name) {
+            match store.taxon_index()?.resolve(name) {
                 Ok(id) => {
                     o.taxon = Some(id);
                     o.taxon_name = None;
@@ -361,7 +360,7 @@ impl FilterArgs {
     /// Turns names into ids for the core filter.
     pub fn resolve(&self, store: &Store) -> Result<ObservationFilter> {
         let taxon = match &self.taxon {
-            Some(t) => Some(TaxonIndex::load(store)?.resolve(t)?),
+            Some(t) => Some(store.taxon_index()?.resolve(t)?),
             None => None,
         };
         let site = match &self.site {
@@ -539,7 +538,7 @@ fn history(store: &Store, id: &str, format: Format) -> Result<()> {
             println!();
         }
         Format::Csv | Format::Table => {
-            let taxa = TaxonIndex::load(store)?;
+            let taxa = store.taxon_index()?;
             let headers = [
                 "rev_id",
                 "generation",

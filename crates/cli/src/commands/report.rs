@@ -11,7 +11,6 @@ use dauria_core::model::{Country, Kind, TaxonGroup};
 use dauria_core::monitoring::{
     self, Period, PrevalenceBy, PrevalenceQuery, RiskSettings, TrendBy, TrendQuery,
 };
-use dauria_core::taxa::TaxonIndex;
 use dauria_core::Store;
 use serde::Serialize;
 use std::path::Path;
@@ -196,7 +195,7 @@ fn site(store: &Store, s: Option<String>) -> Result<Option<String>> {
 fn taxon(store: &Store, s: Option<String>) -> Result<Option<String>> {
     match s {
         None => Ok(None),
-        Some(s) => Ok(Some(TaxonIndex::load(store)?.resolve(&s)?)),
+        Some(s) => Ok(Some(store.taxon_index()?.resolve(&s)?)),
     }
 }
 

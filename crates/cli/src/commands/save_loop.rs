@@ -4,7 +4,6 @@
 
 use anyhow::Result;
 use dauria_core::model::{Body, CountUnit, Observation};
-use dauria_core::taxa::TaxonIndex;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -19,7 +18,7 @@ pub struct Args {
 /// Creates observations (and edits every third one) printing `committed ID REV_ID DEVICE_SEQ`.
 pub fn run(dir: &Path, args: Args) -> Result<ExitCode> {
     let mut store = super::open(dir)?;
-    let taxon = TaxonIndex::load(&store)?.resolve("Marmota sibirica")?;
+    let taxon = store.taxon_index()?.resolve("Marmota sibirica")?;
     let mut out = std::io::stdout().lock();
     let mut last: Option<(String, String)> = None;
     let mut n: u64 = 0;

@@ -154,6 +154,16 @@ pub(crate) fn write(
     fresh: bool,
 ) -> Result<()> {
     let conflict = !others.is_empty();
+    if matches!(kind, Kind::Taxon | Kind::Checklist) {
+        // The species index (taxa.rs) compares this to the version it was built at. A random
+        // value, not a counter: a rolled-back change cannot leave a version that a later,
+        // different change reuses.
+        conn.prepare_cached(
+            "INSERT INTO meta(key, value) VALUES (?1, hex(randomblob(8)))
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute([crate::taxa::TAXA_VERSION])?;
+    }
     if !fresh {
         conn.prepare_cached("DELETE FROM conflict_head WHERE record_id = ?1")?
             .execute([id])?;

@@ -74,6 +74,8 @@ pub struct Store {
     clock: Hlc,
     /// Added to the wall clock; non-zero only to simulate a laptop whose clock is wrong.
     clock_offset_ms: i64,
+    /// The species index, built on first use (see [`Store::taxon_index`]).
+    taxa: std::cell::RefCell<crate::taxa::TaxonCache>,
 }
 
 impl Store {
@@ -126,6 +128,7 @@ impl Store {
             device_id,
             clock: Hlc::default(),
             clock_offset_ms: 0,
+            taxa: Default::default(),
         };
         store.clock = store.load_clock()?;
         if get_meta(&store.conn, "seeded")?.as_deref() != Some(crate::seed::SEED_VERSION) {
@@ -148,6 +151,10 @@ impl Store {
     /// This laptop's device id (UUIDv7, made on first open).
     pub fn device_id(&self) -> &str {
         &self.device_id
+    }
+
+    pub(crate) fn taxa_cache(&self) -> &std::cell::RefCell<crate::taxa::TaxonCache> {
+        &self.taxa
     }
 
     /// The underlying connection, for read-only queries in sibling modules and benchmarks.

@@ -3,7 +3,7 @@
 use super::Store;
 use crate::error::{Error, Result};
 use crate::model::{Body, Country, Deadline, Kind, Observation, Taxon};
-use crate::taxa::TaxonIndex;
+use crate::taxa::MatchKind;
 use crate::text::fold;
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
@@ -162,8 +162,15 @@ impl Store {
             arg(&mut sql, " AND ?", y1.into());
         }
         if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
-            let index = TaxonIndex::load(self)?;
-            let ids: Vec<String> = index.search(text, 100).into_iter().map(|m| m.id).collect();
+            // The species index's matches, near misses only when nothing closer matched (a
+            // filter should not widen to every name a typo away).
+            let found = self.taxon_index()?.search(text, 100);
+            let close = found.iter().any(|m| m.how != MatchKind::Fuzzy);
+            let ids: Vec<String> = found
+                .into_iter()
+                .filter(|m| !close || m.how != MatchKind::Fuzzy)
+                .map(|m| m.id)
+                .collect();
             arg(&mut sql, " AND (instr(o.search, ?) > 0", fold(text).into());
             let list = serde_json::to_string(&ids).expect("strings serialise");
             arg(
@@ -252,7 +259,7 @@ impl Store {
 
     /// The checklist of a country with every taxon and the data-sheet deadlines.
     pub fn country_checklist(&self, country: Country) -> Result<CountryChecklist> {
-        let index = TaxonIndex::load(self)?;
+        let index = self.taxon_index()?;
         for c in self.list(Kind::Checklist)? {
             if let Some(Body::Checklist(list)) = c.body {
                 if list.country == country {

@@ -239,7 +239,10 @@ export function createMockBackend(): MockBackend {
             else if (f.split(/\s+/).some((w) => w.startsWith(q))) score = Math.min(score, 2);
             else if (f.includes(q)) score = Math.min(score, 3);
           }
-          if (score < 9 && (!best || score < best[0])) best = [score, { id, taxon: t, matched: name, locale, verified }];
+          // The real search also matches other scripts, pinyin and typos; the mock matches
+          // names as written.
+          const how = score === 0 ? 'exact' : 'prefix';
+          if (score < 9 && (!best || score < best[0])) best = [score, { id, taxon: t, matched: name, locale, verified, how, via: null }];
         }
         if (best) hits.push([best[0], i, best[1]]);
       });
@@ -306,9 +309,15 @@ export function createMockBackend(): MockBackend {
       last_error_code: null,
       conflicts: [...records.values()].filter((r) => head(r).length > 1).length,
       needs_attention: [],
+      // The mock's station hub is the one it finds on the network.
+      relays: settings.get('sync.server') === 'https://192.168.1.20:8787',
+      upstream_contact: settings.get('sync.server') === 'https://192.168.1.20:8787' ? '2026-06-01T08:00:00Z' : null,
       running: false,
     }),
     syncNow: async () => {},
+    syncDiscover: async () => [
+      { name: 'Dauria station-laptop', url: 'https://192.168.1.20:8787', relays: true, fingerprint: 'AB:CD:EF' },
+    ],
     syncEnroll: async (server, code) => {
       if (!/^[A-Z0-9-]{4,}$/i.test(code.trim()))
         throw new BackendError({ code: 'sync.forbidden', message: 'the server refused: unknown code', fields: [] });

@@ -43,6 +43,7 @@ import type {
   TrendPoint,
   TrendQuery,
 } from '../bindings/core';
+import type { Exported, ExportFormat, LockState, SyncEvent, SyncView, BackupDone, FoundServer } from '../bindings/app';
 import type {
   Handover,
   NewShipment,
@@ -52,7 +53,6 @@ import type {
   ShipmentDetail,
   ShipmentSummary,
 } from '../bindings/core';
-import type { Exported, ExportFormat, LockState, SyncEvent, SyncView, BackupDone } from '../bindings/app';
 
 export type SettingKey = 'language' | 'observer' | 'observers' | 'last_site' | 'export_dir' | 'survey';
 
@@ -84,7 +84,8 @@ export interface Backend {
   /** Shows a file selected in the system's file manager. */
   showInFolder(path: string): Promise<void>;
   stats(): Promise<Stats>;
-  searchTaxa(query: string, limit: number): Promise<TaxonMatch[]>;
+  /** Species search (any name, any script, typos); `country` (the survey's) wins ties. */
+  searchTaxa(query: string, limit: number, country?: Country | null): Promise<TaxonMatch[]>;
   listRecords(kind: Kind): Promise<Current[]>;
   getRecord(id: string): Promise<Current | null>;
   createRecord(body: Body): Promise<Saved>;
@@ -104,6 +105,8 @@ export interface Backend {
   syncNow(): Promise<void>;
   /** `fingerprint`: the SHA-256 the server printed, to trust a field station's own certificate. */
   syncEnroll(server: string, code: string, fingerprint?: string): Promise<SyncView>;
+  /** Sync servers announcing themselves on the local network (a station hub). */
+  syncDiscover(): Promise<FoundServer[]>;
   /** Calls `cb` for every event of the background sync task; returns the unsubscribe. */
   onSync(cb: (e: SyncEvent) => void): Promise<() => void>;
 

@@ -33,6 +33,25 @@ relays: boolean,
  */
 upstream_contact: string | null, };
 
+export type FoundServer = { 
+/**
+ * Its instance name (`Dauria station-laptop`).
+ */
+name: string, 
+/**
+ * The address to enroll with (`https://192.168.1.20:8787`).
+ */
+url: string, 
+/**
+ * It relays to a central server (a station hub).
+ */
+relays: boolean, 
+/**
+ * The fingerprint of its certificate as it announces it: to compare with the one the
+ * server printed, never to trust unseen.
+ */
+fingerprint: string | null, };
+
 export type SyncView = { 
 /**
  * A sync is running now.

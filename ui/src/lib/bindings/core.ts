@@ -300,6 +300,8 @@ export type ChecklistEntry = { id: string, taxon: Taxon, };
 
 export type Stats = { device_id: string, records: Array<[Kind, number]>, observations: number, revisions: number, pending_ops: number, conflicts: number, size_bytes: number, };
 
+export type MatchKind = "exact" | "prefix" | "transliterated" | "fuzzy";
+
 export type TaxonMatch = { id: string, taxon: Taxon, 
 /**
  * The name that matched, as written.
@@ -312,7 +314,16 @@ locale: string,
 /**
  * False when the matched name is marked as needing verification.
  */
-verified: boolean, };
+verified: boolean, 
+/**
+ * How it matched.
+ */
+how: MatchKind, 
+/**
+ * The spelling that matched when it is not the name as written: a transliteration
+ * (`tarbagan` for `Тарбаган`) or pinyin (`huáng yáng` for `黄羊`).
+ */
+via: string | null, };
 
 export type FieldError = { 
 /**

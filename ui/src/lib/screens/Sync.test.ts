@@ -14,6 +14,26 @@ beforeEach(() => {
 });
 
 describe('sync screen', () => {
+  it('finds a station hub on the network, fills its address in, and then shows that it relays', async () => {
+    const { container } = render(Sync);
+    const q = (s: string) => container.querySelector(s);
+    await waitFor(() => expect(q('#sync-find')).not.toBeNull());
+    (q('#sync-find') as HTMLButtonElement).click();
+    await waitFor(() => expect(q('#sync-found')?.textContent).toContain('Dauria station-laptop'));
+    expect(q('#sync-found')?.textContent).toContain('station hub');
+    expect(q('#sync-found')?.textContent).toContain('AB:CD:EF');
+    (q('#sync-found button') as HTMLButtonElement).click();
+    await waitFor(() => expect((q('#sync-server') as HTMLInputElement).value).toBe('https://192.168.1.20:8787'));
+    (q('#sync-code') as HTMLInputElement).value = 'ABCD-1234';
+    q('#sync-code')!.dispatchEvent(new Event('input'));
+    await waitFor(() => expect((q('#sync-enroll') as HTMLButtonElement).disabled).toBe(false));
+    (q('#sync-enroll') as HTMLButtonElement).click();
+    await waitFor(() => expect(q('#sync-relays')?.textContent).toContain('yes — last reached it 2026-06-01 08:00:00 UTC'));
+    setLocale('kk');
+    await waitFor(() => expect(q('#sync-relays')?.textContent).toContain('иә'));
+    setLocale('en');
+  });
+
   it('shows the progress of a running sync, photos included, and the totals when it ends', async () => {
     await mock.syncEnroll('https://sync.example', 'ABCD-1234');
     const { container } = render(Sync);
