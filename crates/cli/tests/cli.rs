@@ -734,6 +734,20 @@ fn export_writes_a_csv_that_import_reads_back() {
             r["observation"]["photos"] = serde_json::Value::Null;
         }
     }
+    // Each imported record names where it came from: the file, and the record's id in it.
+    let ids: Vec<&serde_json::Value> = a.iter().map(|r| &r["id"]).collect();
+    for r in b.iter_mut() {
+        let source = r["observation"]
+            .as_object_mut()
+            .unwrap()
+            .remove("source")
+            .expect("an imported record keeps its source");
+        assert_eq!(source["dataset"], "out.csv", "{source}");
+        assert!(
+            ids.contains(&&source["id"]),
+            "{source} is not an exported id"
+        );
+    }
     let strip = |rows: &[serde_json::Value]| -> Vec<serde_json::Value> {
         rows.iter().map(|r| r["observation"].clone()).collect()
     };

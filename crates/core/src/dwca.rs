@@ -1096,7 +1096,7 @@ fn parse_meta(xml: &str) -> Result<Vec<FileSpec>> {
                     "field" => {
                         if let Some(s) = specs.last_mut() {
                             let term = attr(&e, "term").unwrap_or_default();
-                            let short = term.rsplit(['/', '#']).next().unwrap_or("").to_string();
+                            let short = property_name(term.rsplit(['/', '#']).next().unwrap_or(""));
                             match attr(&e, "index").and_then(|v| v.parse().ok()) {
                                 Some(i) => {
                                     s.terms.insert(short, i);
@@ -1127,6 +1127,16 @@ fn parse_meta(xml: &str) -> Result<Vec<FileSpec>> {
         return Err(bad_archive("meta.xml describes no core file"));
     }
     Ok(specs)
+}
+
+/// A term's name as Darwin Core spells properties, lower camel case: archives written before the
+/// standard settled (2009) spell them `ScientificName`, `DecimalLatitude`.
+fn property_name(term: &str) -> String {
+    let mut c = term.chars();
+    match c.next() {
+        Some(f) if f.is_ascii_uppercase() => f.to_ascii_lowercase().to_string() + c.as_str(),
+        _ => term.to_string(),
+    }
 }
 
 /// A data file of an archive, read whole.
@@ -1280,16 +1290,36 @@ fn single_file_spec<R: Read + Seek>(
                 .iter()
                 .find(|k| k.eq_ignore_ascii_case(t))
                 .map_or(t, |k| *k);
-            (known.to_string(), i)
+            (property_name(known), i)
         })
-        .collect();
+        .collect::<HashMap<String, usize>>();
+    // A file of taxa (a taxonID column, and none of an occurrence's) is a checklist, as GBIF's
+    // readers take it.
+    let checklist = terms.contains_key("taxonID")
+        && ![
+            "occurrenceID",
+            "eventDate",
+            "decimalLatitude",
+            "catalogNumber",
+        ]
+        .iter()
+        .any(|t| terms.contains_key(*t));
     Ok(FileSpec {
         location: file.to_string(),
-        row_type: "http://rs.tdwg.org/dwc/terms/Occurrence".into(),
+        row_type: if checklist {
+            "http://rs.tdwg.org/dwc/terms/Taxon"
+        } else {
+            "http://rs.tdwg.org/dwc/terms/Occurrence"
+        }
+        .into(),
         delimiter,
         quote: Some(b'"'),
         header_lines: 1,
-        id_index: None,
+        id_index: if checklist {
+            terms.get("taxonID").copied()
+        } else {
+            None
+        },
         terms,
         defaults: HashMap::new(),
     })
@@ -1396,16 +1426,19 @@ fn read_table<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, spec: &FileSpec) -> 
     for r in b.from_reader(text.as_bytes()).records() {
         rows.push(r.map_err(|e| bad_archive(format!("{}: {e}", spec.location)))?);
     }
-    // A descriptor that puts a term in a column the file does not have describes another file.
+    // A descriptor that puts a term in a column no row of the file has describes another file.
+    // Rows that stop early are read with the columns they lack empty: GBIF's own exports drop
+    // trailing empty columns.
     if let Some((term, i)) = spec.terms.iter().max_by_key(|(_, i)| **i) {
         let blank = |r: &csv::StringRecord| r.iter().all(|f| f.trim().is_empty());
-        if let Some(r) = rows
-            .iter()
-            .skip(spec.header_lines as usize)
-            .find(|r| r.len() <= *i && !blank(r))
-        {
+        let data = || {
+            rows.iter()
+                .skip(spec.header_lines as usize)
+                .filter(|r| !blank(r))
+        };
+        if let Some(r) = data().max_by_key(|r| r.len()).filter(|r| r.len() <= *i) {
             return Err(bad_archive(format!(
-                "meta.xml puts {term} in column {} of {}, but its rows have {} columns",
+                "meta.xml puts {term} in column {} of {}, but its longest row has {} columns",
                 i + 1,
                 spec.location,
                 r.len()
@@ -1590,7 +1623,9 @@ fn import_archive<R: Read + Seek>(
         }
         None => vec![single_file_spec(&mut zip, &names)?],
     };
-    let is_occ = |s: &FileSpec| s.row_type.ends_with("/Occurrence");
+    // `DarwinCore` is what occurrence cores were called before the standard settled.
+    let is_occ =
+        |s: &FileSpec| s.row_type.ends_with("/Occurrence") || s.row_type.ends_with("/DarwinCore");
     let core = &specs[0];
     let (occ_spec, event_spec) = if is_occ(core) {
         (core, None)

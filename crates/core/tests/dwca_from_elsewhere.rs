@@ -470,3 +470,78 @@ print(json.dumps(out))
         }
     }
 }
+
+/// Every sample archive of GBIF's own reader, dwca-io, is read: each with the rows it holds, as
+/// occurrences or as checklist taxa. Rows of taxa outside the groups the project keeps (whales,
+/// fish, oaks) are skipped one by one with that reason; a sighting without a position is refused
+/// with its line; nothing refuses a whole archive.
+#[test]
+fn every_gbif_dwca_io_sample_is_read() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dwca-io");
+    // (sample, is a checklist, data rows, rows imported or added)
+    let samples: &[(&str, bool, u64, u64)] = &[
+        ("archive-dwc", true, 3248, 0),
+        ("archive-occ.zip", false, 1534, 1534),
+        ("archive-tax.zip", true, 3248, 0),
+        ("checklist_980.zip", true, 356, 0),
+        ("csv-json-escaped-quotes", false, 1, 0),
+        ("gnub.tab.zip", true, 9, 0),
+        ("multiline-header", true, 2, 0),
+        ("nullCoreID.zip", true, 3248, 0),
+        ("simplest-archive", true, 2, 0),
+        ("xml-entity-meta", true, 0, 0),
+    ];
+    for &(name, checklist, rows, added) in samples {
+        let path = dir.join(name);
+        let bytes = if path.is_dir() {
+            let files: Vec<(String, String)> = std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| {
+                    let p = e.unwrap().path();
+                    let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+                    (p.file_name().unwrap().to_string_lossy().into_owned(), text)
+                })
+                .collect();
+            let refs: Vec<(&str, &str)> = files
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect();
+            zip(&refs)
+        } else {
+            std::fs::read(&path).unwrap()
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open(tmp.path()).unwrap();
+        let taxa_before = store.list(dauria_core::model::Kind::Taxon).unwrap().len();
+        let r = import_dwca_from(&mut store, Cursor::new(&bytes), name)
+            .unwrap_or_else(|e| panic!("{name}: GBIF's reader reads it, but it was refused: {e}"));
+        if checklist {
+            assert_eq!(r.taxa.rows, rows, "{name}: {:?}", r.taxa);
+            assert_eq!(r.taxa.added, added, "{name}");
+            assert_eq!(
+                r.taxa.added
+                    + r.taxa.already_listed
+                    + r.taxa.synonyms
+                    + r.taxa.skipped.len() as u64,
+                rows,
+                "{name}: every row added or skipped with a reason"
+            );
+            assert!(
+                r.taxa.skipped.iter().all(|s| s.reason.len() > 20),
+                "{name}: {:?}",
+                r.taxa.skipped.first()
+            );
+            assert_eq!(r.rows, 0, "{name}: a checklist holds no occurrences");
+        } else {
+            assert_eq!(r.rows, rows, "{name}");
+            assert_eq!(r.imported, added, "{name}: {:?}", r.errors.first());
+            assert_eq!(r.imported + r.errors.len() as u64, rows, "{name}");
+            assert_eq!(store.stats().unwrap().observations, added, "{name}");
+        }
+        assert_eq!(
+            store.list(dauria_core::model::Kind::Taxon).unwrap().len() as u64,
+            taxa_before as u64 + r.taxa.added,
+            "{name}"
+        );
+    }
+}

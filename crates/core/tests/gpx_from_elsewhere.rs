@@ -157,7 +157,8 @@ fn python() -> std::path::PathBuf {
 
 /// Every file of gpxpy's own test suite (copied into `tests/fixtures/gpxpy` with its licence)
 /// is read, with the same number of waypoints, routes, route points, tracks and track points
-/// as gpxpy itself reports for it, asked here and now.
+/// as gpxpy itself reports for it, asked here and now. Tracks without a point are not counted:
+/// a track with no point cannot become a visit, so the reader leaves it out.
 #[test]
 fn every_gpxpy_test_file_is_read_with_gpxpys_point_counts() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gpxpy");
@@ -177,7 +178,8 @@ fn every_gpxpy_test_file_is_read_with_gpxpys_point_counts() {
         for p in sys.argv[1:]:\n\
         \x20   g = gpxpy.parse(open(p, encoding='utf-8'))\n\
         \x20   out.append([len(g.waypoints), len(g.routes), sum(len(r.points) for r in g.routes), \
-        len(g.tracks), sum(len(s.points) for t in g.tracks for s in t.segments)])\n\
+        len([t for t in g.tracks if any(s.points for s in t.segments)]), \
+        sum(len(s.points) for t in g.tracks for s in t.segments)])\n\
         print(json.dumps(out))";
     let res = std::process::Command::new(python())
         .args(["-c", script])

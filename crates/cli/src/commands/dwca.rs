@@ -87,6 +87,24 @@ pub fn import(dir: &Path, args: ImportArgs) -> Result<ExitCode> {
             println!("  {name} ({n})");
         }
     }
+    let t = &report.taxa;
+    if t.rows > 0 {
+        // A checklist (Taxon core) archive: its taxa joined the species list.
+        for e in &t.skipped {
+            eprintln!("{} line {}, {}: {}", e.file, e.line, e.term, e.reason);
+        }
+        println!(
+            "checklist archive {}: {} taxa added, {} already listed, {} synonyms, {} vernacular \
+             names added, {} rows skipped",
+            args.file.display(),
+            t.added,
+            t.already_listed,
+            t.synonyms,
+            t.names_added,
+            t.skipped.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "imported {} of {} occurrences from {}",
         report.imported,

@@ -1,8 +1,9 @@
 //! Sync benchmarks (`make bench`): push and pull of 100,000 observations against a loopback
 //! `dauria-server` (SQLite, and PostgreSQL when `DAURIA_TEST_PG_URL` is set), each against the
 //! server database's raw insert rate measured in the same run; and 50 laptops pushing 2,000
-//! observations each at once; and photo upload throughput on loopback against a raw TCP copy of
-//! the same bytes.
+//! observations each at once; photo upload throughput on loopback against a raw TCP copy of
+//! the same bytes; and a station hub relaying a laptop's observations to the central server,
+//! against the same laptop pushing them to the central server directly.
 
 use dauria_core::model::Body;
 use dauria_core::{media, Store};
@@ -470,6 +471,7 @@ fn main() {
     });
     bench_wire(&mut rows);
     bench_photos(runs, &mut rows);
+    bench_relay(&source, n, runs, &mut rows);
     println!(
         "\n{:<48} {:>18} {:>24} {:>10}  goal",
         "sync benchmark", "median", "baseline (same run)", "ratio"
@@ -480,4 +482,79 @@ fn main() {
             r.what, r.value, r.baseline, r.ratio, r.goal
         );
     }
+}
+
+/// Runs `dauria-server` on a data folder without serving (`upstream enroll`, `upstream sync`),
+/// returning what it printed; panics when it fails.
+fn server_cli(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(dauria_system_tests::cargo_bin(
+        "dauria-server",
+        "dauria-server",
+    ))
+    .arg("--data-dir")
+    .arg(dir)
+    .args(args)
+    .env_remove("DAURIA_FAILPOINT")
+    .output()
+    .expect("dauria-server runs");
+    assert!(
+        out.status.success(),
+        "dauria-server {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A station hub relaying `n` observations (pushed to it by a field laptop) to the central
+/// server in one `upstream sync` cycle, against the same laptop pushing them to a central server
+/// directly, both SQLite, alternating in each run.
+fn bench_relay(source: &Laptop, n: u32, runs: usize, rows: &mut Vec<Row>) {
+    let (mut direct, mut relayed) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let dc = tempfile::tempdir().unwrap();
+        let central = ServerProcess::start(dc.path(), None, None, &[]);
+        let (rate, _) = push_pull(source, &central, n);
+        direct.push(rate);
+        drop(central);
+
+        let dc = tempfile::tempdir().unwrap();
+        let central = ServerProcess::start(dc.path(), None, None, &[]);
+        let dh = tempfile::tempdir().unwrap();
+        let code = central.enrollment_code("station hub", "hub");
+        server_cli(
+            dh.path(),
+            &["upstream", "enroll", "--server", &central.url(), &code],
+        );
+        let hub = ServerProcess::start(dh.path(), None, None, &["--no-relay", "--no-advertise"]);
+        let mut l = Laptop {
+            store: Store::open(source.dir.path()).unwrap(),
+            dir: tempfile::tempdir().unwrap(),
+            name: "field".into(),
+        };
+        l.store.set_pushed(0).unwrap();
+        l.store.set_meta("sync.inflight", "").unwrap();
+        l.enroll(&hub, "field");
+        let t = HttpTransport::new(&hub.url(), Duration::from_secs(120)).unwrap();
+        let mut summary = Default::default();
+        SyncClient::new(&t, opts())
+            .push(&mut l.store, &mut |_| {}, &mut summary)
+            .unwrap();
+        assert_eq!(summary.pushed, n as u64, "every op reached the hub");
+        let start = Instant::now();
+        server_cli(dh.path(), &["upstream", "sync"]);
+        relayed.push(n as f64 / start.elapsed().as_secs_f64());
+        let stored = central.store().revision_count().unwrap();
+        assert!(
+            stored >= n as u64,
+            "the central server holds {stored} revisions after the relay, not {n}"
+        );
+    }
+    let (d, r) = (median(direct), median(relayed));
+    rows.push(Row {
+        what: format!("relay {n} obs hub → central (SQLite)"),
+        value: format!("{r:.0} obs/s"),
+        baseline: format!("direct push {d:.0}"),
+        ratio: format!("{:.2}×", r / d),
+        goal: "relaying costs little".into(),
+    });
 }
