@@ -34,6 +34,9 @@ pub enum ServerError {
     /// The request took longer than the server allows.
     #[error("{0}")]
     Timeout(String),
+    /// The database was written by a newer server; it was left as it was.
+    #[error("this database was written by a newer version of dauria-server (server schema {found}; this version knows up to {known}); nothing in it was changed: run the newer server, or this one on a backup this version made")]
+    NewerDatabase { found: i64, known: i64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -52,7 +55,9 @@ impl ServerError {
             ServerError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ServerError::QuotaExceeded(_) => (StatusCode::PAYLOAD_TOO_LARGE, "quota_exceeded"),
             ServerError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
-            ServerError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ServerError::Internal(_) | ServerError::NewerDatabase { .. } => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         }
     }
 }

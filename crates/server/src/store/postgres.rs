@@ -94,7 +94,9 @@ fn device_from_row(r: &postgres::Row) -> Device {
 }
 
 impl PostgresStore {
-    /// Connects to `url` (`postgres://user@host:port/db`) and creates the schema if needed.
+    /// Connects to `url` (`postgres://user@host:port/db`) and creates or migrates the schema
+    /// to [`SCHEMA_VERSION`]. A database written by a newer server is refused before anything
+    /// in it is changed.
     ///
     /// Must not be called from an async task (the postgres client blocks).
     pub fn connect(url: &str) -> Result<PostgresStore, ServerError> {
@@ -106,8 +108,7 @@ impl PostgresStore {
         // Concurrent `CREATE TABLE IF NOT EXISTS` can collide in PostgreSQL; serialise setup.
         let mut tx = c.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock(7274251)", &[])?;
-        tx.batch_execute(SCHEMA)?;
-        upgrade(&mut tx)?;
+        migrate(&mut tx)?;
         tx.commit()?;
         c.execute(
             "INSERT INTO meta(key, value) VALUES ('epoch', $1) ON CONFLICT DO NOTHING",
@@ -117,10 +118,61 @@ impl PostgresStore {
     }
 }
 
-/// Fills what a database from an earlier release lacks: the expiry of open codes, the
+/// The schema this build writes, kept in `meta` under `schema_version`. Version 0 is a
+/// database made before versions were kept (its tables and columns added as releases went);
+/// version 1 is that schema complete, with the generation and identity of stored revisions
+/// filled in.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The schema version a database holds: 0 for an empty one or one from before versions were
+/// kept. Reads only.
+fn stored_version(tx: &mut postgres::Transaction<'_>) -> Result<i64, ServerError> {
+    let has_meta: bool = tx
+        .query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?
+        .get(0);
+    if !has_meta {
+        return Ok(0);
+    }
+    let Some(row) = tx.query_opt("SELECT value FROM meta WHERE key = 'schema_version'", &[])?
+    else {
+        return Ok(0);
+    };
+    let value: String = row.get(0);
+    value.trim().parse().map_err(|_| {
+        ServerError::Internal(format!(
+            "the database's schema_version ({value:?}) is not a number; it was not changed"
+        ))
+    })
+}
+
+/// Brings the database to [`SCHEMA_VERSION`] inside the caller's transaction, step by step
+/// from the version it has; refuses a newer one before changing anything.
+fn migrate(tx: &mut postgres::Transaction<'_>) -> Result<(), ServerError> {
+    let found = stored_version(tx)?;
+    if found > SCHEMA_VERSION {
+        return Err(ServerError::NewerDatabase {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    if found < 1 {
+        tx.batch_execute(SCHEMA)?;
+        upgrade_unversioned(tx)?;
+    }
+    if found < SCHEMA_VERSION {
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('schema_version', $1)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&SCHEMA_VERSION.to_string()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Fills what a database from before versions were kept lacks: the expiry of open codes, the
 /// generation of stored revisions and the identity of stored records (from their first
 /// revision; a stored document that cannot be read is left alone).
-fn upgrade(tx: &mut postgres::Transaction<'_>) -> Result<(), ServerError> {
+fn upgrade_unversioned(tx: &mut postgres::Transaction<'_>) -> Result<(), ServerError> {
     let done = tx
         .query_opt("SELECT 1 FROM meta WHERE key = 'identity_backfilled'", &[])?
         .is_some();

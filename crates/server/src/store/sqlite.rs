@@ -91,17 +91,20 @@ fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
 const DEVICE_COLS: &str = "device_id, name, role, revoked, applied_upto, enrolled_at, hub";
 
 impl SqliteStore {
-    /// Opens or creates `dauria-server.sqlite3` in `dir`.
+    /// Opens or creates `dauria-server.sqlite3` in `dir`, migrating it to [`SCHEMA_VERSION`].
+    ///
+    /// A database written by a newer server is refused before anything in it is changed.
     pub fn open(dir: &Path) -> Result<SqliteStore, ServerError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| ServerError::Internal(format!("cannot create {}: {e}", dir.display())))?;
-        let mut conn = Connection::open(dir.join("dauria-server.sqlite3"))?;
+        let mut conn = Connection::open(dir.join(DB_FILE))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        // First, before any pragma or table is written.
+        refuse_newer(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "cache_size", -65536)?;
-        conn.execute_batch(SCHEMA)?;
-        upgrade(&mut conn)?;
+        migrate(&mut conn)?;
         conn.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('epoch', ?1)",
             [uuid::Uuid::now_v7().to_string()],
@@ -117,11 +120,47 @@ impl SqliteStore {
     }
 }
 
-/// Brings a database from an earlier release up to date in one transaction: new columns, the
+/// The server database's file in its data folder.
+pub const DB_FILE: &str = "dauria-server.sqlite3";
+
+/// The schema this build writes, kept in `PRAGMA user_version`. Version 0 is a database made
+/// before versions were kept (its tables and columns added as releases went); version 1 is
+/// that schema complete, with the generation and identity of stored revisions filled in.
+pub const SCHEMA_VERSION: i64 = 1;
+
+fn refuse_newer(conn: &Connection) -> Result<(), ServerError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(ServerError::NewerDatabase {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// Brings the database to [`SCHEMA_VERSION`] in one transaction, step by step from the
+/// version it has; a failure leaves it as it was.
+fn migrate(conn: &mut Connection) -> Result<(), ServerError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Again under the write lock: another server may have migrated it meanwhile.
+    refuse_newer(&tx)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found < 1 {
+        tx.execute_batch(SCHEMA)?;
+        upgrade_unversioned(&tx)?;
+    }
+    if found < SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Brings a database from before versions were kept up to date: new columns, the
 /// generation of stored revisions and the identity of stored records (from their first
 /// revision; a stored document that cannot be read is left alone).
-fn upgrade(conn: &mut Connection) -> Result<(), ServerError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+fn upgrade_unversioned(tx: &Transaction<'_>) -> Result<(), ServerError> {
     let mut added = false;
     for (table, column, decl) in UPGRADES {
         let has: bool = tx
@@ -160,7 +199,6 @@ fn upgrade(conn: &mut Connection) -> Result<(), ServerError> {
             }
         }
     }
-    tx.commit()?;
     Ok(())
 }
 
