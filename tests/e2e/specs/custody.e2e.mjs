@@ -49,6 +49,7 @@ describe('chain of custody of samples', () => {
     await $('#species-list button[data-taxon="Marmota sibirica"]').waitForDisplayed();
     await browser.keys('Enter');
     await $('#count').setValue('3');
+    await $('#use-coords').click();
     await $('#coords').setValue('49.71, 115.12');
     await $('#notes').click();
     await browser.keys(['Control', 'Enter']);
