@@ -154,6 +154,37 @@ fn observations(
     with(&state, |s| s.observations(&filter, after.as_deref(), limit))
 }
 
+/// Every live sighting's position as little-endian `f32` pairs (binary IPC), for the main map.
+#[tauri::command(async)]
+fn sighting_points(state: State<'_, AppState>) -> Reply<tauri::ipc::Response> {
+    with(&state, |s| s.sighting_points())
+        .map(|p| tauri::ipc::Response::new(dauria_core::map_points::points_to_le_bytes(&p)))
+}
+
+/// A data file of the bundled basemap (`ui/public/basemap/`, embedded with the window's other
+/// assets) as bytes: the window's `fetch` cannot read the app's own scheme on Linux.
+#[tauri::command(async)]
+fn basemap_file(app: tauri::AppHandle, name: String) -> Reply<tauri::ipc::Response> {
+    let missing = || ErrorPayload {
+        code: "not_found".into(),
+        message: format!("the app has no basemap file {name}"),
+        fields: Vec::new(),
+    };
+    if !matches!(name.as_str(), "daur.pmtiles" | "relief.json") {
+        return Err(missing());
+    }
+    // A missing asset resolves to the page itself (the single-page fallback): check the content.
+    let magic: &[u8] = if name.ends_with(".pmtiles") {
+        b"PMTiles"
+    } else {
+        b"{"
+    };
+    match app.asset_resolver().get(format!("/basemap/{name}")) {
+        Some(asset) if asset.bytes.starts_with(magic) => Ok(tauri::ipc::Response::new(asset.bytes)),
+        _ => Err(missing()),
+    }
+}
+
 #[tauri::command]
 fn species_summary(state: State<'_, AppState>, site: Option<String>) -> Reply<Vec<SpeciesSummary>> {
     with(&state, |s| s.species_summary(site.as_deref()))
@@ -276,6 +307,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         record_heads,
         conflicts,
         observations,
+        sighting_points,
+        basemap_file,
         species_summary,
         country_checklist,
         parse_position,

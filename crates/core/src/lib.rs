@@ -16,6 +16,7 @@ pub mod fs_mode;
 pub mod hlc;
 pub mod import;
 pub mod limits;
+pub mod map_points;
 pub mod media;
 pub mod model;
 pub mod monitoring;
