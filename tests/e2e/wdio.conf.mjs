@@ -45,6 +45,7 @@ export const config = {
     './specs/visits.e2e.mjs',
     './specs/screens.e2e.mjs',
     './specs/sites.e2e.mjs',
+    './specs/map.e2e.mjs',
     './specs/reports.e2e.mjs',
     './specs/languages.e2e.mjs',
     './specs/unlock.e2e.mjs',

@@ -179,6 +179,12 @@ export function createMockBackend(): MockBackend {
       if (filter.taxon && o.taxon !== filter.taxon) continue;
       if (filter.site && o.site !== filter.site) continue;
       if (filter.country && site?.country !== filter.country) continue;
+      if (filter.bbox) {
+        const [x0, y0, x1, y1] = filter.bbox;
+        const lat = o.lat ?? site?.lat;
+        const lon = o.lon ?? site?.lon;
+        if (lat == null || lon == null || lon < x0 || lon > x1 || lat < y0 || lat > y1) continue;
+      }
       if (filter.from && Date.parse(o.observed_at) < Date.parse(filter.from)) continue;
       if (filter.to && Date.parse(o.observed_at) >= Date.parse(filter.to) + (filter.to.length === 10 ? 86400000 : 0)) continue;
       if (filter.text) {
@@ -283,6 +289,23 @@ export function createMockBackend(): MockBackend {
       const start = after ? Number(after) : 0;
       const page = all.slice(start, start + limit);
       return { rows: page, next: start + limit < all.length ? String(start + limit) : null };
+    },
+    basemapFile: async (name) => {
+      // In a browser the files are served beside the page.
+      const res = await fetch(`/basemap/${name}`);
+      if (!res.ok) throw new BackendError({ code: 'not_found', message: `no basemap file ${name}`, fields: [] });
+      return new Uint8Array(await res.arrayBuffer());
+    },
+    sightingPoints: async () => {
+      const out: number[] = [];
+      for (const r of rows({})) {
+        const o = r.observation;
+        const site = o.site ? (current(need(o.site)).body as { body: Site } | null)?.body : undefined;
+        const lat = o.lat ?? site?.lat;
+        const lon = o.lon ?? site?.lon;
+        if (lat != null && lon != null) out.push(lat, lon);
+      }
+      return new Float32Array(out);
     },
     speciesSummary: async () => [],
     countryChecklist: async (country) => {

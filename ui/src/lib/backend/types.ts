@@ -96,6 +96,10 @@ export interface Backend {
   heads(id: string): Promise<RevisionInfo[]>;
   conflicts(): Promise<[string, Kind][]>;
   observations(filter: ObservationFilter, after: string | null, limit: number): Promise<ObservationPage>;
+  /** Every live sighting's position, as lat, lon, lat, lon, … (its own position, else its site's). */
+  sightingPoints(): Promise<Float32Array>;
+  /** A data file of the bundled basemap (`daur.pmtiles`, `relief.json`), as bytes. */
+  basemapFile(name: 'daur.pmtiles' | 'relief.json'): Promise<Uint8Array>;
   speciesSummary(site: string | null): Promise<SpeciesSummary[]>;
   countryChecklist(country: Country): Promise<CountryChecklist>;
   parsePosition(text: string): Promise<Position>;
