@@ -27,6 +27,7 @@ test: setup-test ui check rust-test pg-test e2e
 check:
 	$(CARGO) fmt --all --check
 	npm --prefix ui run check
+	node ui/scripts/check-bundle.mjs
 	npm --prefix ui run test
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 

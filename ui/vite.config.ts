@@ -47,6 +47,11 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'safari15',
     chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      // The mock backend's modules build their data only when called, so nothing of them is kept
+      // where nothing calls them: the production build (src/lib/backend/index.ts).
+      treeshake: { moduleSideEffects: (id: string) => !/[\\/]src[\\/]lib[\\/]backend[\\/]mock/.test(id) },
+    },
   },
   server: { port: 1420, strictPort: true },
   test: {
