@@ -1,8 +1,8 @@
 // Clusters every sighting's position for the main map. The positions come as one Float32Array
-// (lat, lon, lat, lon, …); a KDBush index over them finds those in view, and those are gathered
-// into square cells of the screen (Web Mercator pixels at the map's zoom), each drawn as one
-// marker with its count at the mean position of its points. Memory stays at the array and the
-// index (about 28 bytes a sighting), whatever the count.
+// (lat, lon, lat, lon, …), each projected once to Web Mercator; a KDBush index over them finds
+// those in view, and those are gathered into square cells of the screen at the map's zoom, each
+// drawn as one marker with its count at the mean position of its points. Memory stays at the
+// arrays and the index (about 28 bytes a sighting), whatever the count.
 import KDBush from 'kdbush';
 
 export interface Cluster {
@@ -13,25 +13,38 @@ export interface Cluster {
   bounds: [number, number, number, number];
 }
 
+/** A position's place in the Web Mercator world square, 0–1 on each axis (y down). */
+function unit(lat: number, lon: number): [number, number] {
+  const s = Math.sin((Math.max(-85.05, Math.min(85.05, lat)) * Math.PI) / 180);
+  return [(lon + 180) / 360, 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)];
+}
+
 /** Web Mercator pixel position (256-pixel tiles) of a position at zoom `z`. */
 export function project(lat: number, lon: number, z: number): [number, number] {
-  const scale = 256 * 2 ** z;
-  const s = Math.sin((Math.max(-85.05, Math.min(85.05, lat)) * Math.PI) / 180);
-  return [((lon + 180) / 360) * scale, (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * scale];
+  const [x, y] = unit(lat, lon);
+  return [x * 256 * 2 ** z, y * 256 * 2 ** z];
 }
 
 export class PointClusters {
   readonly size: number;
   private index: KDBush | null;
+  // Each point projected once, so a move of the map costs no trigonometry per point.
+  private xy: Float32Array;
 
   constructor(private points: Float32Array) {
     this.size = Math.floor(points.length / 2);
+    this.xy = new Float32Array(2 * this.size);
     if (!this.size) {
       this.index = null;
       return;
     }
     this.index = new KDBush(this.size, 64, Float32Array);
-    for (let i = 0; i < this.size; i++) this.index.add(points[2 * i + 1], points[2 * i]);
+    for (let i = 0; i < this.size; i++) {
+      const [x, y] = unit(points[2 * i], points[2 * i + 1]);
+      this.xy[2 * i] = x;
+      this.xy[2 * i + 1] = y;
+      this.index.add(x, y);
+    }
     this.index.finish();
   }
 
@@ -41,15 +54,17 @@ export class PointClusters {
    */
   clusters(south: number, west: number, north: number, east: number, z: number, cell = 56): Cluster[] {
     if (!this.index) return [];
-    const ids = this.index.range(west, south, east, north);
+    const [x0, y0] = unit(north, west);
+    const [x1, y1] = unit(south, east);
+    const ids = this.index.range(x0, y0, x1, y1);
     const cells = new Map<number, { lat: number; lon: number; n: number; s: number; w: number; no: number; e: number }>();
-    const zz = Math.max(0, Math.round(z));
-    const cols = Math.ceil((256 * 2 ** zz) / cell) + 1;
+    const per = (256 * 2 ** Math.max(0, Math.round(z))) / cell; // cells across the world
+    const cols = Math.ceil(per) + 1;
+    const { points, xy } = this;
     for (const i of ids) {
-      const lat = this.points[2 * i];
-      const lon = this.points[2 * i + 1];
-      const [x, y] = project(lat, lon, zz);
-      const key = Math.floor(y / cell) * cols + Math.floor(x / cell);
+      const lat = points[2 * i];
+      const lon = points[2 * i + 1];
+      const key = Math.floor(xy[2 * i + 1] * per) * cols + Math.floor(xy[2 * i] * per);
       const c = cells.get(key);
       if (c) {
         c.lat += lat;
