@@ -144,7 +144,79 @@ pub(crate) fn conflicts(conn: &Connection) -> Result<Vec<(String, Kind)>> {
     Ok(out)
 }
 
+/// What a transaction of many writes keeps between them: the species tally's changes, added up
+/// per (site, taxon) group and written once per group when the chunk ends ([`Derived::flush`]),
+/// and the sites' countries read so far. A transaction must flush before it commits.
+#[derive(Default)]
+pub(crate) struct Derived {
+    tally: std::collections::HashMap<(String, String), tally::Group>,
+    site_country: std::collections::HashMap<String, Option<String>>,
+    /// Groups written since the savepoint began, given back if it is rolled back.
+    journal: Option<Vec<((String, String), tally::Group)>>,
+}
+
+impl Derived {
+    /// Writes the tally changes added up so far.
+    pub(crate) fn flush(&mut self, conn: &Connection) -> Result<()> {
+        let journal = &mut self.journal;
+        for (key, g) in self.tally.drain() {
+            tally::add_group(conn, &key.0, &key.1, &g)?;
+            if let Some(j) = journal {
+                j.push((key, g));
+            }
+        }
+        Ok(())
+    }
+
+    /// A savepoint begins: what is written from now on is noted.
+    pub(crate) fn savepoint(&mut self) {
+        self.journal = Some(Vec::new());
+    }
+
+    /// The savepoint was released: what it wrote stays.
+    pub(crate) fn release(&mut self) {
+        self.journal = None;
+    }
+
+    /// The savepoint was rolled back: the groups written inside it are pending again (only a
+    /// successful write adds to the tally, so none of them is the failed write's).
+    pub(crate) fn rollback(&mut self) {
+        self.site_country.clear();
+        for (key, g) in self.journal.take().unwrap_or_default() {
+            match self.tally.remove(&key) {
+                Some(later) => {
+                    let mut g = g;
+                    g.merge(later);
+                    self.tally.insert(key, g);
+                }
+                None => {
+                    self.tally.insert(key, g);
+                }
+            }
+        }
+    }
+
+    fn country_of_site(&mut self, conn: &Connection, site: &str) -> Result<Option<String>> {
+        if let Some(c) = self.site_country.get(site) {
+            return Ok(c.clone());
+        }
+        let c: Option<String> = conn
+            .prepare_cached(
+                "SELECT json_extract(body, '$.country') FROM record WHERE id = ?1 AND kind = 'site'",
+            )?
+            .query_row([site], |r| r.get(0))
+            .optional()?
+            .flatten();
+        self.site_country.insert(site.to_string(), c.clone());
+        Ok(c)
+    }
+}
+
 /// Writes the current-state row of a record from its winning head, and its other heads.
+///
+/// A new live observation's share of the species tally is added to `derived` and written when
+/// it is flushed; any other change to an observation flushes first, so the tally it reads and
+/// updates is exact.
 pub(crate) fn write(
     conn: &Connection,
     id: &str,
@@ -152,6 +224,7 @@ pub(crate) fn write(
     winner: &Winner<'_>,
     others: &[String],
     fresh: bool,
+    derived: &mut Derived,
 ) -> Result<()> {
     let conflict = !others.is_empty();
     if matches!(kind, Kind::Taxon | Kind::Checklist) {
@@ -187,6 +260,9 @@ pub(crate) fn write(
             conflict,
             winner.body.filter(|_| !winner.deleted).map(Body::to_json)
         ])?;
+        if kind == Kind::Site {
+            derived.site_country.remove(id);
+        }
         // A moved site can change country: the sightings at it follow, in this transaction.
         if let (Some(Body::Site(site)), false) = (winner.body, winner.deleted) {
             conn.prepare_cached(
@@ -203,9 +279,12 @@ pub(crate) fn write(
     let before = if fresh {
         None
     } else {
+        derived.flush(conn)?;
         tally::live_entry(conn, id)?
     };
-    let row = obs.map(|o| ObservationRow::from(conn, o)).transpose()?;
+    let row = obs
+        .map(|o| ObservationRow::from(conn, o, derived))
+        .transpose()?;
     let sql = if fresh {
         "INSERT INTO observation(id, rev_id, deleted, conflict, visit_id, site_id, taxon_id,
            taxon_name, count, count_min, count_max, unit, lat, lon, observed_at, observed_utc,
@@ -256,7 +335,16 @@ pub(crate) fn write(
         tally::remove(conn, &old)?;
     }
     if !(winner.deleted || obs.is_none()) {
-        tally::add(conn, &tally::Entry::from(&r))?;
+        let e = tally::Entry::from(&r);
+        if fresh {
+            derived
+                .tally
+                .entry((e.site.clone(), e.taxon.clone()))
+                .or_default()
+                .add(&e);
+        } else {
+            tally::add(conn, &e)?;
+        }
     }
     Ok(())
 }
@@ -269,11 +357,109 @@ mod tally {
 
     /// What one live observation contributes to its (site, taxon) group.
     pub(super) struct Entry {
-        site: String,
-        taxon: String,
+        pub(super) site: String,
+        pub(super) taxon: String,
         individuals: i64,
         utc: i64,
         at: String,
+    }
+
+    /// Several live observations of one (site, taxon) group, added up before they are written.
+    pub(crate) struct Group {
+        records: i64,
+        individuals: i64,
+        first_utc: i64,
+        first_at: String,
+        last_utc: i64,
+        last_at: String,
+    }
+
+    impl Default for Group {
+        fn default() -> Group {
+            Group {
+                records: 0,
+                individuals: 0,
+                first_utc: i64::MAX,
+                first_at: String::new(),
+                last_utc: super::UNDATED_UTC,
+                last_at: String::new(),
+            }
+        }
+    }
+
+    impl Group {
+        /// As [`add`] would change the stored row, in the same order: the earlier of equal
+        /// first or last sightings is kept.
+        pub(super) fn add(&mut self, e: &Entry) {
+            let first = if e.utc == super::UNDATED_UTC {
+                i64::MAX
+            } else {
+                e.utc
+            };
+            if self.records == 0 {
+                self.first_at = e.at.clone();
+                self.last_at = e.at.clone();
+                self.first_utc = first;
+                self.last_utc = e.utc;
+            } else {
+                if first < self.first_utc {
+                    self.first_utc = first;
+                    self.first_at = e.at.clone();
+                }
+                if e.utc > self.last_utc {
+                    self.last_utc = e.utc;
+                    self.last_at = e.at.clone();
+                }
+            }
+            self.records += 1;
+            self.individuals += e.individuals;
+        }
+
+        /// Adds a group whose records came after this one's.
+        pub(super) fn merge(&mut self, later: Group) {
+            if self.records == 0 {
+                *self = later;
+                return;
+            }
+            if later.records == 0 {
+                return;
+            }
+            if later.first_utc < self.first_utc {
+                self.first_utc = later.first_utc;
+                self.first_at = later.first_at;
+            }
+            if later.last_utc > self.last_utc {
+                self.last_utc = later.last_utc;
+                self.last_at = later.last_at;
+            }
+            self.records += later.records;
+            self.individuals += later.individuals;
+        }
+    }
+
+    /// Adds a group of live observations to its tally row.
+    pub(super) fn add_group(conn: &Connection, site: &str, taxon: &str, g: &Group) -> Result<()> {
+        conn.prepare_cached(
+            "INSERT INTO species_tally VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT(site_key, taxon_key) DO UPDATE SET
+               records = records + excluded.records,
+               individuals = individuals + excluded.individuals,
+               first_at = CASE WHEN excluded.first_utc < first_utc THEN excluded.first_at ELSE first_at END,
+               first_utc = min(first_utc, excluded.first_utc),
+               last_at = CASE WHEN excluded.last_utc > last_utc THEN excluded.last_at ELSE last_at END,
+               last_utc = max(last_utc, excluded.last_utc)",
+        )?
+        .execute(params![
+            site,
+            taxon,
+            g.records,
+            g.individuals,
+            g.first_utc,
+            g.first_at,
+            g.last_utc,
+            g.last_at
+        ])?;
+        Ok(())
     }
 
     impl From<&ObservationRow<'_>> for Entry {
@@ -415,15 +601,9 @@ struct ObservationRow<'a> {
 }
 
 impl<'a> ObservationRow<'a> {
-    fn from(conn: &Connection, o: &'a Observation) -> Result<Self> {
+    fn from(conn: &Connection, o: &'a Observation, derived: &mut Derived) -> Result<Self> {
         let country = match (&o.site, o.lat, o.lon) {
-            (Some(site), _, _) => conn
-                .prepare_cached(
-                    "SELECT json_extract(body, '$.country') FROM record WHERE id = ?1 AND kind = 'site'",
-                )?
-                .query_row([site], |r| r.get(0))
-                .optional()?
-                .flatten(),
+            (Some(site), _, _) => derived.country_of_site(conn, site)?,
             // A sighting logged by coordinates alone (or imported) counts for the country its
             // position lies in.
             (None, Some(lat), Some(lon)) => {

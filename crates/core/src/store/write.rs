@@ -1,6 +1,6 @@
 //! The write path: one revision + current-state row + outbox op per write, in one transaction.
 
-use super::current::{self, Winner};
+use super::current::{self, Derived, Winner};
 use super::{set_meta, Store};
 use crate::error::{Error, Result};
 use crate::hlc::Hlc;
@@ -37,6 +37,7 @@ pub struct Batch<'s> {
     clock: &'s mut Hlc,
     clock_offset_ms: i64,
     next_seq: u64,
+    derived: Derived,
 }
 
 fn now_ms() -> i64 {
@@ -60,6 +61,18 @@ impl<'s> Batch<'s> {
     pub fn create_trusted(&mut self, body: &Body) -> Result<Saved> {
         let id = uuid::Uuid::now_v7().to_string();
         self.append(&id, body.kind(), &[], 1, Some(body), true)
+    }
+
+    /// Creates records from bodies the caller has already validated against this store, as one
+    /// chunk of a bulk write (an import): each is a revision, an outbox op and a current row as
+    /// with [`Batch::create_trusted`], and the species tally is written once per (site, taxon)
+    /// group of the chunk instead of once per record.
+    pub fn create_trusted_chunk(&mut self, bodies: &[Body]) -> Result<()> {
+        for body in bodies {
+            let id = uuid::Uuid::now_v7().to_string();
+            self.append(&id, body.kind(), &[], 1, Some(body), true)?;
+        }
+        self.derived.flush(&self.tx)
     }
 
     /// Writes a new revision of `id` on top of `parent_rev`.
@@ -150,7 +163,8 @@ impl<'s> Batch<'s> {
     }
 
     /// Makes the transaction durable.
-    pub fn commit(self) -> Result<()> {
+    pub fn commit(mut self) -> Result<()> {
+        self.derived.flush(&self.tx)?;
         self.tx.commit()?;
         Ok(())
     }
@@ -295,7 +309,16 @@ impl<'s> Batch<'s> {
             .prepare_cached("INSERT INTO outbox(device_seq, rev_seq) VALUES (?1, ?2)")?
             .execute(params![device_seq, rev_seq])?;
         self.next_seq += 1;
-        integrate(&self.tx, id, kind, &rev_id, parents, body, fresh)?;
+        integrate(
+            &self.tx,
+            id,
+            kind,
+            &rev_id,
+            parents,
+            body,
+            fresh,
+            &mut self.derived,
+        )?;
         Ok(Saved {
             id: id.to_string(),
             rev_id,
@@ -305,6 +328,7 @@ impl<'s> Batch<'s> {
 }
 
 /// Inserts parent links and recomputes the record's heads and current row after a new revision.
+#[allow(clippy::too_many_arguments)]
 fn integrate(
     tx: &Transaction<'_>,
     id: &str,
@@ -313,6 +337,7 @@ fn integrate(
     parents: &[String],
     body: Option<&Body>,
     fresh: bool,
+    derived: &mut Derived,
 ) -> Result<()> {
     if fresh {
         let winner = Winner {
@@ -320,7 +345,7 @@ fn integrate(
             deleted: body.is_none(),
             body,
         };
-        return current::write(tx, id, kind, &winner, &[], true);
+        return current::write(tx, id, kind, &winner, &[], true, derived);
     }
     {
         let mut link = tx.prepare_cached(
@@ -374,7 +399,7 @@ fn integrate(
         deleted: !live,
         body: winner_body,
     };
-    current::write(tx, id, kind, &winner, &others, false)
+    current::write(tx, id, kind, &winner, &others, false, derived)
 }
 
 impl Store {
@@ -394,6 +419,7 @@ impl Store {
             clock: &mut self.clock,
             clock_offset_ms: self.clock_offset_ms,
             next_seq,
+            derived: Derived::default(),
         })
     }
 
@@ -459,6 +485,8 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut report = ApplyReport::default();
         let mut newest = self.clock;
+        // The page is one chunk: the species tally is written once per group, at its end.
+        let mut derived = Derived::default();
         for item in page {
             let rev: Revision = match serde_json::from_str(&item.doc) {
                 Ok(r) => r,
@@ -494,14 +522,18 @@ impl Store {
                     continue;
                 }
             };
-            // Each revision in a savepoint: one that fails half-way leaves nothing behind.
+            // Each revision in a savepoint: one that fails half-way leaves nothing behind (and
+            // the tally changes of earlier revisions written inside it are pending again).
             tx.prepare_cached("SAVEPOINT apply_one")?.execute([])?;
-            match insert_remote(&tx, &rev, kind, body.as_ref()) {
+            derived.savepoint();
+            match insert_remote(&tx, &rev, kind, body.as_ref(), &mut derived) {
                 Ok(()) => {
                     tx.prepare_cached("RELEASE apply_one")?.execute([])?;
+                    derived.release();
                 }
                 Err(e) => {
                     tx.execute_batch("ROLLBACK TO apply_one; RELEASE apply_one")?;
+                    derived.rollback();
                     let reason = e.to_string();
                     set_aside(&tx, Some(&rev.rev_id), item, "cannot_apply", &reason)?;
                     report.rejected.push((rev.rev_id.clone(), reason));
@@ -513,6 +545,7 @@ impl Store {
             }
             report.applied += 1;
         }
+        derived.flush(&tx)?;
         if newest != self.clock {
             set_meta(&tx, "hlc_seen", &newest.to_string())?;
         }
@@ -663,6 +696,7 @@ fn insert_remote(
     rev: &Revision,
     kind: Kind,
     body: Option<&Body>,
+    derived: &mut Derived,
 ) -> Result<()> {
     let sha = match (&rev.body, rev.body_sha256.is_empty()) {
         (Some(b), true) => sha256_hex(b.get().as_bytes()),
@@ -696,6 +730,7 @@ fn insert_remote(
         &rev.parents,
         body,
         fresh,
+        derived,
     )
 }
 
@@ -755,6 +790,7 @@ impl Store {
             tx.execute("DELETE FROM outbox WHERE device_seq = ?1", [seq])?;
         }
         let mut report = TakenBack::default();
+        let mut derived = Derived::default();
         for rev in &server_revs {
             let known = tx
                 .prepare_cached("SELECT 1 FROM revision WHERE rev_id = ?1")?
@@ -777,7 +813,7 @@ impl Store {
                 }
                 None => None,
             };
-            insert_remote(&tx, rev, kind, body.as_ref())?;
+            insert_remote(&tx, rev, kind, body.as_ref(), &mut derived)?;
             // Not last_insert_rowid: bringing the current state up to date inserts rows too.
             let rev_seq: i64 = tx.query_row(
                 "SELECT seq FROM revision WHERE rev_id = ?1",
@@ -802,6 +838,7 @@ impl Store {
             )?;
         }
         report.renumbered = moving.len();
+        derived.flush(&tx)?;
         set_meta(&tx, "pushed_seq", &server_upto.max(pushed).to_string())?;
         tx.commit()?;
         Ok(report)
