@@ -13,6 +13,8 @@ use super::{
 use crate::error::ServerError;
 use dauria_core::trust::Identity;
 use dauria_proto::{Change, EnrollResponse, HubRegister, PushRequest, Role};
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
 use r2d2_postgres::PostgresConnectionManager;
 use std::collections::HashMap;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -295,7 +297,7 @@ impl PushTx for PgTx<'_> {
         if changes.is_empty() {
             return Ok(());
         }
-        // One counter bump reserves the batch's server_seqs; one statement inserts the rows.
+        // One counter bump reserves the batch's server_seqs; one COPY writes the rows.
         let last: i64 = self
             .0
             .query_one(
@@ -304,20 +306,40 @@ impl PushTx for PgTx<'_> {
             )?
             .get(0);
         let first = last - changes.len() as i64 + 1;
-        let seqs: Vec<i64> = (first..=last).collect();
-        let rev_ids: Vec<&str> = changes.iter().map(|c| c.rev.rev_id.as_str()).collect();
-        let records: Vec<&str> = changes.iter().map(|c| c.rev.record_id.as_str()).collect();
-        let devices: Vec<&str> = changes.iter().map(|c| c.rev.device_id.as_str()).collect();
-        let device_seqs: Vec<i64> = changes.iter().map(|c| c.rev.device_seq as i64).collect();
-        let hashes: Vec<&str> = changes.iter().map(|c| c.payload_sha256.as_str()).collect();
-        let docs: Vec<&str> = changes.iter().map(|c| c.doc.as_str()).collect();
-        let generations: Vec<i64> = changes.iter().map(|c| c.rev.generation as i64).collect();
-        let roles: Vec<&str> = changes.iter().map(|c| c.role.as_str()).collect();
-        self.0.execute(
-            "INSERT INTO change(server_seq, rev_id, record_id, device_id, device_seq, payload_sha256, doc, generation, role)
-             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[], $8::BIGINT[], $9::TEXT[])",
-            &[&seqs, &rev_ids, &records, &devices, &device_seqs, &hashes, &docs, &generations, &roles],
+        // COPY in the binary format: the documents go over as they are, without an array
+        // parameter per column or a statement per row.
+        let sink = self.0.copy_in(
+            "COPY change(server_seq, rev_id, record_id, device_id, device_seq, payload_sha256,
+                         doc, generation, role) FROM STDIN (FORMAT binary)",
         )?;
+        let mut rows = BinaryCopyInWriter::new(
+            sink,
+            &[
+                Type::INT8,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::INT8,
+                Type::TEXT,
+                Type::TEXT,
+                Type::INT8,
+                Type::TEXT,
+            ],
+        );
+        for (c, seq) in changes.iter().zip(first..) {
+            rows.write(&[
+                &seq,
+                &c.rev.rev_id,
+                &c.rev.record_id,
+                &c.rev.device_id,
+                &(c.rev.device_seq as i64),
+                &c.payload_sha256,
+                &c.doc,
+                &(c.rev.generation as i64),
+                &c.role.as_str(),
+            ])?;
+        }
+        rows.finish()?;
         let creating: Vec<&NewChange<'_>> = changes.iter().filter(|c| c.creates).collect();
         if !creating.is_empty() {
             let records: Vec<&str> = creating.iter().map(|c| c.rev.record_id.as_str()).collect();
