@@ -204,6 +204,11 @@ fn upgrade_unversioned(tx: &Transaction<'_>) -> Result<(), ServerError> {
 
 struct SqliteTx<'a>(Transaction<'a>);
 
+/// Ids as one JSON array, for `IN (SELECT value FROM json_each(?))`.
+fn id_list(ids: &[&str]) -> String {
+    serde_json::to_string(ids).expect("strings serialise")
+}
+
 impl PushTx for SqliteTx<'_> {
     fn lock_device(&mut self, device_id: &str) -> Result<Option<Device>, ServerError> {
         // The IMMEDIATE transaction already holds the write lock.
@@ -223,73 +228,61 @@ impl PushTx for SqliteTx<'_> {
             .optional()?)
     }
     fn op_hashes(&mut self, rev_ids: &[&str]) -> Result<HashMap<String, String>, ServerError> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT payload_sha256 FROM change WHERE rev_id = ?1")?;
-        let mut out = HashMap::new();
-        for id in rev_ids {
-            if let Some(h) = stmt.query_row([id], |r| r.get(0)).optional()? {
-                out.insert(id.to_string(), h);
-            }
-        }
-        Ok(out)
+        // One statement per batch: the ids go in as one JSON array, SQLite walks the index.
+        let mut stmt = self.0.prepare_cached(
+            "SELECT rev_id, payload_sha256 FROM change
+             WHERE rev_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = stmt.query_map([id_list(rev_ids)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
     fn generations(
         &mut self,
         rev_ids: &[&str],
     ) -> Result<HashMap<String, (String, u32)>, ServerError> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT record_id, generation FROM change WHERE rev_id = ?1")?;
-        let mut out = HashMap::new();
-        for id in rev_ids {
-            let row: Option<(String, Option<u32>)> = stmt
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            if let Some((record, generation)) = row {
-                out.insert(id.to_string(), (record, generation.unwrap_or(1)));
-            }
+        if rev_ids.is_empty() {
+            return Ok(HashMap::new());
         }
-        Ok(out)
+        let mut stmt = self.0.prepare_cached(
+            "SELECT rev_id, record_id, coalesce(generation, 1) FROM change
+             WHERE rev_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = stmt.query_map([id_list(rev_ids)], |r| {
+            Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
     fn identities(
         &mut self,
         record_ids: &[&str],
     ) -> Result<HashMap<String, Identity>, ServerError> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT kind, creator FROM record WHERE record_id = ?1")?;
-        let mut out = HashMap::new();
-        for id in record_ids {
-            let row = stmt
-                .query_row([id], |r| {
-                    Ok(Identity {
-                        kind: r.get(0)?,
-                        creator: r.get(1)?,
-                    })
-                })
-                .optional()?;
-            if let Some(identity) = row {
-                out.insert(id.to_string(), identity);
-            }
-        }
-        Ok(out)
+        let mut stmt = self.0.prepare_cached(
+            "SELECT record_id, kind, creator FROM record
+             WHERE record_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = stmt.query_map([id_list(record_ids)], |r| {
+            Ok((
+                r.get(0)?,
+                Identity {
+                    kind: r.get(1)?,
+                    creator: r.get(2)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
     fn heads_of(
         &mut self,
         record_ids: &[&str],
     ) -> Result<HashMap<String, Vec<String>>, ServerError> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT rev_id FROM head WHERE record_id = ?1")?;
-        let mut out = HashMap::new();
-        for id in record_ids {
-            let heads: Vec<String> = stmt
-                .query_map([id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            if !heads.is_empty() {
-                out.insert(id.to_string(), heads);
-            }
+        let mut stmt = self.0.prepare_cached(
+            "SELECT record_id, rev_id FROM head
+             WHERE record_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let mut rows = stmt.query([id_list(record_ids)])?;
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?).or_default().push(r.get(1)?);
         }
         Ok(out)
     }
