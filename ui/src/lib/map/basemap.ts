@@ -19,6 +19,8 @@ import { backend } from '../backend';
 import type { Locale } from '../i18n/index.svelte';
 
 export const RELIEF_URL = '/basemap/relief.jpg';
+/** The basemap's sources, as the map credits them. */
+export const ATTRIBUTION = 'GSHHG · GeoNames · Natural Earth';
 /** The zoom the tiles are cut at; closer zooms draw them larger. */
 export const MAX_DATA_ZOOM = 10;
 
@@ -172,6 +174,6 @@ export function tileLayer(pm: PMTiles, locale: Locale, painted?: Set<string>): L
     paintRules: paintRules(),
     labelRules: labelRules(locale, painted),
     lang: locale,
-    attribution: 'GSHHG · GeoNames · Natural Earth',
+    attribution: ATTRIBUTION,
   }) as unknown as L.GridLayer;
 }

@@ -25,6 +25,10 @@ export function project(lat: number, lon: number, z: number): [number, number] {
   return [x * 256 * 2 ** z, y * 256 * 2 ** z];
 }
 
+/** Zooms whose clusters of every point are kept (a region's view: few, large clusters). */
+export const CACHED_ZOOM = 9;
+const MAX_CACHED_CLUSTERS = 20_000;
+
 export class PointClusters {
   readonly size: number;
   private index: KDBush | null;
@@ -50,18 +54,40 @@ export class PointClusters {
 
   /**
    * Clusters of the points within (south, west, north, east) at zoom `z`, gathered into cells of
-   * `cell` pixels. A cell holding one point is a cluster of one at that point.
+   * `cell` pixels. A cell holding one point is a cluster of one at that point. Up to zoom
+   * `CACHED_ZOOM` the clusters of all points at that zoom are kept, so moving the map at the same
+   * zoom only picks the clusters in view.
    */
   clusters(south: number, west: number, north: number, east: number, z: number, cell = 56): Cluster[] {
     if (!this.index) return [];
+    const zz = Math.max(0, Math.round(z));
+    const inView = (c: Cluster) => c.lat >= south && c.lat <= north && c.lon >= west && c.lon <= east;
+    if (zz <= CACHED_ZOOM) {
+      const key = `${zz}:${cell}`;
+      let all = this.levels.get(key);
+      if (!all) {
+        all = this.gather(null, zz, cell);
+        // Kept only while small: a zoom where most points stand alone is gathered per view.
+        if (all.length <= MAX_CACHED_CLUSTERS) this.levels.set(key, all);
+      }
+      return all.filter(inView);
+    }
     const [x0, y0] = unit(north, west);
     const [x1, y1] = unit(south, east);
-    const ids = this.index.range(x0, y0, x1, y1);
+    return this.gather(this.index.range(x0, y0, x1, y1), zz, cell);
+  }
+
+  private levels = new Map<string, Cluster[]>();
+
+  /** Gathers the points `ids` (all of them when null) into cells of `cell` pixels at zoom `z`. */
+  private gather(ids: number[] | null, z: number, cell: number): Cluster[] {
     const cells = new Map<number, { lat: number; lon: number; n: number; s: number; w: number; no: number; e: number }>();
-    const per = (256 * 2 ** Math.max(0, Math.round(z))) / cell; // cells across the world
+    const per = (256 * 2 ** z) / cell; // cells across the world
     const cols = Math.ceil(per) + 1;
     const { points, xy } = this;
-    for (const i of ids) {
+    const count = ids ? ids.length : this.size;
+    for (let k = 0; k < count; k++) {
+      const i = ids ? ids[k] : k;
       const lat = points[2 * i];
       const lon = points[2 * i + 1];
       const key = Math.floor(xy[2 * i + 1] * per) * cols + Math.floor(xy[2 * i] * per);
