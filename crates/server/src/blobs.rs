@@ -1,9 +1,13 @@
 //! Photo blobs on the server: content-addressed files, uploaded resumably in chunks.
 //!
 //! A partial upload lives in `blobs/partial/<sha>`; each chunk is appended only at the current
-//! end and only when its own SHA-256 matches; the finished file is checked against its name
-//! before it is renamed into `blobs/ab/cd/<sha>`. Blobs are independent of records: a record
-//! may arrive before its photos.
+//! end and only when its own SHA-256 matches. Chunks are not synced one by one: the whole
+//! file's SHA-256 is kept up to date as chunks arrive (read back from the file once after a
+//! restart), and the finished file is checked against its name, synced once and renamed into
+//! `blobs/ab/cd/<sha>`. What a crash of the machine loses of a partial upload only shortens
+//! it: the server reports the bytes it holds, so the client resumes exactly there, and a file
+//! damaged by the crash fails the final check and is uploaded again. Blobs are independent of
+//! records: a record may arrive before its photos.
 //!
 //! A ledger (`blobs/ledger.sqlite3`) keeps, per upload, the device that started it, the size
 //! its first chunk declared and when it last progressed: the size is then fixed, each device's
@@ -12,6 +16,7 @@
 use crate::error::ServerError;
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -49,6 +54,9 @@ pub struct BlobStore {
     limits: BlobLimits,
     ledger: Arc<Mutex<Connection>>,
     locks: Arc<Vec<tokio::sync::Mutex<()>>>,
+    /// The SHA-256 of each partial upload's bytes so far, with their count: valid while the
+    /// file is that long, so a chunk adds its own bytes and the finished file is not read back.
+    hashing: Arc<Mutex<HashMap<String, (u64, Sha256)>>>,
 }
 
 /// Whether `s` is a lower-case hex SHA-256.
@@ -121,6 +129,7 @@ impl BlobStore {
                     .map(|_| tokio::sync::Mutex::new(()))
                     .collect(),
             ),
+            hashing: Arc::default(),
         })
     }
 
@@ -148,6 +157,36 @@ impl BlobStore {
 
     fn ledger(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.ledger.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn hashing(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, Sha256)>> {
+        self.hashing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The running SHA-256 of the first `have` bytes of a partial upload: kept from the
+    /// chunks before, or read from the file (after a restart, or a lost in-memory state).
+    fn hash_so_far(&self, sha: &str, partial: &Path, have: u64) -> Result<Sha256, ServerError> {
+        if let Some((n, h)) = self.hashing().remove(sha) {
+            if n == have {
+                return Ok(h);
+            }
+        }
+        let mut hasher = Sha256::new();
+        if have > 0 {
+            let file = File::open(partial).map_err(|e| io("cannot read the blob", e))?;
+            let mut file = file.take(have);
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let n = file
+                    .read(&mut buf)
+                    .map_err(|e| io("cannot read the blob", e))?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+            }
+        }
+        Ok(hasher)
     }
 
     /// The ledger's row for an upload.
@@ -215,7 +254,8 @@ impl BlobStore {
                 self.limits.max_photo_bytes
             )));
         }
-        if sha_hex(chunk) != chunk_sha {
+        let chunk_hash = sha_hex(chunk);
+        if chunk_hash != chunk_sha {
             return Err(ServerError::BadRequest(
                 "the chunk does not match its checksum; send it again".into(),
             ));
@@ -223,7 +263,8 @@ impl BlobStore {
         let partial = self.partial(sha);
         let have = fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
         let now = unix_now();
-        match self.upload(sha)? {
+        let upload = self.upload(sha)?;
+        match &upload {
             Some(u) if u.size != size => {
                 return Err(ServerError::BadRequest(format!(
                     "this upload was started with size {}; a chunk declaring {size} is refused",
@@ -258,35 +299,43 @@ impl BlobStore {
                 "the chunk goes past the declared size {size}"
             )));
         }
+        // A photo sent whole in one chunk is its chunk: its hash is known already.
+        let whole = offset == 0 && chunk.len() as u64 == size;
+        let mut hasher = if whole {
+            None
+        } else {
+            Some(self.hash_so_far(sha, &partial, have)?)
+        };
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&partial)
             .map_err(|e| io("cannot open the partial blob", e))?;
+        // Not synced here: a crash of the machine can only shorten the file, and the client
+        // resumes from what is there (see the module's documentation).
         f.write_all(chunk)
             .map_err(|e| io("cannot write the blob", e))?;
-        f.sync_data().map_err(|e| io("cannot sync the blob", e))?;
-        self.ledger().execute(
-            "UPDATE upload SET touched_at = ?2 WHERE sha256 = ?1",
-            params![sha, now],
-        )?;
         let end = offset + chunk.len() as u64;
+        if let Some(h) = hasher.as_mut() {
+            h.update(chunk);
+        }
         if end < size {
+            if let Some(h) = hasher {
+                self.hashing().insert(sha.to_string(), (end, h));
+            }
+            // Progress is noted for the expiry sweep, not for every chunk.
+            let touched = upload.as_ref().map_or(now, |u| u.touched_at);
+            if now - touched >= self.touch_every() {
+                self.ledger().execute(
+                    "UPDATE upload SET touched_at = ?2 WHERE sha256 = ?1",
+                    params![sha, now],
+                )?;
+            }
             return Ok(ChunkOutcome::Partial(end));
         }
-        let mut hasher = Sha256::new();
-        let mut file = File::open(&partial).map_err(|e| io("cannot read the blob", e))?;
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = file
-                .read(&mut buf)
-                .map_err(|e| io("cannot read the blob", e))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        if hex::encode(hasher.finalize()) != sha {
+        let full = hasher.map_or(chunk_hash, |h| hex::encode(h.finalize()));
+        if full != sha {
+            drop(f);
             let _ = fs::remove_file(&partial);
             self.ledger()
                 .execute("DELETE FROM upload WHERE sha256 = ?1", [sha])?;
@@ -295,15 +344,27 @@ impl BlobStore {
                     .into(),
             ));
         }
+        // The one sync of the upload, before the photo is kept.
+        f.sync_all().map_err(|e| io("cannot sync the blob", e))?;
+        drop(f);
         let dest = self.path(sha);
-        fs::create_dir_all(dest.parent().expect("blob paths have parents"))
-            .map_err(|e| io("cannot create the blob folder", e))?;
+        let folder = dest.parent().expect("blob paths have parents");
+        fs::create_dir_all(folder).map_err(|e| io("cannot create the blob folder", e))?;
         fs::rename(&partial, &dest).map_err(|e| io("cannot keep the blob", e))?;
+        if let Ok(d) = File::open(folder) {
+            let _ = d.sync_all();
+        }
         self.ledger().execute(
             "UPDATE upload SET complete = 1, touched_at = ?2 WHERE sha256 = ?1",
             params![sha, now],
         )?;
         Ok(ChunkOutcome::Complete)
+    }
+
+    /// How often (seconds) an upload's progress is written to the ledger: well inside the
+    /// expiry, so an upload that progresses is never swept.
+    fn touch_every(&self) -> i64 {
+        ((self.limits.partial_expiry.as_secs() / 4) as i64).clamp(0, 60)
     }
 
     /// Hashes of the complete photos here, in hash order.
@@ -363,6 +424,7 @@ impl BlobStore {
                 [sha],
             )?;
             let _ = fs::remove_file(self.partial(sha));
+            self.hashing().remove(sha);
             removed += 1;
         }
         // Partial files from before the ledger, or whose row was lost.

@@ -9,8 +9,12 @@ use dauria_proto::{
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
-/// Largest uploaded chunk: small enough that a cut costs little.
+/// Largest chunk sent until chunks of that size have gone through: small enough that a cut
+/// costs little.
 pub const CHUNK: usize = 256 << 10;
+/// Largest chunk the server takes (docs/SYNC.md §6); sent on a link that carries a chunk
+/// quickly and has not cut one.
+pub const MAX_CHUNK: usize = 4 << 20;
 /// Smallest photo chunk sent, whatever the link.
 const MIN_CHUNK: usize = 16 << 10;
 
@@ -81,6 +85,10 @@ impl SyncClient<'_> {
         progress(Progress::Photos { done, total });
         // Photo bytes do not compress, so their link rate is measured apart from the records'.
         let mut rate: Option<f64> = None;
+        // The largest chunk to send: doubled after a chunk that went through in well under
+        // the target time, halved after a larger one was cut, never below CHUNK (which is
+        // retried as before, so a poor link behaves as it always did).
+        let mut cap = CHUNK;
         let mut refused: Vec<String> = Vec::new();
         for m in missing {
             let bytes = media::read_blob(store.dir(), &m.sha256)?;
@@ -88,21 +96,33 @@ impl SyncClient<'_> {
             let mut offset = m.offset.min(size);
             while offset < size {
                 // A chunk takes about the target time on the link as measured: on a 2G link a
-                // chunk still arrives well inside the timeout, on a LAN it is the full CHUNK.
+                // chunk still arrives well inside the timeout, on a LAN it is the cap.
                 let want = rate.map_or(MIN_CHUNK * 4, |r| {
                     (r * self.opts.target_request.as_secs_f64()) as usize
                 });
-                let end = (offset as usize + want.clamp(MIN_CHUNK, CHUNK)).min(bytes.len());
+                let end = (offset as usize + want.clamp(MIN_CHUNK, cap)).min(bytes.len());
                 let chunk = &bytes[offset as usize..end];
                 let headers = [
                     ("content-type", "application/octet-stream".to_string()),
                     (HEADER_BLOB_SIZE, size.to_string()),
                     (HEADER_BLOB_OFFSET, offset.to_string()),
-                    (HEADER_CHUNK_SHA256, hex::encode(Sha256::digest(chunk))),
+                    // A photo sent whole is its own chunk, and its name is its SHA-256.
+                    (
+                        HEADER_CHUNK_SHA256,
+                        if offset == 0 && chunk.len() as u64 == size {
+                            m.sha256.clone()
+                        } else {
+                            hex::encode(Sha256::digest(chunk))
+                        },
+                    ),
                 ];
                 let path = format!("/v1/blobs/{}", m.sha256);
                 let started = std::time::Instant::now();
-                let ack: Option<ChunkAck> = self.exchange(
+                // A chunk larger than CHUNK gets one try: when it is cut, a smaller one goes
+                // next, from the offset the server reports.
+                let large = chunk.len() > CHUNK;
+                let tries = if large { 1 } else { self.opts.max_attempts };
+                let sent = self.exchange_tries(
                     store,
                     Req {
                         method: "PUT",
@@ -111,6 +131,7 @@ impl SyncClient<'_> {
                         body: Some(chunk),
                     },
                     summary,
+                    tries,
                     |r| {
                         Ok(
                             match (r.status, serde_json::from_slice::<ChunkAck>(&r.body)) {
@@ -130,13 +151,27 @@ impl SyncClient<'_> {
                             },
                         )
                     },
-                )?;
+                );
+                let ack: Option<ChunkAck> = match sent {
+                    Ok(ack) => ack,
+                    Err(SyncError::Unreachable(_) | SyncError::NotAnAck(_)) if large => {
+                        // Sent again smaller from the same offset: if the server did take it,
+                        // it answers 409 with its end and the upload goes on from there.
+                        summary.retries += 1;
+                        cap = (cap / 2).max(CHUNK);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 let Some(ack) = ack else {
                     break;
                 };
                 let secs = started.elapsed().as_secs_f64().max(0.001);
                 let now = chunk.len() as f64 / secs;
                 rate = Some(rate.map_or(now, |r| (r + now) / 2.0));
+                if chunk.len() >= cap && secs * 8.0 < self.opts.target_request.as_secs_f64() {
+                    cap = (cap * 2).min(MAX_CHUNK);
+                }
                 let next = if ack.complete {
                     size
                 } else {

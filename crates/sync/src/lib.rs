@@ -381,12 +381,24 @@ impl<'t> SyncClient<'t> {
         store: &Store,
         req: Req<'_>,
         summary: &mut SyncSummary,
+        accept: impl FnMut(&HttpResponse) -> Result<Attempt<T>, SyncError>,
+    ) -> Result<T, SyncError> {
+        self.exchange_tries(store, req, summary, self.opts.max_attempts, accept)
+    }
+
+    /// [`SyncClient::exchange`] with at most `attempts` tries.
+    fn exchange_tries<T>(
+        &self,
+        store: &Store,
+        req: Req<'_>,
+        summary: &mut SyncSummary,
+        attempts: u32,
         mut accept: impl FnMut(&HttpResponse) -> Result<Attempt<T>, SyncError>,
     ) -> Result<T, SyncError> {
         let mut refreshed = false;
         let mut last = String::new();
         let mut last_not_ack = false;
-        for attempt in 0..self.opts.max_attempts {
+        for attempt in 0..attempts {
             last_not_ack = false;
             if attempt > 0 {
                 summary.retries += 1;
@@ -454,7 +466,7 @@ impl<'t> SyncClient<'t> {
                 }
             }
         }
-        let why = format!("gave up after {} attempts: {last}", self.opts.max_attempts);
+        let why = format!("gave up after {attempts} attempts: {last}");
         Err(if last_not_ack {
             SyncError::NotAnAck(why)
         } else {
