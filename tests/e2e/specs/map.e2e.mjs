@@ -152,7 +152,12 @@ describe('the main map', () => {
     const total = await browser.execute(() => window.__TAURI_INTERNALS__.invoke('stats').then((s) => s.observations));
     expect(total).toBeGreaterThanOrEqual(SIGHTINGS);
     const counts = await browser.execute(() => window.dauriaMap.counts());
-    expect(counts.sightings).toBe(total);
+    // Every sighting with a position (its own or its site's); other specs' imports may hold
+    // historical records with neither.
+    expect(counts.sightings).toBeGreaterThanOrEqual(SIGHTINGS);
+    expect(counts.sightings).toBeLessThanOrEqual(total);
+    // The region's view holds all 2,500 gazelle sightings, drawn as clusters.
+    expect(counts.inView).toBeGreaterThanOrEqual(SIGHTINGS);
     expect(counts.routes).toBeGreaterThanOrEqual(1);
     expect(counts.tracks).toBeGreaterThanOrEqual(1);
     // At region zoom the 2,500 gazelle sightings are a handful of cluster markers, not 2,500 dots.
