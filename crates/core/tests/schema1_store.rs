@@ -1,8 +1,10 @@
 //! A store written by the release whose schema is 1 (`tests/fixtures/schema1`, made by
-//! `examples/schema1_fixture.rs`) opens in this build with everything in it: every revision
-//! with its exact body, the outbox and the pushed watermark, the conflict and its heads, the
-//! current state of every record, the change set aside, the photo and its link, the imported
-//! rows' sources, the sync cursor and every other `meta` value.
+//! `examples/schema1_fixture.rs`) migrates to schema 2 in place with everything in it: every
+//! revision with its exact body and hash, the outbox and the pushed watermark, the conflict and
+//! its heads, the current state of every record, the change set aside, the photo and its link,
+//! the imported rows' sources, the sync cursor and every other `meta` value. So does the same
+//! store grown to 100,000 sightings, and a process killed with SIGKILL while it migrates leaves
+//! the schema-1 store or the schema-2 one, never a mix.
 
 use dauria_core::import::{import_observations_from, ImportOptions};
 use dauria_core::model::Body;
@@ -254,7 +256,7 @@ fn assert_holds(store: &Store, old: &Schema1) {
 }
 
 #[test]
-fn a_schema_1_store_opens_with_everything_in_it() {
+fn a_schema_1_store_migrates_with_everything_in_it() {
     let work = tempfile::tempdir().unwrap();
     copy_dir(&fixture(), work.path());
     let old = read_schema1(&work.path().join(dauria_core::store::DB_FILE));
@@ -264,6 +266,7 @@ fn a_schema_1_store_opens_with_everything_in_it() {
         "1:99"
     );
     let mut store = Store::open(work.path()).unwrap();
+    assert_schema_2(&store);
     assert_holds(&store, &old);
     // The photo link: the sighting lists the hash and the blob is there.
     let page = store
@@ -299,4 +302,280 @@ fn a_schema_1_store_opens_with_everything_in_it() {
     store.merge(&id, Some(&Body::Observation(o))).unwrap();
     assert!(store.conflicts().unwrap().is_empty());
     assert_eq!(store.pending_count().unwrap(), pending + 1);
+}
+
+fn user_version(c: &Connection) -> i64 {
+    c.pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap()
+}
+
+/// The store is schema 2: the hashes of bodies are not stored, row hashes are bytes.
+fn assert_schema_2(store: &Store) {
+    let c = store.connection();
+    assert_eq!(user_version(c), 4);
+    let stored: i64 = c
+        .query_row(
+            "SELECT count(*) FROM revision WHERE body IS NOT NULL AND body_sha256 IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 0, "no body's own hash is stored");
+    let tables: i64 = c
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v2'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "the new tables took the old names");
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
+
+/// Adds `n` sightings to a schema-1 store as the schema-1 release wrote them (a revision with
+/// its body's hash, an outbox op, an `observation` row and the import source of each; every
+/// tenth edited once more, with its parent link), straight into its tables.
+fn grow_schema_1(db: &Path, n: u64) {
+    use sha2::{Digest, Sha256};
+    let mut c = Connection::open(db).unwrap();
+    assert_eq!(user_version(&c), 3);
+    let tx = c.transaction().unwrap();
+    let device: String = tx
+        .query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let taxon: String = tx
+        .query_row(
+            "SELECT id FROM record WHERE kind = 'taxon' ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut seq: u64 = tx
+        .query_row("SELECT max(device_seq) FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    {
+        let mut rev = tx
+            .prepare(
+                "INSERT INTO revision(rev_id, record_id, kind, parents, generation, device_id,
+                   device_seq, hlc, schema_version, deleted, body, body_sha256)
+                 VALUES (?1, ?2, 'observation', ?3, ?4, ?5, ?6, ?7, 1, 0, ?8, ?9)",
+            )
+            .unwrap();
+        let mut outbox = tx
+            .prepare("INSERT INTO outbox(device_seq, rev_seq) VALUES (?1, ?2)")
+            .unwrap();
+        let mut link = tx
+            .prepare("INSERT INTO rev_parent(parent_id, rev_id) VALUES (?1, ?2)")
+            .unwrap();
+        let mut obs = tx
+            .prepare(
+                "INSERT INTO observation(id, rev_id, deleted, conflict, taxon_id, count, unit,
+                   lat, lon, observed_at, observed_utc, country, search)
+                 VALUES (?1, ?2, 0, 0, ?3, ?4, 'individuals', 49.9, 116.2, ?5, ?6, 'CN', '')
+                 ON CONFLICT(id) DO UPDATE SET rev_id = excluded.rev_id, count = excluded.count",
+            )
+            .unwrap();
+        let mut source = tx
+            .prepare("INSERT INTO import_source(dataset, source_id, record_id) VALUES ('big.csv', ?1, ?2)")
+            .unwrap();
+        for i in 0..n {
+            let id = uuid::Uuid::now_v7().to_string();
+            let at = format!("2024-{:02}-{:02}T07:00:00+08:00", i % 12 + 1, i % 28 + 1);
+            let utc = chrono::DateTime::parse_from_rfc3339(&at)
+                .unwrap()
+                .timestamp_millis();
+            let edits = if i % 10 == 0 { 2 } else { 1 };
+            let mut parent: Option<String> = None;
+            for g in 1..=edits {
+                let rev_id = uuid::Uuid::now_v7().to_string();
+                let body = format!(
+                    "{{\"visit\":null,\"site\":null,\"taxon\":\"{taxon}\",\"taxon_name\":null,\"count\":{},\"count_min\":null,\"count_max\":null,\"unit\":\"individuals\",\"sex\":null,\"age\":null,\"behaviour\":null,\"lat\":49.9,\"lon\":116.2,\"uncertainty_m\":null,\"observed_at\":\"{at}\",\"observers\":[],\"detection_method\":null,\"notes\":null,\"photos\":[]}}",
+                    i % 50 + g
+                );
+                let sha = hex::encode(Sha256::digest(body.as_bytes()));
+                seq += 1;
+                let parents = match &parent {
+                    Some(p) => format!("[\"{p}\"]"),
+                    None => "[]".into(),
+                };
+                rev.execute(rusqlite::params![
+                    rev_id,
+                    id,
+                    parents,
+                    g,
+                    device,
+                    seq,
+                    format!("{:015}:{:05}", 1_780_000_000_000u64 + seq, 0),
+                    body,
+                    sha
+                ])
+                .unwrap();
+                outbox
+                    .execute(rusqlite::params![seq, tx.last_insert_rowid()])
+                    .unwrap();
+                if let Some(p) = &parent {
+                    link.execute([p, &rev_id]).unwrap();
+                }
+                obs.execute(rusqlite::params![id, rev_id, taxon, i % 50 + g, at, utc])
+                    .unwrap();
+                parent = Some(rev_id);
+            }
+            let row_hash = hex::encode(Sha256::digest(i.to_le_bytes()));
+            source
+                .execute(rusqlite::params![format!("sha256:{row_hash}"), id])
+                .unwrap();
+        }
+    }
+    tx.commit().unwrap();
+    c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+}
+
+const BIG: u64 = 100_000;
+
+#[test]
+fn a_schema_1_store_of_100000_sightings_migrates_with_everything_in_it() {
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), work.path());
+    let db = work.path().join(dauria_core::store::DB_FILE);
+    grow_schema_1(&db, BIG);
+    let old = read_schema1(&db);
+    assert_eq!(old.outbox.len() as u64, 11 + BIG + BIG / 10);
+    let store = Store::open(work.path()).unwrap();
+    assert_schema_2(&store);
+    assert_holds(&store, &old);
+    let n: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM import_source WHERE typeof(source_id) = 'blob'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n as u64, BIG, "row hashes kept as their bytes");
+}
+
+/// Run as a child process by the test below: opens (and so migrates) the store and exits.
+#[test]
+fn migrate_child() {
+    if let Ok(dir) = std::env::var("DAURIA_MIGRATE_CHILD") {
+        let store = Store::open(Path::new(&dir)).unwrap();
+        println!("migrated {}", user_version(store.connection()));
+    }
+}
+
+/// A seeded generator (SplitMix64), so a failing run can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % n.max(1)
+    }
+}
+
+fn spawn_migration(dir: &Path) -> std::process::Child {
+    // This very test binary; through /proc where there is one, which still names it if a
+    // rebuild replaced the file meanwhile.
+    let exe = Path::new("/proc/self/exe");
+    let exe = if exe.exists() {
+        exe.to_path_buf()
+    } else {
+        std::env::current_exe().unwrap()
+    };
+    std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "migrate_child",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env("DAURIA_MIGRATE_CHILD", dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the migrating process")
+}
+
+#[test]
+fn sigkill_during_migration_leaves_the_old_store_or_the_new_one() {
+    let seed: u64 = std::env::var("DAURIA_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    let ctx = format!("(replay with DAURIA_CRASH_SEED={seed})");
+    eprintln!("migration crash seed {seed}");
+    let mut rng = Rng(seed);
+    let work = tempfile::tempdir().unwrap();
+    let original = work.path().join("schema1");
+    copy_dir(&fixture(), &original);
+    grow_schema_1(&original.join(dauria_core::store::DB_FILE), BIG);
+    let old = read_schema1(&original.join(dauria_core::store::DB_FILE));
+    // How long a whole migration takes here, so the kills land anywhere in it.
+    let full = {
+        let dir = work.path().join("timed");
+        copy_dir(&original, &dir);
+        let t = std::time::Instant::now();
+        let out = spawn_migration(&dir).wait_with_output().unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("migrated 4"),
+            "the child migrates"
+        );
+        t.elapsed()
+    };
+    let (mut before, mut after) = (0, 0);
+    for round in 0..6 {
+        let dir = work.path().join(format!("round{round}"));
+        copy_dir(&original, &dir);
+        let mut child = spawn_migration(&dir);
+        let wait = full.mul_f64(rng.below(1000) as f64 / 1000.0);
+        std::thread::sleep(wait);
+        let _ = child.kill(); // SIGKILL
+        child.wait().unwrap();
+        let db = dir.join(dauria_core::store::DB_FILE);
+        let c = Connection::open(&db).unwrap();
+        let check: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "round {round} {ctx}");
+        let version = user_version(&c);
+        let half: i64 = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v2'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(half, 0, "no half-made table is left, round {round} {ctx}");
+        drop(c);
+        match version {
+            3 => {
+                before += 1;
+                let now = read_schema1(&db);
+                assert!(
+                    now.revisions == old.revisions && now.outbox == old.outbox,
+                    "the schema-1 store is untouched, round {round} {ctx}"
+                );
+            }
+            4 => after += 1,
+            v => panic!("user_version {v} after a kill, round {round} {ctx}"),
+        }
+        // Either way the store opens as schema 2 with everything in it.
+        let store = Store::open(&dir).unwrap();
+        assert_schema_2(&store);
+        assert_holds(&store, &old);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    eprintln!("killed before the commit {before} times, after it {after} times {ctx}");
 }

@@ -329,7 +329,11 @@ pub(crate) fn write(
         conn.prepare_cached(
             "INSERT OR IGNORE INTO import_source (dataset, source_id, record_id) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![src.dataset, src.id, id])?;
+        .execute(params![
+            src.dataset,
+            super::schema2::source_key(&src.id),
+            id
+        ])?;
     }
     if let Some(old) = before {
         tally::remove(conn, &old)?;

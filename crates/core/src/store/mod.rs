@@ -5,6 +5,7 @@
 
 mod current;
 pub mod query;
+mod schema2;
 mod write;
 
 use crate::error::{Error, Result};
@@ -27,12 +28,17 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/001_initial.sql")),
         M::up(include_str!("../../migrations/002_set_aside.sql")),
         M::up(include_str!("../../migrations/003_import_source.sql")),
+        M::up_with_hook(
+            include_str!("../../migrations/004_schema2.sql"),
+            schema2::copy,
+        ),
     ])
 }
 
-/// Number of migrations this build knows (the store schema version it writes).
+/// Number of migrations this build knows (the store schema version it writes): 3 is the
+/// layout called schema 1 in the docs, 4 is schema 2.
 pub fn schema_version() -> i64 {
-    3
+    4
 }
 
 /// The current state of one record.
@@ -107,10 +113,13 @@ impl Store {
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Foreign keys are enforced once the schema is current: a migration that rebuilds a
+        // table others refer to checks them itself before it commits.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
         migrations().to_latest(&mut conn)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         let device_id = match get_meta(&conn, "device_id")? {
             Some(id) => id,
             None => {
@@ -368,6 +377,7 @@ impl Store {
 
 fn revision_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
     let body: Option<String> = r.get(10)?;
+    let body_sha256 = schema2::read_hash(body.as_deref(), r.get(11)?);
     Ok(Revision {
         rev_id: r.get(0)?,
         record_id: r.get(1)?,
@@ -380,7 +390,7 @@ fn revision_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
         schema_version: r.get(8)?,
         deleted: r.get(9)?,
         body: body.and_then(|b| serde_json::value::RawValue::from_string(b).ok()),
-        body_sha256: r.get(11)?,
+        body_sha256,
     })
 }
 

@@ -10,7 +10,6 @@ use crate::validate::{validate, FieldError};
 use dauria_proto::{Revision, Role};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 /// What a local write produced.
@@ -42,10 +41,6 @@ pub struct Batch<'s> {
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 impl<'s> Batch<'s> {
@@ -148,7 +143,10 @@ impl<'s> Batch<'s> {
         Ok(self
             .tx
             .prepare_cached("SELECT 1 FROM import_source WHERE dataset = ?1 AND source_id = ?2")?
-            .exists(rusqlite::params![dataset, source_id])?)
+            .exists(rusqlite::params![
+                dataset,
+                super::schema2::source_key(source_id)
+            ])?)
     }
 
     /// Notes that a row of a dataset was imported as `record_id`, in this transaction.
@@ -158,7 +156,11 @@ impl<'s> Batch<'s> {
                 "INSERT OR IGNORE INTO import_source (dataset, source_id, record_id) \
                  VALUES (?1, ?2, ?3)",
             )?
-            .execute(rusqlite::params![dataset, source_id, record_id])?;
+            .execute(rusqlite::params![
+                dataset,
+                super::schema2::source_key(source_id),
+                record_id
+            ])?;
         Ok(())
     }
 
@@ -275,10 +277,9 @@ impl<'s> Batch<'s> {
     ) -> Result<Saved> {
         let rev_id = uuid::Uuid::now_v7().to_string();
         let json = body.map(Body::to_json);
-        let sha = json
-            .as_deref()
-            .map(|j| sha256_hex(j.as_bytes()))
-            .unwrap_or_default();
+        // Stored as NULL: it is the SHA-256 of the body (a tombstone's is empty), computed
+        // when the revision is read for the wire.
+        let sha: Option<&str> = if json.is_some() { None } else { Some("") };
         let hlc = self.clock.tick(now_ms() + self.clock_offset_ms).to_string();
         let device_seq = self.next_seq;
         let parents_json = serde_json::to_string(parents).expect("strings serialise");
@@ -698,10 +699,7 @@ fn insert_remote(
     body: Option<&Body>,
     derived: &mut Derived,
 ) -> Result<()> {
-    let sha = match (&rev.body, rev.body_sha256.is_empty()) {
-        (Some(b), true) => sha256_hex(b.get().as_bytes()),
-        _ => rev.body_sha256.clone(),
-    };
+    let sha = super::schema2::stored_hash(rev.body.as_ref().map(|b| b.get()), &rev.body_sha256);
     tx.prepare_cached(
         "INSERT INTO revision(rev_id, record_id, kind, parents, generation, device_id,
            device_seq, hlc, schema_version, deleted, body, body_sha256)

@@ -1,0 +1,114 @@
+//! Migration 4: schema 2 of the local store (`migrations/004_schema2.sql` makes the tables).
+//!
+//! The rows are copied here, in the migration's transaction, because the copy needs SHA-256:
+//! a revision's `body_sha256` is kept only where it is not the hash of its body, and an import
+//! source that is a row hash is kept as its 32 bytes. Then the schema-1 tables are dropped and
+//! the new ones take their names. rusqlite_migration commits this with `user_version` 4, so a
+//! store killed half-way through is still schema 1 and migrates again when next opened.
+
+use rusqlite::types::Value;
+use rusqlite::{params, Transaction};
+use sha2::{Digest, Sha256};
+
+/// The SHA-256 of a body, in hex, as revisions carry it.
+pub(crate) fn body_hash(body: &str) -> String {
+    hex::encode(Sha256::digest(body.as_bytes()))
+}
+
+/// What `revision.body_sha256` stores for a revision: nothing when it is the hash of its body.
+pub(crate) fn stored_hash<'a>(body: Option<&str>, sha: &'a str) -> Option<&'a str> {
+    match body {
+        Some(b) if sha.is_empty() || sha == body_hash(b) => None,
+        _ => Some(sha),
+    }
+}
+
+/// `revision.body_sha256` as the wire carries it.
+pub(crate) fn read_hash(body: Option<&str>, stored: Option<String>) -> String {
+    match (stored, body) {
+        (Some(s), _) => s,
+        (None, Some(b)) => body_hash(b),
+        (None, None) => String::new(),
+    }
+}
+
+/// How `import_source.source_id` stores an identifier: a row hash (`sha256:` and 64 lower-case
+/// hex digits) as its 32 bytes, anything else as text.
+pub(crate) fn source_key(source_id: &str) -> Value {
+    if let Some(hex) = source_id.strip_prefix("sha256:") {
+        if hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            if let Ok(bytes) = hex::decode(hex) {
+                return Value::Blob(bytes);
+            }
+        }
+    }
+    Value::Text(source_id.to_string())
+}
+
+/// Copies the schema-1 rows into the schema-2 tables and puts these in their place.
+pub(crate) fn copy(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
+    {
+        let mut read = tx.prepare(
+            "SELECT seq, rev_id, record_id, kind, parents, generation, device_id, device_seq,
+                    hlc, schema_version, deleted, body, body_sha256 FROM revision ORDER BY seq",
+        )?;
+        let mut write = tx.prepare(
+            "INSERT INTO revision_v2 (seq, rev_id, record_id, kind, parents, generation,
+               device_id, device_seq, hlc, schema_version, deleted, body, body_sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?;
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            let body: Option<String> = r.get(11)?;
+            let sha: String = r.get(12)?;
+            write.execute(params![
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, i64>(9)?,
+                r.get::<_, i64>(10)?,
+                body,
+                stored_hash(body.as_deref(), &sha),
+            ])?;
+        }
+    }
+    {
+        let mut read = tx.prepare("SELECT dataset, source_id, record_id FROM import_source")?;
+        let mut write = tx.prepare(
+            "INSERT INTO import_source_v2 (dataset, source_id, record_id) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            let source: String = r.get(1)?;
+            write.execute(params![
+                r.get::<_, String>(0)?,
+                source_key(&source),
+                r.get::<_, String>(2)?
+            ])?;
+        }
+    }
+    // outbox.rev_seq refers to revision(seq) by name, so it refers to the new table once that
+    // has the name; the migration checks every foreign key before it commits.
+    tx.execute_batch(
+        "DROP TABLE revision;
+         ALTER TABLE revision_v2 RENAME TO revision;
+         CREATE INDEX revision_record ON revision(record_id);
+         DROP TABLE import_source;
+         ALTER TABLE import_source_v2 RENAME TO import_source;",
+    )?;
+    let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    if broken > 0 {
+        return Err(rusqlite_migration::HookError::Hook(format!(
+            "{broken} rows refer to rows the copy lost"
+        )));
+    }
+    Ok(())
+}
