@@ -671,6 +671,63 @@ pub fn ingest_in_tx(
     Ok(report)
 }
 
+/// A stored change as a store reads it for the changefeed.
+pub struct FeedRow {
+    pub server_seq: u64,
+    pub device_id: String,
+    pub doc: String,
+    pub role: Option<String>,
+}
+
+/// A pull page, written once for every store: `rows` are the stored changes after `after` in
+/// `server_seq` order, taken one at a time as the database returns them. Reading stops once
+/// the page holds about `max_bytes` (at least one change), so no more of the feed is read or
+/// held than is sent; changes written by `exclude_device` are passed over. Returns the page
+/// with the highest seq examined.
+pub fn pull_page<E>(
+    rows: impl Iterator<Item = Result<FeedRow, E>>,
+    after: u64,
+    max_bytes: usize,
+    exclude_device: &str,
+) -> Result<(Vec<Change>, u64), ServerError>
+where
+    ServerError: From<E>,
+{
+    let mut out = Vec::new();
+    let mut last = after;
+    let mut bytes = 0;
+    for row in rows {
+        if bytes >= max_bytes {
+            break;
+        }
+        let r = row?;
+        last = r.server_seq;
+        if r.device_id == exclude_device {
+            continue;
+        }
+        bytes += r.doc.len();
+        out.extend(raw_change(r.server_seq, r.doc, r.role.as_deref()));
+    }
+    Ok((out, last))
+}
+
+/// A stored document as a changefeed entry. A document that is not even JSON (which no release
+/// stores, but a damaged database might hold) cannot be embedded in a page: it is logged and
+/// left out, and the feed goes on.
+pub(crate) fn raw_change(seq: u64, doc: String, role: Option<&str>) -> Option<Change> {
+    match serde_json::value::RawValue::from_string(doc) {
+        Ok(rev) => Some(Change {
+            server_seq: seq,
+            rev,
+            role: role.and_then(Role::parse),
+        }),
+        Err(e) => {
+            tracing::error!(server_seq = seq, error = %e, "stored change is not JSON; left out of the feed");
+            None
+        }
+    }
+}
+
 /// The stored form of an op: its JSON with the body hash filled in (a sender may leave it
 /// out, since the receiver can compute it), so equal revisions have equal documents.
 pub fn canonical_doc(op: &Revision) -> String {

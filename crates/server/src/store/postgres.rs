@@ -4,16 +4,16 @@
 //! makes seqs commit in order, so a reader never skips a change committed late (which a plain
 //! SEQUENCE would allow).
 
-use super::sqlite::raw_change;
 use super::{
-    code_state, enroll_in_tx, hours_from_now, ingest_in_tx, now, push_in_tx, random_code,
-    register_in_tx, secret_hash, CodeRow, Device, EnrollTx, Enrollment, IngestReport, NewChange,
-    PushOutcome, PushTx, Relay, ServerStore,
+    code_state, enroll_in_tx, hours_from_now, ingest_in_tx, now, pull_page, push_in_tx,
+    random_code, raw_change, register_in_tx, secret_hash, CodeRow, Device, EnrollTx, Enrollment,
+    FeedRow, IngestReport, NewChange, PushOutcome, PushTx, Relay, ServerStore,
 };
 use crate::error::ServerError;
 use dauria_core::trust::Identity;
 use dauria_proto::{Change, EnrollResponse, HubRegister, PushRequest, Role};
 use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Type;
 use r2d2_postgres::PostgresConnectionManager;
 use std::collections::HashMap;
@@ -690,28 +690,24 @@ impl ServerStore for PostgresStore {
         max_bytes: usize,
         exclude_device: &str,
     ) -> Result<(Vec<Change>, u64), ServerError> {
-        let rows = self.pool.get()?.query(
+        let mut c = self.pool.get()?;
+        // Rows are taken as they arrive rather than collected first.
+        let mut rows = c.query_raw(
             "SELECT server_seq, device_id, doc, role FROM change WHERE server_seq > $1
              ORDER BY server_seq LIMIT $2",
-            &[&(after as i64), &(limit as i64)],
+            [after as i64, limit as i64],
         )?;
-        let mut out = Vec::new();
-        let mut last = after;
-        let mut bytes = 0;
-        for r in rows {
-            if bytes >= max_bytes {
-                break;
-            }
-            let seq = r.get::<_, i64>(0) as u64;
-            last = seq;
-            if r.get::<_, &str>(1) == exclude_device {
-                continue;
-            }
-            let doc: String = r.get(2);
-            bytes += doc.len();
-            out.extend(raw_change(seq, doc, r.get(3)));
-        }
-        Ok((out, last))
+        let rows = std::iter::from_fn(|| {
+            rows.next().transpose().map(|r| {
+                r.map(|r| FeedRow {
+                    server_seq: r.get::<_, i64>(0) as u64,
+                    device_id: r.get(1),
+                    doc: r.get(2),
+                    role: r.get(3),
+                })
+            })
+        });
+        pull_page(rows, after, max_bytes, exclude_device)
     }
 
     fn own_changes(

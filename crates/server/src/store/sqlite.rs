@@ -1,15 +1,14 @@
 //! The SQLite server store (the default): one file in the data folder, WAL, one writer.
 
 use super::{
-    code_state, enroll_in_tx, hours_from_now, ingest_in_tx, now, push_in_tx, random_code,
-    register_in_tx, secret_hash, CodeRow, Device, EnrollTx, Enrollment, IngestReport, NewChange,
-    PushOutcome, PushTx, Relay, ServerStore,
+    code_state, enroll_in_tx, hours_from_now, ingest_in_tx, now, pull_page, push_in_tx,
+    random_code, raw_change, register_in_tx, secret_hash, CodeRow, Device, EnrollTx, Enrollment,
+    FeedRow, IngestReport, NewChange, PushOutcome, PushTx, Relay, ServerStore,
 };
 use crate::error::ServerError;
 use dauria_core::trust::Identity;
 use dauria_proto::{Change, EnrollResponse, HubRegister, PushRequest, Role};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
-use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
@@ -636,28 +635,15 @@ impl ServerStore for SqliteStore {
             "SELECT server_seq, device_id, doc, role FROM change WHERE server_seq > ?1
              ORDER BY server_seq LIMIT ?2",
         )?;
-        let mut rows = stmt.query(params![after, limit as i64])?;
-        let mut out = Vec::new();
-        let mut last = after;
-        let mut bytes = 0;
-        while let Some(r) = rows.next()? {
-            if bytes >= max_bytes {
-                break;
-            }
-            let seq: u64 = r.get(0)?;
-            last = seq;
-            let dev: String = r.get(1)?;
-            if dev == exclude_device {
-                continue;
-            }
-            let doc: String = r.get(2)?;
-            bytes += doc.len();
-            let role: Option<String> = r.get(3)?;
-            if let Some(change) = raw_change(seq, doc, role.as_deref()) {
-                out.push(change);
-            }
-        }
-        Ok((out, last))
+        let rows = stmt.query_map(params![after, limit as i64], |r| {
+            Ok(FeedRow {
+                server_seq: r.get(0)?,
+                device_id: r.get(1)?,
+                doc: r.get(2)?,
+                role: r.get(3)?,
+            })
+        })?;
+        pull_page(rows, after, max_bytes, exclude_device)
     }
 
     fn own_changes(
@@ -720,22 +706,5 @@ impl ServerStore for SqliteStore {
             }
         }
         Ok(out)
-    }
-}
-
-/// A stored document as a changefeed entry. A document that is not even JSON (which no release
-/// stores, but a damaged database might hold) cannot be embedded in a page: it is logged and
-/// left out, and the feed goes on.
-pub(crate) fn raw_change(seq: u64, doc: String, role: Option<&str>) -> Option<Change> {
-    match RawValue::from_string(doc) {
-        Ok(rev) => Some(Change {
-            server_seq: seq,
-            rev,
-            role: role.and_then(Role::parse),
-        }),
-        Err(e) => {
-            tracing::error!(server_seq = seq, error = %e, "stored change is not JSON; left out of the feed");
-            None
-        }
     }
 }
