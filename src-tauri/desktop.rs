@@ -26,6 +26,56 @@ pub fn instance_id(identifier: &str, data_dir: Option<&Path>) -> String {
     format!("{identifier}.d{}", hex::encode(&digest[..8]))
 }
 
+/// The instance id to register: the data folder's ([`instance_id`]), unless a previous run on
+/// that folder still holds the name but does not answer (hung, or being killed). Then this run
+/// starts on its own instead of failing to hand its arguments to a window that is gone.
+fn live_instance_id(identifier: &str, data_dir: Option<&Path>) -> String {
+    let id = instance_id(identifier, data_dir);
+    #[cfg(target_os = "linux")]
+    if !name_free_or_answering(&format!("{id}.SingleInstance")) {
+        BESIDE_UNANSWERING.store(true, std::sync::atomic::Ordering::Relaxed);
+        return format!("{id}.p{}", std::process::id());
+    }
+    id
+}
+
+/// Set when this run started beside a previous one that does not answer; logged once the log
+/// is open (the plugins are made before it).
+static BESIDE_UNANSWERING: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Logs what choosing the instance id found, once the log is open.
+pub fn log_instance() {
+    if BESIDE_UNANSWERING.load(std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!(
+            "a previous run on this data folder holds it but does not answer; starting anyway"
+        );
+    }
+}
+
+/// True when no process owns the D-Bus `name`, or its owner answers a ping within 3 s (or
+/// there is no session bus to ask: the plugin then starts normally by itself).
+#[cfg(target_os = "linux")]
+fn name_free_or_answering(name: &str) -> bool {
+    let check = || -> zbus::Result<bool> {
+        let conn = zbus::blocking::connection::Builder::session()?
+            .method_timeout(std::time::Duration::from_secs(3))
+            .build()?;
+        let bus_name = zbus::names::BusName::try_from(name)?;
+        if !zbus::blocking::fdo::DBusProxy::new(&conn)?.name_has_owner(bus_name.clone())? {
+            return Ok(true);
+        }
+        // The path the plugin serves its object at.
+        let path = format!("/{}", name.replace('.', "/").replace('-', "_"));
+        let peer = zbus::blocking::fdo::PeerProxy::builder(&conn)
+            .destination(bus_name)?
+            .path(path)?
+            .build()?;
+        Ok(peer.ping().is_ok())
+    };
+    check().unwrap_or(true)
+}
+
 /// The plugins, registered in the order Tauri needs (single-instance first).
 pub fn plugins<R: Runtime>(
     builder: tauri::Builder<R>,
@@ -34,7 +84,7 @@ pub fn plugins<R: Runtime>(
     builder
         .plugin(
             tauri_plugin_single_instance::Builder::new()
-                .dbus_id(instance_id("org.cmrc.dauria", data_dir))
+                .dbus_id(live_instance_id("org.cmrc.dauria", data_dir))
                 .callback(|app, _args, _cwd| {
                     tracing::info!("second launch on the same data folder: focusing the window");
                     if let Some(w) = app.get_webview_window("main") {

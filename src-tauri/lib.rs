@@ -62,6 +62,7 @@ pub fn run() {
         .setup(|app| {
             let log_dir = app.path().app_log_dir()?;
             logs::init(&log_dir)?;
+            desktop::log_instance();
             let data_dir = match data_dir_arg(std::env::args().skip(1)) {
                 Some(d) => d,
                 None => app.path().app_data_dir()?,
