@@ -115,8 +115,9 @@ describe('languages', () => {
     await $('#time').waitForExist();
     await expect($('#time')).toHaveAttribute('placeholder', expect.stringMatching(/^30\.11\.2026/));
     // A day other than today, and one no month-first reading accepts (there is no month 14).
-    await logCrane(7, '14.10.2026 7:45');
-    const row = $('//button[contains(@class,"obs-row")][contains(., "7 особей")]');
+    // 13 cranes: a count no other spec logs, so the row is this sighting's.
+    await logCrane(13, '14.10.2026 7:45');
+    const row = $('//button[contains(@class,"obs-row")][contains(., "Даурский журавль")][contains(., "13 особей")]');
     await row.waitForDisplayed({ timeoutMsg: 'the sighting with the typed date is not listed' });
     expect(await textOf(row.$('.c-time'))).toContain('14.10.2026, 07:45');
     // Stored as that day: the date filter, typed the Russian way too, finds it and only it.
