@@ -37,6 +37,25 @@ pub fn cargo_bin(package: &str, name: &str) -> PathBuf {
     path
 }
 
+/// Runs `dauria-server` on a data folder (and database) without serving.
+pub fn server_cli(
+    dir: &Path,
+    db: Option<&str>,
+    args: &[&str],
+    failpoint: Option<&str>,
+) -> std::process::Output {
+    let mut cmd = Command::new(cargo_bin("dauria-server", "dauria-server"));
+    cmd.arg("--data-dir").arg(dir);
+    if let Some(db) = db {
+        cmd.arg("--database").arg(db);
+    }
+    cmd.args(args).env_remove("DAURIA_FAILPOINT");
+    if let Some(fp) = failpoint {
+        cmd.env("DAURIA_FAILPOINT", fp);
+    }
+    cmd.output().expect("dauria-server runs")
+}
+
 /// A `dauria-server` child process.
 pub struct ServerProcess {
     child: Child,

@@ -16,22 +16,7 @@ use dauria_system_tests::proxy::{Fault, FaultProxy, Mode};
 use dauria_system_tests::*;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-
-/// Runs `dauria-server` on a data folder (and database) without serving.
-fn server_cli(dir: &Path, db: Option<&str>, args: &[&str], failpoint: Option<&str>) -> Output {
-    let mut cmd = Command::new(cargo_bin("dauria-server", "dauria-server"));
-    cmd.arg("--data-dir").arg(dir);
-    if let Some(db) = db {
-        cmd.arg("--database").arg(db);
-    }
-    cmd.args(args).env_remove("DAURIA_FAILPOINT");
-    if let Some(fp) = failpoint {
-        cmd.env("DAURIA_FAILPOINT", fp);
-    }
-    cmd.output().expect("dauria-server runs")
-}
 
 fn cli_ok(server: &ServerProcess, args: &[&str]) -> String {
     let out = server_cli(&server.data_dir, server.database.as_deref(), args, None);

@@ -484,25 +484,15 @@ fn main() {
     }
 }
 
-/// Runs `dauria-server` on a data folder without serving (`upstream enroll`, `upstream sync`),
-/// returning what it printed; panics when it fails.
-fn server_cli(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(dauria_system_tests::cargo_bin(
-        "dauria-server",
-        "dauria-server",
-    ))
-    .arg("--data-dir")
-    .arg(dir)
-    .args(args)
-    .env_remove("DAURIA_FAILPOINT")
-    .output()
-    .expect("dauria-server runs");
+/// Runs `dauria-server` on a data folder without serving (`upstream enroll`, `upstream sync`);
+/// panics when it fails.
+fn server_cli(dir: &std::path::Path, args: &[&str]) {
+    let out = dauria_system_tests::server_cli(dir, None, args, None);
     assert!(
         out.status.success(),
         "dauria-server {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A station hub relaying `n` observations (pushed to it by a field laptop) to the central
