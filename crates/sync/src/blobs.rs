@@ -20,20 +20,7 @@ const MIN_CHUNK: usize = 16 << 10;
 
 /// Hashes of the photos attached to live observations.
 fn referenced_photos(store: &Store) -> Result<Vec<String>, SyncError> {
-    let mut stmt = store
-        .connection()
-        .prepare(
-            "SELECT DISTINCT j.value FROM observation o JOIN revision r ON r.rev_id = o.rev_id,
-                    json_each(r.body, '$.photos') j
-             WHERE o.deleted = 0 ORDER BY 1",
-        )
-        .map_err(dauria_core::Error::from)?;
-    let rows = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .map_err(dauria_core::Error::from)?;
-    Ok(rows
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(dauria_core::Error::from)?)
+    Ok(store.referenced_photos()?)
 }
 
 impl SyncClient<'_> {
@@ -224,7 +211,7 @@ impl SyncClient<'_> {
                         return Err(SyncError::Server {
                             status: 404,
                             message: crate::error_message(r),
-                        })
+                        });
                     }
                     _ => crate::not_sync_server(r),
                 })

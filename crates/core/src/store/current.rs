@@ -29,7 +29,13 @@ pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Current>> {
              FROM observation o JOIN revision r ON r.rev_id = o.rev_id WHERE o.id = ?1",
         )?
         .query_row([id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                super::packed::body_column(r, 4)?,
+            ))
         })
         .optional()?;
     let Some((kind, rev_id, deleted, conflict, body)) = row else {
@@ -63,7 +69,7 @@ pub(crate) fn list(conn: &Connection, kind: Kind) -> Result<Vec<Current>> {
                 r.get::<_, String>(0)?,
                 r.get(1)?,
                 r.get(2)?,
-                r.get::<_, String>(3)?,
+                r.get::<_, super::packed::BodyText>(3)?.0,
             ))
         })?;
         for row in rows {

@@ -4,6 +4,7 @@
 //! current-state row and appends an outbox op. See docs/ARCHITECTURE.md for the schema.
 
 mod current;
+mod packed;
 pub mod query;
 mod schema2;
 mod write;
@@ -32,13 +33,17 @@ fn migrations() -> Migrations<'static> {
             include_str!("../../migrations/004_schema2.sql"),
             schema2::copy,
         ),
+        M::up_with_hook(
+            include_str!("../../migrations/005_packed_bodies.sql"),
+            schema2::pack_bodies,
+        ),
     ])
 }
 
 /// Number of migrations this build knows (the store schema version it writes): 3 is the
-/// layout called schema 1 in the docs, 4 is schema 2.
+/// layout called schema 1 in the docs, 4 and 5 (packed revision bodies) are schema 2.
 pub fn schema_version() -> i64 {
-    4
+    5
 }
 
 /// The current state of one record.
@@ -227,7 +232,7 @@ impl Store {
                 r.get::<_, u64>(5)?,
                 r.get::<_, String>(6)?,
                 r.get::<_, bool>(7)?,
-                r.get::<_, Option<String>>(8)?,
+                packed::body_column(r, 8)?,
             ))
         })?;
         let mut out = Vec::new();
@@ -367,6 +372,33 @@ impl Store {
         Ok(out)
     }
 
+    /// The SHA-256 of every photo attached to a live observation, sorted, each once.
+    pub fn referenced_photos(&self) -> Result<Vec<String>> {
+        #[derive(serde::Deserialize)]
+        struct Photos {
+            #[serde(default)]
+            photos: Vec<String>,
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT r.body FROM observation o JOIN revision r ON r.rev_id = o.rev_id
+             WHERE o.deleted = 0",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut found = std::collections::BTreeSet::new();
+        while let Some(r) = rows.next()? {
+            let Some(body) = packed::body_column(r, 0)? else {
+                continue;
+            };
+            // Only bodies that mention photos are parsed.
+            if body.contains("\"photos\":[\"") {
+                if let Ok(p) = serde_json::from_str::<Photos>(&body) {
+                    found.extend(p.photos);
+                }
+            }
+        }
+        Ok(found.into_iter().collect())
+    }
+
     /// Runs `PRAGMA integrity_check` and returns its first line (`ok` when healthy).
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self
@@ -376,7 +408,7 @@ impl Store {
 }
 
 fn revision_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
-    let body: Option<String> = r.get(10)?;
+    let body = packed::body_column(r, 10)?;
     let body_sha256 = schema2::read_hash(body.as_deref(), r.get(11)?);
     Ok(Revision {
         rev_id: r.get(0)?,

@@ -197,7 +197,7 @@ impl Store {
                 break;
             }
             let rev_id: String = r.get(1)?;
-            let body: String = r.get(6)?;
+            let body = r.get::<_, super::packed::BodyText>(6)?.0;
             let Body::Observation(observation) = Body::from_json(Kind::Observation, &body)
                 .map_err(|e| Error::BadRevision {
                     rev_id: rev_id.clone(),

@@ -112,3 +112,25 @@ pub(crate) fn copy(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
     }
     Ok(())
 }
+
+/// Migration 5: packs every revision body still kept as JSON text, a few thousand at a time.
+pub(crate) fn pack_bodies(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
+    let mut read = tx.prepare(
+        "SELECT seq, body FROM revision WHERE seq > ?1 AND typeof(body) = 'text'
+         ORDER BY seq LIMIT 4096",
+    )?;
+    let mut write = tx.prepare("UPDATE revision SET body = ?2 WHERE seq = ?1")?;
+    let mut after = i64::MIN;
+    loop {
+        let page: Vec<(i64, String)> = read
+            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(&(last, _)) = page.last() else {
+            return Ok(());
+        };
+        for (seq, body) in &page {
+            write.execute(params![seq, super::packed::Packed(body)])?;
+        }
+        after = last;
+    }
+}

@@ -1,6 +1,7 @@
 //! The write path: one revision + current-state row + outbox op per write, in one transaction.
 
 use super::current::{self, Derived, Winner};
+use super::packed::{BodyText, Packed};
 use super::{set_meta, Store};
 use crate::error::{Error, Result};
 use crate::hlc::Hlc;
@@ -302,7 +303,7 @@ impl<'s> Batch<'s> {
                 // only what they would misread.
                 body.map_or(1, Body::schema_version),
                 body.is_none(),
-                json,
+                json.as_deref().map(Packed),
                 sha
             ])?;
         let rev_seq = self.tx.last_insert_rowid();
@@ -386,7 +387,8 @@ fn integrate(
     } else if live {
         let json: String = tx
             .prepare_cached("SELECT body FROM revision WHERE rev_id = ?1")?
-            .query_row([&winner_id], |r| r.get(0))?;
+            .query_row([&winner_id], |r| r.get::<_, BodyText>(0))?
+            .0;
         loaded = Body::from_json(kind, &json).map_err(|e| Error::BadRevision {
             rev_id: winner_id.clone(),
             reason: e.to_string(),
@@ -716,7 +718,7 @@ fn insert_remote(
         rev.hlc,
         rev.schema_version,
         rev.deleted,
-        rev.body.as_ref().map(|b| b.get()),
+        rev.body.as_ref().map(|b| Packed(b.get())),
         sha
     ])?;
     let fresh = rev.parents.is_empty() && current::heads(tx, &rev.record_id)?.is_empty();
