@@ -8,6 +8,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// The winning head of a record, as the current-state tables need it.
 pub(crate) struct Winner<'a> {
     pub rev_id: &'a str,
+    /// The revision's key (`revision.seq`).
+    pub seq: i64,
     pub deleted: bool,
     pub body: Option<&'a Body>,
 }
@@ -25,8 +27,8 @@ pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Current>> {
         .prepare_cached(
             "SELECT kind, rev_id, deleted, conflict, body FROM record WHERE id = ?1
              UNION ALL
-             SELECT 'observation', o.rev_id, o.deleted, o.conflict, r.body
-             FROM observation o JOIN revision r ON r.rev_id = o.rev_id WHERE o.id = ?1",
+             SELECT 'observation', r.rev_id, o.deleted, o.conflict, r.body
+             FROM observation o JOIN revision r ON r.seq = o.rev_seq WHERE o.id = ?1",
         )?
         .query_row([id], |r| {
             Ok((
@@ -61,8 +63,8 @@ pub(crate) fn list(conn: &Connection, kind: Kind) -> Result<Vec<Current>> {
     let mut out = Vec::new();
     if kind == Kind::Observation {
         let mut stmt = conn.prepare_cached(
-            "SELECT o.id, o.rev_id, o.conflict, r.body FROM observation o
-             JOIN revision r ON r.rev_id = o.rev_id WHERE o.deleted = 0 ORDER BY o.id",
+            "SELECT o.id, r.rev_id, o.conflict, r.body FROM observation o
+             JOIN revision r ON r.seq = o.rev_seq WHERE o.deleted = 0 ORDER BY o.id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -117,7 +119,8 @@ pub(crate) fn heads(conn: &Connection, id: &str) -> Result<Vec<String>> {
     let winner: Option<String> = conn
         .prepare_cached(
             "SELECT rev_id FROM record WHERE id = ?1
-             UNION ALL SELECT rev_id FROM observation WHERE id = ?1",
+             UNION ALL SELECT r.rev_id FROM observation o JOIN revision r ON r.seq = o.rev_seq
+             WHERE o.id = ?1",
         )?
         .query_row([id], |r| r.get(0))
         .optional()?;
@@ -292,16 +295,16 @@ pub(crate) fn write(
         .map(|o| ObservationRow::from(conn, o, derived))
         .transpose()?;
     let sql = if fresh {
-        "INSERT INTO observation(id, rev_id, deleted, conflict, visit_id, site_id, taxon_id,
+        "INSERT INTO observation(id, rev_seq, deleted, conflict, visit_id, site_id, taxon_id,
            taxon_name, count, count_min, count_max, unit, lat, lon, observed_at, observed_utc,
            country, search)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     } else {
-        "INSERT INTO observation(id, rev_id, deleted, conflict, visit_id, site_id, taxon_id,
+        "INSERT INTO observation(id, rev_seq, deleted, conflict, visit_id, site_id, taxon_id,
            taxon_name, count, count_min, count_max, unit, lat, lon, observed_at, observed_utc,
            country, search)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-         ON CONFLICT(id) DO UPDATE SET rev_id = excluded.rev_id, deleted = excluded.deleted,
+         ON CONFLICT(id) DO UPDATE SET rev_seq = excluded.rev_seq, deleted = excluded.deleted,
            conflict = excluded.conflict, visit_id = excluded.visit_id, site_id = excluded.site_id,
            taxon_id = excluded.taxon_id, taxon_name = excluded.taxon_name, count = excluded.count,
            count_min = excluded.count_min, count_max = excluded.count_max, unit = excluded.unit,
@@ -311,7 +314,7 @@ pub(crate) fn write(
     let r = row.unwrap_or_default();
     conn.prepare_cached(sql)?.execute(params![
         id,
-        winner.rev_id,
+        winner.seq,
         winner.deleted || obs.is_none(),
         conflict,
         r.visit,

@@ -37,13 +37,15 @@ fn migrations() -> Migrations<'static> {
             include_str!("../../migrations/005_packed_bodies.sql"),
             schema2::pack_bodies,
         ),
+        M::up(include_str!("../../migrations/006_observation_rev_seq.sql")),
     ])
 }
 
 /// Number of migrations this build knows (the store schema version it writes): 3 is the
-/// layout called schema 1 in the docs, 4 and 5 (packed revision bodies) are schema 2.
+/// layout called schema 1 in the docs, 4 to 6 are schema 2 (4: no stored body hashes, 5: packed
+/// revision bodies, 6: observations name their revision by its key).
 pub fn schema_version() -> i64 {
-    5
+    6
 }
 
 /// The current state of one record.
@@ -380,7 +382,7 @@ impl Store {
             photos: Vec<String>,
         }
         let mut stmt = self.conn.prepare(
-            "SELECT r.body FROM observation o JOIN revision r ON r.rev_id = o.rev_id
+            "SELECT r.body FROM observation o JOIN revision r ON r.seq = o.rev_seq
              WHERE o.deleted = 0",
         )?;
         let mut rows = stmt.query([])?;

@@ -119,10 +119,10 @@ impl Store {
         limit: usize,
     ) -> Result<ObservationPage> {
         let mut sql = String::from(
-            "SELECT o.id, o.rev_id, o.conflict, json_extract(t.body, '$.scientific_name'),
+            "SELECT o.id, r.rev_id, o.conflict, json_extract(t.body, '$.scientific_name'),
                     json_extract(s.body, '$.name'), o.country, r.body, o.observed_utc, o.rowid_
              FROM observation o
-             JOIN revision r ON r.rev_id = o.rev_id
+             JOIN revision r ON r.seq = o.rev_seq
              LEFT JOIN record t ON t.id = o.taxon_id
              LEFT JOIN record s ON s.id = o.site_id
              WHERE o.deleted = 0",

@@ -315,7 +315,7 @@ impl<'s> Batch<'s> {
             &self.tx,
             id,
             kind,
-            &rev_id,
+            (&rev_id, rev_seq),
             parents,
             body,
             fresh,
@@ -335,7 +335,7 @@ fn integrate(
     tx: &Transaction<'_>,
     id: &str,
     kind: Kind,
-    rev_id: &str,
+    (rev_id, rev_seq): (&str, i64),
     parents: &[String],
     body: Option<&Body>,
     fresh: bool,
@@ -344,6 +344,7 @@ fn integrate(
     if fresh {
         let winner = Winner {
             rev_id,
+            seq: rev_seq,
             deleted: body.is_none(),
             body,
         };
@@ -373,14 +374,14 @@ fn integrate(
     // Deterministic on every replica; never wall-clock time.
     let mut ranked = Vec::with_capacity(heads.len());
     for h in &heads {
-        let (deleted, generation): (bool, u32) = tx
-            .prepare_cached("SELECT deleted, generation FROM revision WHERE rev_id = ?1")?
-            .query_row([h], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        ranked.push((!deleted, generation, h.clone()));
+        let (deleted, generation, seq): (bool, u32, i64) = tx
+            .prepare_cached("SELECT deleted, generation, seq FROM revision WHERE rev_id = ?1")?
+            .query_row([h], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        ranked.push((!deleted, generation, h.clone(), seq));
     }
     ranked.sort();
-    let (live, _, winner_id) = ranked.pop().expect("at least the new revision");
-    let others: Vec<String> = ranked.into_iter().map(|(_, _, h)| h).collect();
+    let (live, _, winner_id, winner_seq) = ranked.pop().expect("at least the new revision");
+    let others: Vec<String> = ranked.into_iter().map(|(_, _, h, _)| h).collect();
     let loaded;
     let winner_body = if winner_id == rev_id {
         body
@@ -399,6 +400,7 @@ fn integrate(
     };
     let winner = Winner {
         rev_id: &winner_id,
+        seq: winner_seq,
         deleted: !live,
         body: winner_body,
     };
@@ -721,12 +723,13 @@ fn insert_remote(
         rev.body.as_ref().map(|b| Packed(b.get())),
         sha
     ])?;
+    let rev_seq = tx.last_insert_rowid();
     let fresh = rev.parents.is_empty() && current::heads(tx, &rev.record_id)?.is_empty();
     integrate(
         tx,
         &rev.record_id,
         kind,
-        &rev.rev_id,
+        (&rev.rev_id, rev_seq),
         &rev.parents,
         body,
         fresh,
