@@ -1,6 +1,8 @@
-//! Server storage: one trait, two implementations (SQLite, PostgreSQL), and the push algorithm
-//! written once over a small per-transaction interface both implement.
+//! Server storage: one trait, two implementations (SQLite, PostgreSQL). Everything the server
+//! does with its data (push, enrollment, devices, the changefeed) is written once here, over a
+//! small per-transaction interface ([`StoreTx`]) both backends implement with their own SQL.
 
+pub mod ids;
 pub mod postgres;
 pub mod sqlite;
 
@@ -674,40 +676,38 @@ pub fn ingest_in_tx(
 /// A stored change as a store reads it for the changefeed.
 pub struct FeedRow {
     pub server_seq: u64,
-    pub device_id: String,
+    /// Written by the device the feed leaves out.
+    pub excluded: bool,
     pub doc: String,
     pub role: Option<String>,
 }
 
-/// A pull page, written once for every store: `rows` are the stored changes after `after` in
-/// `server_seq` order, taken one at a time as the database returns them. Reading stops once
+/// A pull page, written once for every store: the stored changes after `after` in
+/// `server_seq` order are taken one at a time as the database returns them. Reading stops once
 /// the page holds about `max_bytes` (at least one change), so no more of the feed is read or
 /// held than is sent; changes written by `exclude_device` are passed over. Returns the page
 /// with the highest seq examined.
-pub fn pull_page<E>(
-    rows: impl Iterator<Item = Result<FeedRow, E>>,
+pub fn pull_in_tx(
+    tx: &mut impl StoreTx,
     after: u64,
+    limit: usize,
     max_bytes: usize,
     exclude_device: &str,
-) -> Result<(Vec<Change>, u64), ServerError>
-where
-    ServerError: From<E>,
-{
+) -> Result<(Vec<Change>, u64), ServerError> {
     let mut out = Vec::new();
     let mut last = after;
     let mut bytes = 0;
-    for row in rows {
+    tx.feed(after, limit, exclude_device, &mut |r| {
         if bytes >= max_bytes {
-            break;
+            return false;
         }
-        let r = row?;
         last = r.server_seq;
-        if r.device_id == exclude_device {
-            continue;
+        if !r.excluded {
+            bytes += r.doc.len();
+            out.extend(raw_change(r.server_seq, r.doc, r.role.as_deref()));
         }
-        bytes += r.doc.len();
-        out.extend(raw_change(r.server_seq, r.doc, r.role.as_deref()));
-    }
+        true
+    })?;
     Ok((out, last))
 }
 
@@ -925,5 +925,283 @@ pub fn failpoint(name: &str) {
             .status();
         // Not reached: SIGKILL cannot be caught.
         std::process::abort();
+    }
+}
+
+/// Which devices to read.
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceFilter<'a> {
+    /// Every device, in enrollment order.
+    All,
+    /// The device whose credential has this hash.
+    TokenHash(&'a str),
+    /// The devices registered through this hub, in enrollment order.
+    Hub(&'a str),
+}
+
+/// A change to an enrolled device.
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceUpdate<'a> {
+    Role(Role),
+    Hub(Option<&'a str>),
+    Revoke,
+}
+
+/// What a transaction must keep from running beside another of the same kind (PostgreSQL
+/// takes an advisory lock; SQLite's write transaction holds the only write lock already).
+#[derive(Debug, Clone, Copy)]
+pub enum Serialise<'a> {
+    /// Registrations of this device id.
+    Registration(&'a str),
+    /// Pages ingested from the central server.
+    Ingest,
+}
+
+/// Everything the server does with its data, on one open transaction. Each backend writes
+/// these in its own SQL; the rules are written once, over this interface.
+pub trait StoreTx: PushTx + EnrollTx {
+    /// Waits for any other transaction doing `what` to end.
+    fn serialise(&mut self, what: Serialise<'_>) -> Result<(), ServerError>;
+    /// A value kept by the server for itself.
+    fn meta_value(&mut self, key: &str) -> Result<Option<String>, ServerError>;
+    /// Stores a new enrollment code (by its hash).
+    fn insert_code(
+        &mut self,
+        code_hash: &str,
+        name: &str,
+        role: Role,
+        expires_at: &str,
+        device_id: Option<&str>,
+    ) -> Result<(), ServerError>;
+    /// Codes, newest first: each with its hash and creation time.
+    fn codes(&mut self) -> Result<Vec<(String, String, CodeRow)>, ServerError>;
+    /// Cancels the open codes whose hash starts with `prefix`; whether there was one.
+    fn cancel_codes(&mut self, prefix: &str) -> Result<bool, ServerError>;
+    /// The devices `which` names.
+    fn find_devices(&mut self, which: DeviceFilter<'_>) -> Result<Vec<Device>, ServerError>;
+    /// Changes an enrolled device; false if there is no such device.
+    fn update_device(
+        &mut self,
+        device_id: &str,
+        update: DeviceUpdate<'_>,
+    ) -> Result<bool, ServerError>;
+    /// Hands the stored changes after `after` to `each` in `server_seq` order, at most `limit`
+    /// of them, as the database returns them, until `each` says stop (false).
+    fn feed(
+        &mut self,
+        after: u64,
+        limit: usize,
+        exclude_device: &str,
+        each: &mut dyn FnMut(FeedRow) -> bool,
+    ) -> Result<(), ServerError>;
+    /// The device's own stored changes with `device_seq` above `after`, in device order.
+    fn device_changes(
+        &mut self,
+        device_id: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<FeedRow>, ServerError>;
+    /// Number of revisions stored.
+    fn count_revisions(&mut self) -> Result<u64, ServerError>;
+    /// The rev_ids stored for a device, in device order.
+    fn device_rev_ids(&mut self, device_id: &str) -> Result<Vec<String>, ServerError>;
+    /// The ids of the records of a kind.
+    fn kind_record_ids(&mut self, kind: &str) -> Result<Vec<String>, ServerError>;
+    /// The stored documents of the current heads of these records.
+    fn docs_of_heads(&mut self, record_ids: &[String]) -> Result<Vec<String>, ServerError>;
+}
+
+/// A database the server keeps its data in: runs work in one transaction of it.
+pub trait Backend: Send + Sync + 'static {
+    type Tx<'t>: StoreTx
+    where
+        Self: 't;
+    /// Runs `work` in one transaction, committed when it returns `Ok`, rolled back otherwise.
+    /// `write` says it writes (SQLite then takes the write lock at once).
+    fn run<T>(
+        &self,
+        write: bool,
+        work: impl FnOnce(&mut Self::Tx<'_>) -> Result<T, ServerError>,
+    ) -> Result<T, ServerError>;
+}
+
+/// The server's storage, written once over [`Backend`].
+impl<B: Backend> ServerStore for B {
+    fn epoch(&self) -> Result<String, ServerError> {
+        self.run(false, |tx| {
+            tx.meta_value("epoch")?
+                .ok_or_else(|| ServerError::Internal("the database has no epoch".into()))
+        })
+    }
+
+    fn create_enrollment(
+        &self,
+        name: &str,
+        role: Role,
+        hours: u64,
+        device_id: Option<&str>,
+    ) -> Result<String, ServerError> {
+        let code = random_code();
+        self.run(true, |tx| {
+            tx.insert_code(
+                &secret_hash(&code),
+                name,
+                role,
+                &hours_from_now(hours),
+                device_id,
+            )
+        })?;
+        Ok(code)
+    }
+
+    fn enrollments(&self) -> Result<Vec<Enrollment>, ServerError> {
+        let codes = self.run(false, |tx| tx.codes())?;
+        Ok(codes
+            .into_iter()
+            .map(|(hash, created_at, c)| Enrollment {
+                id: hash.chars().take(12).collect(),
+                state: code_state(c.used_by.as_deref(), c.cancelled, &c.expires_at).to_string(),
+                name: c.name,
+                role: c.role,
+                created_at,
+                expires_at: c.expires_at,
+                device_id: c.device_id,
+            })
+            .collect())
+    }
+
+    fn cancel_enrollment(&self, id: &str) -> Result<bool, ServerError> {
+        let id = id.trim().to_ascii_lowercase();
+        if id.len() < 6 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(false);
+        }
+        self.run(true, |tx| tx.cancel_codes(&id))
+    }
+
+    fn enroll_as(
+        &self,
+        code: &str,
+        device_id: &str,
+        hub: bool,
+    ) -> Result<EnrollResponse, ServerError> {
+        self.run(true, |tx| enroll_in_tx(tx, code, device_id, hub))
+    }
+
+    fn register_via_hub(&self, hub_id: &str, reg: &HubRegister) -> Result<Device, ServerError> {
+        self.run(true, |tx| {
+            // Two registrations of one new laptop at once: the second waits, then finds it.
+            tx.serialise(Serialise::Registration(&reg.device_id))?;
+            register_in_tx(tx, hub_id, reg)
+        })
+    }
+
+    fn hub_devices(&self, hub_id: &str) -> Result<Vec<Device>, ServerError> {
+        self.run(false, |tx| tx.find_devices(DeviceFilter::Hub(hub_id)))
+    }
+
+    fn set_role(&self, device_id: &str, role: Role) -> Result<bool, ServerError> {
+        self.run(true, |tx| {
+            tx.update_device(device_id, DeviceUpdate::Role(role))
+        })
+    }
+
+    fn set_hub(&self, device_id: &str, hub: Option<&str>) -> Result<bool, ServerError> {
+        self.run(true, |tx| {
+            tx.update_device(device_id, DeviceUpdate::Hub(hub))
+        })
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {
+        self.run(false, |tx| tx.meta_value(key))
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError> {
+        self.run(true, |tx| tx.put_meta(key, value))
+    }
+
+    fn ingest(
+        &self,
+        changes: &[Change],
+        meta: &[(&str, &str)],
+    ) -> Result<IngestReport, ServerError> {
+        self.run(true, |tx| {
+            // One ingest at a time: two would both find a change new and store it twice.
+            tx.serialise(Serialise::Ingest)?;
+            ingest_in_tx(tx, changes, meta)
+        })
+    }
+
+    fn device_by_token(&self, token: &str) -> Result<Option<Device>, ServerError> {
+        let hash = secret_hash(token);
+        let found = self.run(false, |tx| tx.find_devices(DeviceFilter::TokenHash(&hash)))?;
+        Ok(found.into_iter().next())
+    }
+
+    fn devices(&self) -> Result<Vec<Device>, ServerError> {
+        self.run(false, |tx| tx.find_devices(DeviceFilter::All))
+    }
+
+    fn revoke(&self, device_id: &str) -> Result<bool, ServerError> {
+        self.run(true, |tx| tx.update_device(device_id, DeviceUpdate::Revoke))
+    }
+
+    fn push_relayed(
+        &self,
+        device: &Device,
+        req: &PushRequest,
+        relay: Option<Relay<'_>>,
+    ) -> Result<PushOutcome, ServerError> {
+        let out = self.run(true, |tx| {
+            let out = push_in_tx(tx, device, req, relay)?;
+            if matches!(out, PushOutcome::Acked(_)) {
+                failpoint("push_before_commit");
+            }
+            Ok(out)
+        })?;
+        if matches!(out, PushOutcome::Acked(_)) {
+            failpoint("push_after_commit");
+        }
+        Ok(out)
+    }
+
+    fn pull(
+        &self,
+        after: u64,
+        limit: usize,
+        max_bytes: usize,
+        exclude_device: &str,
+    ) -> Result<(Vec<Change>, u64), ServerError> {
+        self.run(false, |tx| {
+            pull_in_tx(tx, after, limit, max_bytes, exclude_device)
+        })
+    }
+
+    fn own_changes(
+        &self,
+        device_id: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Change>, ServerError> {
+        let rows = self.run(false, |tx| tx.device_changes(device_id, after, limit))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| raw_change(r.server_seq, r.doc, r.role.as_deref()))
+            .collect())
+    }
+
+    fn revision_count(&self) -> Result<u64, ServerError> {
+        self.run(false, |tx| tx.count_revisions())
+    }
+
+    fn rev_ids_of(&self, device_id: &str) -> Result<Vec<String>, ServerError> {
+        self.run(false, |tx| tx.device_rev_ids(device_id))
+    }
+
+    fn record_ids_of_kind(&self, kind: &str) -> Result<Vec<String>, ServerError> {
+        self.run(false, |tx| tx.kind_record_ids(kind))
+    }
+
+    fn head_docs(&self, record_ids: &[String]) -> Result<Vec<String>, ServerError> {
+        self.run(false, |tx| tx.docs_of_heads(record_ids))
     }
 }

@@ -4,14 +4,14 @@
 //! makes seqs commit in order, so a reader never skips a change committed late (which a plain
 //! SEQUENCE would allow).
 
+use super::ids::{from_pg, pg_bytes, pg_id, Form, POSTGRES_FUNCTIONS};
 use super::{
-    code_state, enroll_in_tx, hours_from_now, ingest_in_tx, now, pull_page, push_in_tx,
-    random_code, raw_change, register_in_tx, secret_hash, CodeRow, Device, EnrollTx, Enrollment,
-    FeedRow, IngestReport, NewChange, PushOutcome, PushTx, Relay, ServerStore,
+    hours_from_now, now, Backend, CodeRow, Device, DeviceFilter, DeviceUpdate, EnrollTx, FeedRow,
+    NewChange, PushTx, Serialise, StoreTx,
 };
 use crate::error::ServerError;
 use dauria_core::trust::Identity;
-use dauria_proto::{Change, EnrollResponse, HubRegister, PushRequest, Role};
+use dauria_proto::Role;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Type;
@@ -19,6 +19,7 @@ use r2d2_postgres::PostgresConnectionManager;
 use std::collections::HashMap;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+/// Schema 1, which databases from before versions were kept are first brought to.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counter (id INT PRIMARY KEY, value BIGINT NOT NULL);
@@ -123,8 +124,9 @@ impl PostgresStore {
 /// The schema this build writes, kept in `meta` under `schema_version`. Version 0 is a
 /// database made before versions were kept (its tables and columns added as releases went);
 /// version 1 is that schema complete, with the generation and identity of stored revisions
-/// filled in.
-pub const SCHEMA_VERSION: i64 = 1;
+/// filled in; version 2 keys records, writers and revisions by integers inside the database
+/// and keeps UUIDs and hashes in binary ([`SCHEMA_2`]).
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The schema version a database holds: 0 for an empty one or one from before versions were
 /// kept. Reads only.
@@ -160,6 +162,9 @@ fn migrate(tx: &mut postgres::Transaction<'_>) -> Result<(), ServerError> {
     if found < 1 {
         tx.batch_execute(SCHEMA)?;
         upgrade_unversioned(tx)?;
+    }
+    if found < 2 {
+        upgrade_to_2(tx)?;
     }
     if found < SCHEMA_VERSION {
         tx.execute(
@@ -215,18 +220,228 @@ fn upgrade_unversioned(tx: &mut postgres::Transaction<'_>) -> Result<(), ServerE
     Ok(())
 }
 
-struct PgTx<'a>(postgres::Transaction<'a>);
+/// Schema 2's tables for what is stored per revision, as in SQLite (`sqlite::SCHEMA_2`):
+/// integer keys for records and writers, UUIDs and hashes in binary, documents as they came.
+const SCHEMA_2: &str = "
+CREATE TABLE writer (
+    id        BIGSERIAL PRIMARY KEY,
+    device_id BYTEA NOT NULL UNIQUE
+);
+CREATE TABLE record (
+    id        BIGSERIAL PRIMARY KEY,
+    record_id BYTEA NOT NULL UNIQUE,
+    kind      TEXT,
+    creator   BIGINT
+);
+CREATE TABLE revision (
+    server_seq     BIGINT PRIMARY KEY,
+    rev_id         BYTEA NOT NULL UNIQUE,
+    record         BIGINT NOT NULL,
+    writer         BIGINT NOT NULL,
+    device_seq     BIGINT NOT NULL,
+    generation     BIGINT,
+    role           TEXT,
+    payload_sha256 BYTEA NOT NULL,
+    doc            TEXT NOT NULL
+);
+CREATE INDEX revision_writer ON revision(writer, device_seq);
+CREATE TABLE head (
+    record BIGINT NOT NULL,
+    seq    BIGINT NOT NULL,
+    PRIMARY KEY (record, seq)
+);
+";
+
+/// Schema 1's `change` table as a view of schema 2, with an insert trigger, so tools and
+/// scripts written against schema 1 read and write changes as they did.
+const CHANGE_VIEW: &str = "
+CREATE VIEW change AS
+    SELECT v.server_seq, dauria_id_text(v.rev_id) AS rev_id,
+           dauria_id_text(r.record_id) AS record_id, dauria_id_text(w.device_id) AS device_id,
+           v.device_seq, dauria_sha_text(v.payload_sha256) AS payload_sha256, v.doc,
+           v.generation, v.role
+    FROM revision v JOIN record r ON r.id = v.record JOIN writer w ON w.id = v.writer;
+CREATE OR REPLACE FUNCTION change_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO writer(device_id) VALUES (dauria_id(NEW.device_id)) ON CONFLICT DO NOTHING;
+    INSERT INTO record(record_id) VALUES (dauria_id(NEW.record_id)) ON CONFLICT DO NOTHING;
+    INSERT INTO revision(server_seq, rev_id, record, writer, device_seq, generation, role,
+                         payload_sha256, doc)
+    VALUES (NEW.server_seq, dauria_id(NEW.rev_id),
+            (SELECT id FROM record WHERE record_id = dauria_id(NEW.record_id)),
+            (SELECT id FROM writer WHERE device_id = dauria_id(NEW.device_id)),
+            NEW.device_seq, NEW.generation, NEW.role, dauria_sha(NEW.payload_sha256), NEW.doc);
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER change_insert INSTEAD OF INSERT ON change
+    FOR EACH ROW EXECUTE FUNCTION change_insert();
+";
+
+/// Schema 1 to 2: every revision (same seq, same document, same role and generation), every
+/// record's identity and every head copied into the new tables, inside the migration's
+/// transaction; devices, codes, batches, `meta` and the seq counter are kept as they are.
+fn upgrade_to_2(tx: &mut postgres::Transaction<'_>) -> Result<(), ServerError> {
+    tx.batch_execute(POSTGRES_FUNCTIONS)?;
+    tx.batch_execute(
+        "ALTER TABLE change RENAME TO change_v1;
+         ALTER TABLE record RENAME TO record_v1;
+         ALTER TABLE record_v1 RENAME CONSTRAINT record_pkey TO record_v1_pkey;
+         ALTER TABLE head RENAME TO head_v1;
+         ALTER TABLE head_v1 RENAME CONSTRAINT head_pkey TO head_v1_pkey;",
+    )?;
+    tx.batch_execute(SCHEMA_2)?;
+    tx.batch_execute(
+        "INSERT INTO writer(device_id)
+             SELECT dauria_id(device_id) FROM change_v1 GROUP BY 1 ORDER BY min(server_seq)
+             ON CONFLICT DO NOTHING;
+         INSERT INTO writer(device_id) SELECT DISTINCT dauria_id(creator) FROM record_v1
+             ON CONFLICT DO NOTHING;
+         INSERT INTO record(record_id, kind, creator)
+             SELECT dauria_id(r.record_id), r.kind, w.id FROM record_v1 r
+             JOIN writer w ON w.device_id = dauria_id(r.creator);
+         INSERT INTO record(record_id)
+             SELECT dauria_id(record_id) FROM change_v1 GROUP BY 1 ORDER BY min(server_seq)
+             ON CONFLICT DO NOTHING;
+         INSERT INTO revision(server_seq, rev_id, record, writer, device_seq, generation, role,
+                              payload_sha256, doc)
+             SELECT c.server_seq, dauria_id(c.rev_id), r.id, w.id, c.device_seq, c.generation,
+                    c.role, dauria_sha(c.payload_sha256), c.doc
+             FROM change_v1 c
+             JOIN record r ON r.record_id = dauria_id(c.record_id)
+             JOIN writer w ON w.device_id = dauria_id(c.device_id)
+             ORDER BY c.server_seq;
+         INSERT INTO head(record, seq)
+             SELECT r.id, v.server_seq FROM head_v1 h
+             JOIN record r ON r.record_id = dauria_id(h.record_id)
+             JOIN revision v ON v.rev_id = dauria_id(h.rev_id)
+             ON CONFLICT DO NOTHING;
+         DROP TABLE change_v1;
+         DROP TABLE record_v1;
+         DROP TABLE head_v1;",
+    )?;
+    tx.batch_execute(CHANGE_VIEW)?;
+    Ok(())
+}
+
+/// One open transaction, with the integer keys it has learnt (a batch reads its records,
+/// parents and heads first, then writes by key).
+pub struct PgTx<'a> {
+    tx: postgres::Transaction<'a>,
+    /// Record key by record id.
+    records: HashMap<String, i64>,
+    /// Revision seq by rev id.
+    revs: HashMap<String, i64>,
+    /// Writer key by device id.
+    writers: HashMap<String, i64>,
+}
+
+fn pg_ids(ids: &[&str]) -> Vec<Vec<u8>> {
+    ids.iter().map(|i| pg_id(i)).collect()
+}
+
+fn id_at(r: &postgres::Row, i: usize) -> String {
+    from_pg(r.get(i), Form::Uuid)
+}
+
+impl PgTx<'_> {
+    fn writer(&mut self, device_id: &str) -> Result<Option<i64>, ServerError> {
+        if let Some(k) = self.writers.get(device_id) {
+            return Ok(Some(*k));
+        }
+        let k: Option<i64> = self
+            .tx
+            .query_opt(
+                "SELECT id FROM writer WHERE device_id = $1",
+                &[&pg_id(device_id)],
+            )?
+            .map(|r| r.get(0));
+        if let Some(k) = k {
+            self.writers.insert(device_id.to_string(), k);
+        }
+        Ok(k)
+    }
+
+    /// Writer keys for every one of `device_ids`, made for those that wrote nothing yet.
+    fn writers_or_new(&mut self, device_ids: &[&str]) -> Result<(), ServerError> {
+        let mut missing: Vec<&str> = device_ids
+            .iter()
+            .copied()
+            .filter(|d| !self.writers.contains_key(*d))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let ids = pg_ids(&missing);
+        self.tx.execute(
+            "INSERT INTO writer(device_id) SELECT * FROM UNNEST($1::bytea[])
+             ON CONFLICT DO NOTHING",
+            &[&ids],
+        )?;
+        for r in self.tx.query(
+            "SELECT id, device_id FROM writer WHERE device_id = ANY($1)",
+            &[&ids],
+        )? {
+            self.writers.insert(id_at(&r, 1), r.get(0));
+        }
+        Ok(())
+    }
+
+    fn rev_seq(&mut self, rev_id: &str) -> Result<Option<i64>, ServerError> {
+        if let Some(s) = self.revs.get(rev_id) {
+            return Ok(Some(*s));
+        }
+        Ok(self
+            .tx
+            .query_opt(
+                "SELECT server_seq FROM revision WHERE rev_id = $1",
+                &[&pg_id(rev_id)],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn record_key(&mut self, record_id: &str) -> Result<Option<i64>, ServerError> {
+        if let Some(k) = self.records.get(record_id) {
+            return Ok(Some(*k));
+        }
+        Ok(self
+            .tx
+            .query_opt(
+                "SELECT id FROM record WHERE record_id = $1",
+                &[&pg_id(record_id)],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    /// Keys for the `(record, seq)` heads named by ids.
+    fn head_keys(&mut self, heads: &[(&str, &str)]) -> Result<(Vec<i64>, Vec<i64>), ServerError> {
+        let mut records = Vec::with_capacity(heads.len());
+        let mut seqs = Vec::with_capacity(heads.len());
+        for (record, rev) in heads {
+            let (Some(k), Some(seq)) = (self.record_key(record)?, self.rev_seq(rev)?) else {
+                return Err(ServerError::Internal(format!(
+                    "head {rev} of record {record} is not stored"
+                )));
+            };
+            records.push(k);
+            seqs.push(seq);
+        }
+        Ok((records, seqs))
+    }
+}
 
 impl PushTx for PgTx<'_> {
     fn lock_device(&mut self, device_id: &str) -> Result<Option<Device>, ServerError> {
-        let row = self.0.query_opt(
+        let row = self.tx.query_opt(
             &format!("SELECT {DEVICE_COLS} FROM device WHERE device_id = $1 FOR UPDATE"),
             &[&device_id],
         )?;
         Ok(row.as_ref().map(device_from_row))
     }
     fn stored_batch(&mut self, batch_id: &str) -> Result<Option<(String, String)>, ServerError> {
-        let row = self.0.query_opt(
+        let row = self.tx.query_opt(
             "SELECT device_id, response FROM batch WHERE batch_id = $1",
             &[&batch_id],
         )?;
@@ -234,62 +449,70 @@ impl PushTx for PgTx<'_> {
     }
     fn op_hashes(&mut self, rev_ids: &[&str]) -> Result<HashMap<String, String>, ServerError> {
         Ok(self
-            .0
+            .tx
             .query(
-                "SELECT rev_id, payload_sha256 FROM change WHERE rev_id = ANY($1)",
-                &[&rev_ids],
+                "SELECT rev_id, payload_sha256 FROM revision WHERE rev_id = ANY($1)",
+                &[&pg_ids(rev_ids)],
             )?
             .iter()
-            .map(|r| (r.get(0), r.get(1)))
+            .map(|r| (id_at(r, 0), from_pg(r.get(1), Form::Sha256)))
             .collect())
     }
     fn generations(
         &mut self,
         rev_ids: &[&str],
     ) -> Result<HashMap<String, (String, u32)>, ServerError> {
-        Ok(self
-            .0
-            .query(
-                "SELECT rev_id, record_id, coalesce(generation, 1) FROM change
-                 WHERE rev_id = ANY($1)",
-                &[&rev_ids],
-            )?
-            .iter()
-            .map(|r| (r.get(0), (r.get(1), r.get::<_, i64>(2) as u32)))
-            .collect())
+        let mut out = HashMap::new();
+        for r in self.tx.query(
+            "SELECT v.rev_id, r.record_id, coalesce(v.generation, 1), v.server_seq
+             FROM revision v JOIN record r ON r.id = v.record WHERE v.rev_id = ANY($1)",
+            &[&pg_ids(rev_ids)],
+        )? {
+            let rev = id_at(&r, 0);
+            self.revs.insert(rev.clone(), r.get(3));
+            out.insert(rev, (id_at(&r, 1), r.get::<_, i64>(2) as u32));
+        }
+        Ok(out)
     }
     fn identities(
         &mut self,
         record_ids: &[&str],
     ) -> Result<HashMap<String, Identity>, ServerError> {
-        Ok(self
-            .0
-            .query(
-                "SELECT record_id, kind, creator FROM record WHERE record_id = ANY($1)",
-                &[&record_ids],
-            )?
-            .iter()
-            .map(|r| {
-                (
-                    r.get(0),
-                    Identity {
-                        kind: r.get(1),
-                        creator: r.get(2),
-                    },
-                )
-            })
-            .collect())
+        let mut out = HashMap::new();
+        for r in self.tx.query(
+            "SELECT r.id, r.record_id, r.kind, w.device_id
+             FROM record r LEFT JOIN writer w ON w.id = r.creator WHERE r.record_id = ANY($1)",
+            &[&pg_ids(record_ids)],
+        )? {
+            let record = id_at(&r, 1);
+            self.records.insert(record.clone(), r.get(0));
+            if let Some(kind) = r.get::<_, Option<String>>(2) {
+                let creator = r
+                    .get::<_, Option<&[u8]>>(3)
+                    .map(|b| from_pg(b, Form::Uuid))
+                    .unwrap_or_default();
+                out.insert(record, Identity { kind, creator });
+            }
+        }
+        Ok(out)
     }
     fn heads_of(
         &mut self,
         record_ids: &[&str],
     ) -> Result<HashMap<String, Vec<String>>, ServerError> {
         let mut out: HashMap<String, Vec<String>> = HashMap::new();
-        for r in self.0.query(
-            "SELECT record_id, rev_id FROM head WHERE record_id = ANY($1)",
-            &[&record_ids],
+        for r in self.tx.query(
+            "SELECT r.id, r.record_id, v.rev_id, v.server_seq
+             FROM record r JOIN head h ON h.record = r.id
+             JOIN revision v ON v.server_seq = h.seq
+             WHERE r.record_id = ANY($1)",
+            &[&pg_ids(record_ids)],
         )? {
-            out.entry(r.get(0)).or_default().push(r.get(1));
+            let record = id_at(&r, 1);
+            let rev = id_at(&r, 2);
+            self.records.insert(record.clone(), r.get(0));
+            self.revs.insert(rev.clone(), r.get(3));
+            out.entry(record).or_default().push(rev);
         }
         Ok(out)
     }
@@ -297,9 +520,54 @@ impl PushTx for PgTx<'_> {
         if changes.is_empty() {
             return Ok(());
         }
+        let devices: Vec<&str> = changes.iter().map(|c| c.rev.device_id.as_str()).collect();
+        self.writers_or_new(&devices)?;
+        // Records new here, and records known only by id that a change now creates: one
+        // statement gives every one of them its key, the first creating change its identity.
+        let mut order: Vec<&str> = Vec::new();
+        let mut identity: HashMap<&str, Option<(&str, i64)>> = HashMap::new();
+        for c in changes {
+            let id = c.rev.record_id.as_str();
+            if self.records.contains_key(id) && !c.creates {
+                continue;
+            }
+            let this = c
+                .creates
+                .then(|| (c.rev.kind.as_str(), self.writers[c.rev.device_id.as_str()]));
+            match identity.get_mut(id) {
+                Some(slot) => {
+                    if slot.is_none() {
+                        *slot = this;
+                    }
+                }
+                None => {
+                    order.push(id);
+                    identity.insert(id, this);
+                }
+            }
+        }
+        if !order.is_empty() {
+            let ids = pg_ids(&order);
+            let kinds: Vec<Option<&str>> =
+                order.iter().map(|r| identity[r].map(|(k, _)| k)).collect();
+            let creators: Vec<Option<i64>> =
+                order.iter().map(|r| identity[r].map(|(_, c)| c)).collect();
+            for r in self.tx.query(
+                "INSERT INTO record(record_id, kind, creator)
+                 SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::int8[])
+                 ON CONFLICT (record_id) DO UPDATE SET
+                     kind = coalesce(record.kind, EXCLUDED.kind),
+                     creator = CASE WHEN record.kind IS NULL
+                                    THEN EXCLUDED.creator ELSE record.creator END
+                 RETURNING id, record_id",
+                &[&ids, &kinds, &creators],
+            )? {
+                self.records.insert(id_at(&r, 1), r.get(0));
+            }
+        }
         // One counter bump reserves the batch's server_seqs; one COPY writes the rows.
         let last: i64 = self
-            .0
+            .tx
             .query_one(
                 "UPDATE counter SET value = value + $1 WHERE id = 1 RETURNING value",
                 &[&(changes.len() as i64)],
@@ -308,48 +576,40 @@ impl PushTx for PgTx<'_> {
         let first = last - changes.len() as i64 + 1;
         // COPY in the binary format: the documents go over as they are, without an array
         // parameter per column or a statement per row.
-        let sink = self.0.copy_in(
-            "COPY change(server_seq, rev_id, record_id, device_id, device_seq, payload_sha256,
-                         doc, generation, role) FROM STDIN (FORMAT binary)",
+        let sink = self.tx.copy_in(
+            "COPY revision(server_seq, rev_id, record, writer, device_seq, generation, role,
+                           payload_sha256, doc) FROM STDIN (FORMAT binary)",
         )?;
         let mut rows = BinaryCopyInWriter::new(
             sink,
             &[
                 Type::INT8,
-                Type::TEXT,
-                Type::TEXT,
-                Type::TEXT,
+                Type::BYTEA,
+                Type::INT8,
+                Type::INT8,
+                Type::INT8,
                 Type::INT8,
                 Type::TEXT,
-                Type::TEXT,
-                Type::INT8,
+                Type::BYTEA,
                 Type::TEXT,
             ],
         );
         for (c, seq) in changes.iter().zip(first..) {
             rows.write(&[
                 &seq,
-                &c.rev.rev_id,
-                &c.rev.record_id,
-                &c.rev.device_id,
+                &pg_id(&c.rev.rev_id),
+                &self.records[c.rev.record_id.as_str()],
+                &self.writers[c.rev.device_id.as_str()],
                 &(c.rev.device_seq as i64),
-                &c.payload_sha256,
-                &c.doc,
                 &(c.rev.generation as i64),
                 &c.role.as_str(),
+                &pg_bytes(&c.payload_sha256, Form::Sha256),
+                &c.doc,
             ])?;
         }
         rows.finish()?;
-        let creating: Vec<&NewChange<'_>> = changes.iter().filter(|c| c.creates).collect();
-        if !creating.is_empty() {
-            let records: Vec<&str> = creating.iter().map(|c| c.rev.record_id.as_str()).collect();
-            let kinds: Vec<&str> = creating.iter().map(|c| c.rev.kind.as_str()).collect();
-            let creators: Vec<&str> = creating.iter().map(|c| c.rev.device_id.as_str()).collect();
-            self.0.execute(
-                "INSERT INTO record(record_id, kind, creator)
-                 SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[]) ON CONFLICT DO NOTHING",
-                &[&records, &kinds, &creators],
-            )?;
+        for (c, seq) in changes.iter().zip(first..) {
+            self.revs.insert(c.rev.rev_id.clone(), seq);
         }
         Ok(())
     }
@@ -359,25 +619,25 @@ impl PushTx for PgTx<'_> {
         added: &[(&str, &str)],
     ) -> Result<(), ServerError> {
         if !removed.is_empty() {
-            let (records, revs): (Vec<&str>, Vec<&str>) = removed.iter().copied().unzip();
-            self.0.execute(
-                "DELETE FROM head WHERE (record_id, rev_id) IN
-                 (SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[]))",
-                &[&records, &revs],
+            let (records, seqs) = self.head_keys(removed)?;
+            self.tx.execute(
+                "DELETE FROM head WHERE (record, seq) IN
+                 (SELECT * FROM UNNEST($1::int8[], $2::int8[]))",
+                &[&records, &seqs],
             )?;
         }
         if !added.is_empty() {
-            let (records, revs): (Vec<&str>, Vec<&str>) = added.iter().copied().unzip();
-            self.0.execute(
-                "INSERT INTO head(record_id, rev_id) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[])
+            let (records, seqs) = self.head_keys(added)?;
+            self.tx.execute(
+                "INSERT INTO head(record, seq) SELECT * FROM UNNEST($1::int8[], $2::int8[])
                  ON CONFLICT DO NOTHING",
-                &[&records, &revs],
+                &[&records, &seqs],
             )?;
         }
         Ok(())
     }
     fn set_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError> {
-        self.0.execute(
+        self.tx.execute(
             "UPDATE device SET applied_upto = $2 WHERE device_id = $1",
             &[&device_id, &(upto as i64)],
         )?;
@@ -389,21 +649,21 @@ impl PushTx for PgTx<'_> {
         device_id: &str,
         resp: &str,
     ) -> Result<(), ServerError> {
-        self.0.execute(
+        self.tx.execute(
             "INSERT INTO batch(batch_id, device_id, response) VALUES ($1, $2, $3)",
             &[&batch_id, &device_id, &resp],
         )?;
         Ok(())
     }
     fn raise_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError> {
-        self.0.execute(
+        self.tx.execute(
             "UPDATE device SET applied_upto = $2 WHERE device_id = $1 AND applied_upto < $2",
             &[&device_id, &(upto as i64)],
         )?;
         Ok(())
     }
     fn put_meta(&mut self, key: &str, value: &str) -> Result<(), ServerError> {
-        self.0.execute(
+        self.tx.execute(
             "INSERT INTO meta(key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
             &[&key, &value],
@@ -412,25 +672,30 @@ impl PushTx for PgTx<'_> {
     }
 }
 
+const CODE_COLS: &str = "name, role, coalesce(expires_at, ''), used_by, cancelled, device_id";
+
+fn code_from_row(r: &postgres::Row) -> CodeRow {
+    CodeRow {
+        name: r.get(0),
+        role: Role::parse(r.get(1)).unwrap_or(Role::Viewer),
+        expires_at: r.get(2),
+        used_by: r.get(3),
+        cancelled: r.get(4),
+        device_id: r.get(5),
+    }
+}
+
 impl EnrollTx for PgTx<'_> {
     fn code(&mut self, code_hash: &str) -> Result<Option<CodeRow>, ServerError> {
-        let row = self.0.query_opt(
-            "SELECT name, role, coalesce(expires_at, ''), used_by, cancelled, device_id
-             FROM enrollment WHERE code_hash = $1 FOR UPDATE",
+        let row = self.tx.query_opt(
+            &format!("SELECT {CODE_COLS} FROM enrollment WHERE code_hash = $1 FOR UPDATE"),
             &[&code_hash],
         )?;
-        Ok(row.map(|r| CodeRow {
-            name: r.get(0),
-            role: Role::parse(r.get(1)).unwrap_or(Role::Viewer),
-            expires_at: r.get(2),
-            used_by: r.get(3),
-            cancelled: r.get(4),
-            device_id: r.get(5),
-        }))
+        Ok(row.as_ref().map(code_from_row))
     }
     fn device_exists(&mut self, device_id: &str) -> Result<bool, ServerError> {
         Ok(self
-            .0
+            .tx
             .query_opt("SELECT 1 FROM device WHERE device_id = $1", &[&device_id])?
             .is_some())
     }
@@ -438,10 +703,7 @@ impl EnrollTx for PgTx<'_> {
         self.lock_device(device_id)
     }
     fn bind_hub(&mut self, device_id: &str, hub: &str) -> Result<(), ServerError> {
-        self.0.execute(
-            "UPDATE device SET hub = $2 WHERE device_id = $1",
-            &[&device_id, &hub],
-        )?;
+        self.update_device(device_id, DeviceUpdate::Hub(Some(hub)))?;
         Ok(())
     }
     fn insert_device(
@@ -451,11 +713,19 @@ impl EnrollTx for PgTx<'_> {
         role: Role,
         token_hash: &str,
     ) -> Result<(), ServerError> {
-        self.0.execute(
+        self.tx.execute(
             "INSERT INTO device(device_id, name, role, token_hash, enrolled_at, applied_upto)
              VALUES ($1, $2, $3, $4, $5,
-                     (SELECT coalesce(max(device_seq), 0) FROM change WHERE device_id = $1))",
-            &[&device_id, &name, &role.as_str(), &token_hash, &now()],
+                     (SELECT coalesce(max(device_seq), 0) FROM revision
+                      WHERE writer = (SELECT id FROM writer WHERE device_id = $6)))",
+            &[
+                &device_id,
+                &name,
+                &role.as_str(),
+                &token_hash,
+                &now(),
+                &pg_id(device_id),
+            ],
         )?;
         Ok(())
     }
@@ -466,7 +736,7 @@ impl EnrollTx for PgTx<'_> {
         role: Role,
         token_hash: &str,
     ) -> Result<(), ServerError> {
-        self.0.execute(
+        self.tx.execute(
             "UPDATE device SET name = $2, role = $3, token_hash = $4, revoked = FALSE
              WHERE device_id = $1",
             &[&device_id, &name, &role.as_str(), &token_hash],
@@ -474,7 +744,7 @@ impl EnrollTx for PgTx<'_> {
         Ok(())
     }
     fn mark_used(&mut self, code_hash: &str, device_id: &str) -> Result<(), ServerError> {
-        self.0.execute(
+        self.tx.execute(
             "UPDATE enrollment SET used_by = $2 WHERE code_hash = $1",
             &[&code_hash, &device_id],
         )?;
@@ -482,298 +752,223 @@ impl EnrollTx for PgTx<'_> {
     }
 }
 
-impl ServerStore for PostgresStore {
-    fn epoch(&self) -> Result<String, ServerError> {
+impl StoreTx for PgTx<'_> {
+    fn serialise(&mut self, what: Serialise<'_>) -> Result<(), ServerError> {
+        match what {
+            Serialise::Registration(device_id) => self.tx.execute(
+                "SELECT pg_advisory_xact_lock(7274252, hashtext($1))",
+                &[&device_id],
+            )?,
+            Serialise::Ingest => self
+                .tx
+                .execute("SELECT pg_advisory_xact_lock(7274253)", &[])?,
+        };
+        Ok(())
+    }
+    fn meta_value(&mut self, key: &str) -> Result<Option<String>, ServerError> {
         Ok(self
-            .pool
-            .get()?
-            .query_one("SELECT value FROM meta WHERE key = 'epoch'", &[])?
-            .get(0))
-    }
-
-    fn create_enrollment(
-        &self,
-        name: &str,
-        role: Role,
-        hours: u64,
-        device_id: Option<&str>,
-    ) -> Result<String, ServerError> {
-        let code = random_code();
-        self.pool.get()?.execute(
-            "INSERT INTO enrollment(code_hash, name, role, created_at, expires_at, device_id)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &secret_hash(&code),
-                &name,
-                &role.as_str(),
-                &now(),
-                &hours_from_now(hours),
-                &device_id,
-            ],
-        )?;
-        Ok(code)
-    }
-
-    fn enrollments(&self) -> Result<Vec<Enrollment>, ServerError> {
-        Ok(self
-            .pool
-            .get()?
-            .query(
-                "SELECT code_hash, name, role, created_at, coalesce(expires_at, ''), used_by,
-                        cancelled, device_id
-                 FROM enrollment ORDER BY created_at DESC",
-                &[],
-            )?
-            .iter()
-            .map(|r| {
-                let hash: &str = r.get(0);
-                let expires_at: String = r.get(4);
-                let used_by: Option<String> = r.get(5);
-                Enrollment {
-                    id: hash[..12].to_string(),
-                    name: r.get(1),
-                    role: Role::parse(r.get(2)).unwrap_or(Role::Viewer),
-                    created_at: r.get(3),
-                    state: code_state(used_by.as_deref(), r.get(6), &expires_at).to_string(),
-                    expires_at,
-                    device_id: r.get(7),
-                }
-            })
-            .collect())
-    }
-
-    fn cancel_enrollment(&self, id: &str) -> Result<bool, ServerError> {
-        let id = id.trim().to_ascii_lowercase();
-        if id.len() < 6 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Ok(false);
-        }
-        Ok(self.pool.get()?.execute(
-            "UPDATE enrollment SET cancelled = TRUE
-             WHERE starts_with(code_hash, $1) AND used_by IS NULL AND NOT cancelled",
-            &[&id],
-        )? > 0)
-    }
-
-    fn enroll_as(
-        &self,
-        code: &str,
-        device_id: &str,
-        hub: bool,
-    ) -> Result<EnrollResponse, ServerError> {
-        let mut c = self.pool.get()?;
-        let mut tx = PgTx(c.transaction()?);
-        let resp = enroll_in_tx(&mut tx, code, device_id, hub)?;
-        tx.0.commit()?;
-        Ok(resp)
-    }
-
-    fn register_via_hub(&self, hub_id: &str, reg: &HubRegister) -> Result<Device, ServerError> {
-        let mut c = self.pool.get()?;
-        let mut tx = PgTx(c.transaction()?);
-        // Two registrations of one new laptop at once: the second waits, then finds it.
-        tx.0.execute(
-            "SELECT pg_advisory_xact_lock(7274252, hashtext($1))",
-            &[&reg.device_id],
-        )?;
-        let device = register_in_tx(&mut tx, hub_id, reg)?;
-        tx.0.commit()?;
-        Ok(device)
-    }
-
-    fn hub_devices(&self, hub_id: &str) -> Result<Vec<Device>, ServerError> {
-        Ok(self
-            .pool
-            .get()?
-            .query(
-                &format!("SELECT {DEVICE_COLS} FROM device WHERE hub = $1 ORDER BY enrolled_at"),
-                &[&hub_id],
-            )?
-            .iter()
-            .map(device_from_row)
-            .collect())
-    }
-
-    fn set_role(&self, device_id: &str, role: Role) -> Result<bool, ServerError> {
-        Ok(self.pool.get()?.execute(
-            "UPDATE device SET role = $2 WHERE device_id = $1",
-            &[&device_id, &role.as_str()],
-        )? > 0)
-    }
-
-    fn set_hub(&self, device_id: &str, hub: Option<&str>) -> Result<bool, ServerError> {
-        Ok(self.pool.get()?.execute(
-            "UPDATE device SET hub = $2 WHERE device_id = $1",
-            &[&device_id, &hub],
-        )? > 0)
-    }
-
-    fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {
-        Ok(self
-            .pool
-            .get()?
+            .tx
             .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
             .map(|r| r.get(0)))
     }
-
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError> {
-        self.pool.get()?.execute(
-            "INSERT INTO meta(key, value) VALUES ($1, $2)
-             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            &[&key, &value],
+    fn insert_code(
+        &mut self,
+        code_hash: &str,
+        name: &str,
+        role: Role,
+        expires_at: &str,
+        device_id: Option<&str>,
+    ) -> Result<(), ServerError> {
+        self.tx.execute(
+            "INSERT INTO enrollment(code_hash, name, role, created_at, expires_at, device_id)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &code_hash,
+                &name,
+                &role.as_str(),
+                &now(),
+                &expires_at,
+                &device_id,
+            ],
         )?;
         Ok(())
     }
-
-    fn ingest(
-        &self,
-        changes: &[Change],
-        meta: &[(&str, &str)],
-    ) -> Result<IngestReport, ServerError> {
-        let mut c = self.pool.get()?;
-        let mut tx = PgTx(c.transaction()?);
-        // One ingest at a time: two would both find a change new and store it twice.
-        tx.0.execute("SELECT pg_advisory_xact_lock(7274253)", &[])?;
-        let report = ingest_in_tx(&mut tx, changes, meta)?;
-        tx.0.commit()?;
-        Ok(report)
-    }
-
-    fn device_by_token(&self, token: &str) -> Result<Option<Device>, ServerError> {
-        let row = self.pool.get()?.query_opt(
-            &format!("SELECT {DEVICE_COLS} FROM device WHERE token_hash = $1"),
-            &[&secret_hash(token)],
-        )?;
-        Ok(row.as_ref().map(device_from_row))
-    }
-
-    fn devices(&self) -> Result<Vec<Device>, ServerError> {
+    fn codes(&mut self) -> Result<Vec<(String, String, CodeRow)>, ServerError> {
         Ok(self
-            .pool
-            .get()?
+            .tx
             .query(
-                &format!("SELECT {DEVICE_COLS} FROM device ORDER BY enrolled_at"),
+                &format!(
+                    "SELECT {CODE_COLS}, code_hash, created_at FROM enrollment
+                     ORDER BY created_at DESC"
+                ),
                 &[],
+            )?
+            .iter()
+            .map(|r| (r.get(6), r.get(7), code_from_row(r)))
+            .collect())
+    }
+    fn cancel_codes(&mut self, prefix: &str) -> Result<bool, ServerError> {
+        Ok(self.tx.execute(
+            "UPDATE enrollment SET cancelled = TRUE
+             WHERE starts_with(code_hash, $1) AND used_by IS NULL AND NOT cancelled",
+            &[&prefix],
+        )? > 0)
+    }
+    fn find_devices(&mut self, which: DeviceFilter<'_>) -> Result<Vec<Device>, ServerError> {
+        let (filter, arg) = match which {
+            DeviceFilter::All => ("$1::TEXT IS NULL", None),
+            DeviceFilter::TokenHash(h) => ("token_hash = $1", Some(h)),
+            DeviceFilter::Hub(h) => ("hub = $1", Some(h)),
+        };
+        Ok(self
+            .tx
+            .query(
+                &format!("SELECT {DEVICE_COLS} FROM device WHERE {filter} ORDER BY enrolled_at"),
+                &[&arg],
             )?
             .iter()
             .map(device_from_row)
             .collect())
     }
-
-    fn revoke(&self, device_id: &str) -> Result<bool, ServerError> {
-        Ok(self.pool.get()?.execute(
-            "UPDATE device SET revoked = TRUE WHERE device_id = $1",
-            &[&device_id],
-        )? > 0)
+    fn update_device(
+        &mut self,
+        device_id: &str,
+        update: DeviceUpdate<'_>,
+    ) -> Result<bool, ServerError> {
+        let n = match update {
+            DeviceUpdate::Role(role) => self.tx.execute(
+                "UPDATE device SET role = $2 WHERE device_id = $1",
+                &[&device_id, &role.as_str()],
+            )?,
+            DeviceUpdate::Hub(hub) => self.tx.execute(
+                "UPDATE device SET hub = $2 WHERE device_id = $1",
+                &[&device_id, &hub],
+            )?,
+            DeviceUpdate::Revoke => self.tx.execute(
+                "UPDATE device SET revoked = TRUE WHERE device_id = $1",
+                &[&device_id],
+            )?,
+        };
+        Ok(n > 0)
     }
-
-    fn push_relayed(
-        &self,
-        device: &Device,
-        req: &PushRequest,
-        relay: Option<Relay<'_>>,
-    ) -> Result<PushOutcome, ServerError> {
-        let mut c = self.pool.get()?;
-        let mut tx = PgTx(c.transaction()?);
-        let out = push_in_tx(&mut tx, device, req, relay)?;
-        if matches!(out, PushOutcome::Acked(_)) {
-            super::failpoint("push_before_commit");
-            tx.0.commit()?;
-            super::failpoint("push_after_commit");
-        }
-        Ok(out)
-    }
-
-    fn pull(
-        &self,
+    fn feed(
+        &mut self,
         after: u64,
         limit: usize,
-        max_bytes: usize,
         exclude_device: &str,
-    ) -> Result<(Vec<Change>, u64), ServerError> {
-        let mut c = self.pool.get()?;
+        each: &mut dyn FnMut(FeedRow) -> bool,
+    ) -> Result<(), ServerError> {
+        let excluded = self.writer(exclude_device)?.unwrap_or(0);
         // Rows are taken as they arrive rather than collected first.
-        let mut rows = c.query_raw(
-            "SELECT server_seq, device_id, doc, role FROM change WHERE server_seq > $1
+        let mut rows = self.tx.query_raw(
+            "SELECT server_seq, writer, doc, role FROM revision WHERE server_seq > $1
              ORDER BY server_seq LIMIT $2",
-            [after as i64, limit as i64],
+            [after as i64, limit.min(i64::MAX as usize) as i64],
         )?;
-        let rows = std::iter::from_fn(|| {
-            rows.next().transpose().map(|r| {
-                r.map(|r| FeedRow {
-                    server_seq: r.get::<_, i64>(0) as u64,
-                    device_id: r.get(1),
-                    doc: r.get(2),
-                    role: r.get(3),
-                })
-            })
-        });
-        pull_page(rows, after, max_bytes, exclude_device)
+        while let Some(r) = rows.next()? {
+            let row = FeedRow {
+                server_seq: r.get::<_, i64>(0) as u64,
+                excluded: r.get::<_, i64>(1) == excluded,
+                doc: r.get(2),
+                role: r.get(3),
+            };
+            if !each(row) {
+                break;
+            }
+        }
+        Ok(())
     }
-
-    fn own_changes(
-        &self,
+    fn device_changes(
+        &mut self,
         device_id: &str,
         after: u64,
         limit: usize,
-    ) -> Result<Vec<Change>, ServerError> {
+    ) -> Result<Vec<FeedRow>, ServerError> {
+        let Some(writer) = self.writer(device_id)? else {
+            return Ok(Vec::new());
+        };
         Ok(self
-            .pool
-            .get()?
+            .tx
             .query(
-                "SELECT server_seq, doc, role FROM change WHERE device_id = $1 AND device_seq > $2
+                "SELECT server_seq, doc, role FROM revision WHERE writer = $1 AND device_seq > $2
                  ORDER BY device_seq LIMIT $3",
-                &[&device_id, &(after as i64), &(limit as i64)],
+                &[
+                    &writer,
+                    &(after as i64),
+                    &(limit.min(i64::MAX as usize) as i64),
+                ],
             )?
             .into_iter()
-            .filter_map(|r| raw_change(r.get::<_, i64>(0) as u64, r.get(1), r.get(2)))
+            .map(|r| FeedRow {
+                server_seq: r.get::<_, i64>(0) as u64,
+                excluded: false,
+                doc: r.get(1),
+                role: r.get(2),
+            })
             .collect())
     }
-
-    fn revision_count(&self) -> Result<u64, ServerError> {
+    fn count_revisions(&mut self) -> Result<u64, ServerError> {
         Ok(self
-            .pool
-            .get()?
-            .query_one("SELECT count(*) FROM change", &[])?
+            .tx
+            .query_one("SELECT count(*) FROM revision", &[])?
             .get::<_, i64>(0) as u64)
     }
-
-    fn rev_ids_of(&self, device_id: &str) -> Result<Vec<String>, ServerError> {
+    fn device_rev_ids(&mut self, device_id: &str) -> Result<Vec<String>, ServerError> {
+        let Some(writer) = self.writer(device_id)? else {
+            return Ok(Vec::new());
+        };
         Ok(self
-            .pool
-            .get()?
+            .tx
             .query(
-                "SELECT rev_id FROM change WHERE device_id = $1 ORDER BY device_seq",
-                &[&device_id],
+                "SELECT rev_id FROM revision WHERE writer = $1 ORDER BY device_seq",
+                &[&writer],
             )?
             .iter()
-            .map(|r| r.get(0))
+            .map(|r| id_at(r, 0))
             .collect())
     }
-
-    fn record_ids_of_kind(&self, kind: &str) -> Result<Vec<String>, ServerError> {
+    fn kind_record_ids(&mut self, kind: &str) -> Result<Vec<String>, ServerError> {
         Ok(self
-            .pool
-            .get()?
+            .tx
             .query("SELECT record_id FROM record WHERE kind = $1", &[&kind])?
             .iter()
-            .map(|r| r.get(0))
+            .map(|r| id_at(r, 0))
             .collect())
     }
-
-    fn head_docs(&self, record_ids: &[String]) -> Result<Vec<String>, ServerError> {
+    fn docs_of_heads(&mut self, record_ids: &[String]) -> Result<Vec<String>, ServerError> {
         if record_ids.is_empty() {
             return Ok(Vec::new());
         }
+        let ids: Vec<&str> = record_ids.iter().map(String::as_str).collect();
         Ok(self
-            .pool
-            .get()?
+            .tx
             .query(
-                "SELECT c.doc FROM head h JOIN change c ON c.rev_id = h.rev_id
-                 WHERE h.record_id = ANY($1)",
-                &[&record_ids],
+                "SELECT v.doc FROM record r JOIN head h ON h.record = r.id
+                 JOIN revision v ON v.server_seq = h.seq WHERE r.record_id = ANY($1)",
+                &[&pg_ids(&ids)],
             )?
             .iter()
             .map(|r| r.get(0))
             .collect())
+    }
+}
+
+impl Backend for PostgresStore {
+    type Tx<'t> = PgTx<'t>;
+    fn run<T>(
+        &self,
+        _write: bool,
+        work: impl FnOnce(&mut PgTx<'_>) -> Result<T, ServerError>,
+    ) -> Result<T, ServerError> {
+        let mut c = self.pool.get()?;
+        let mut tx = PgTx {
+            tx: c.transaction()?,
+            records: HashMap::new(),
+            revs: HashMap::new(),
+            writers: HashMap::new(),
+        };
+        let out = work(&mut tx)?;
+        tx.tx.commit()?;
+        Ok(out)
     }
 }

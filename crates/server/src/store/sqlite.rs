@@ -1,18 +1,19 @@
 //! The SQLite server store (the default): one file in the data folder, WAL, one writer.
 
+use super::ids::{from_sqlite, sq_get_id, sq_id, sqlite_encode, Form, Sq};
 use super::{
-    code_state, enroll_in_tx, hours_from_now, ingest_in_tx, now, pull_page, push_in_tx,
-    random_code, raw_change, register_in_tx, secret_hash, CodeRow, Device, EnrollTx, Enrollment,
-    FeedRow, IngestReport, NewChange, PushOutcome, PushTx, Relay, ServerStore,
+    now, Backend, CodeRow, Device, DeviceFilter, DeviceUpdate, EnrollTx, FeedRow, NewChange,
+    PushTx, Serialise, StoreTx,
 };
 use crate::error::ServerError;
 use dauria_core::trust::Identity;
-use dauria_proto::{Change, EnrollResponse, HubRegister, PushRequest, Role};
+use dauria_proto::Role;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
+/// Schema 1, which databases from before versions were kept are first brought to.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS device (
@@ -124,8 +125,10 @@ pub const DB_FILE: &str = "dauria-server.sqlite3";
 
 /// The schema this build writes, kept in `PRAGMA user_version`. Version 0 is a database made
 /// before versions were kept (its tables and columns added as releases went); version 1 is
-/// that schema complete, with the generation and identity of stored revisions filled in.
-pub const SCHEMA_VERSION: i64 = 1;
+/// that schema complete, with the generation and identity of stored revisions filled in;
+/// version 2 keys records, writers and revisions by integers inside the database and keeps
+/// UUIDs and hashes in binary ([`SCHEMA_2`]).
+pub const SCHEMA_VERSION: i64 = 2;
 
 fn refuse_newer(conn: &Connection) -> Result<(), ServerError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -148,6 +151,9 @@ fn migrate(conn: &mut Connection) -> Result<(), ServerError> {
     if found < 1 {
         tx.execute_batch(SCHEMA)?;
         upgrade_unversioned(&tx)?;
+    }
+    if found < 2 {
+        upgrade_to_2(&tx)?;
     }
     if found < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -201,18 +207,231 @@ fn upgrade_unversioned(tx: &Transaction<'_>) -> Result<(), ServerError> {
     Ok(())
 }
 
-struct SqliteTx<'a>(Transaction<'a>);
+/// Schema 2's tables for what is stored per revision. Records and the devices that wrote
+/// changes get integer keys, by which revisions and heads refer to them; a revision's id, its
+/// record's and writer's ids and its payload hash are kept in binary when canonical
+/// ([`super::ids`]); the stored document is kept as it came, byte for byte.
+const SCHEMA_2: &str = "
+-- Every device that wrote a stored change, enrolled here or not.
+CREATE TABLE writer (
+    id        INTEGER PRIMARY KEY,
+    device_id BLOB NOT NULL UNIQUE
+);
+-- Each record; its identity (kind and creator) is fixed by its first stored revision, and
+-- NULL for a record known only from changes that did not create it (seed records).
+CREATE TABLE record (
+    id        INTEGER PRIMARY KEY,
+    record_id BLOB NOT NULL UNIQUE,
+    kind      TEXT,
+    creator   INTEGER
+);
+CREATE TABLE revision (
+    server_seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    rev_id         BLOB NOT NULL UNIQUE,
+    record         INTEGER NOT NULL,
+    writer         INTEGER NOT NULL,
+    device_seq     INTEGER NOT NULL,
+    generation     INTEGER,
+    role           TEXT,
+    payload_sha256 BLOB NOT NULL,
+    doc            TEXT NOT NULL
+);
+-- A device's own changes in its order (own changes, its highest seq).
+CREATE INDEX revision_writer ON revision(writer, device_seq);
+CREATE TABLE head (
+    record INTEGER NOT NULL,
+    seq    INTEGER NOT NULL,
+    PRIMARY KEY (record, seq)
+) WITHOUT ROWID;
+";
 
-/// Ids as one JSON array, for `IN (SELECT value FROM json_each(?))`.
+/// SQL reading back a UUID-shaped id kept as [`Sq`] keeps it.
+fn sql_id_text(x: &str) -> String {
+    let h = format!("hex({x})");
+    format!(
+        "(CASE WHEN typeof({x}) = 'blob' AND length({x}) = 16 THEN lower(substr({h}, 1, 8) || '-' || \
+         substr({h}, 9, 4) || '-' || substr({h}, 13, 4) || '-' || substr({h}, 17, 4) || '-' || \
+         substr({h}, 21)) ELSE {x} END)"
+    )
+}
+
+/// Schema 1's `change` table as a view of schema 2, with an insert trigger, so tools and
+/// scripts written against schema 1 read and write changes as they did.
+fn change_view() -> String {
+    let id = |x: &str| sqlite_encode(x, Form::Uuid);
+    let sha = sqlite_encode("NEW.payload_sha256", Form::Sha256);
+    format!(
+        "CREATE VIEW change(server_seq, rev_id, record_id, device_id, device_seq, payload_sha256,
+                            doc, generation, role) AS
+         SELECT v.server_seq, {rev}, {rec}, {dev}, v.device_seq,
+                CASE WHEN typeof(v.payload_sha256) = 'blob' THEN lower(hex(v.payload_sha256))
+                     ELSE v.payload_sha256 END,
+                v.doc, v.generation, v.role
+         FROM revision v JOIN record r ON r.id = v.record JOIN writer w ON w.id = v.writer;
+         CREATE TRIGGER change_insert INSTEAD OF INSERT ON change BEGIN
+             INSERT OR IGNORE INTO writer(device_id) VALUES ({new_dev});
+             INSERT OR IGNORE INTO record(record_id) VALUES ({new_rec});
+             INSERT INTO revision(server_seq, rev_id, record, writer, device_seq, generation,
+                                  role, payload_sha256, doc)
+             VALUES (NEW.server_seq, {new_rev},
+                     (SELECT id FROM record WHERE record_id = {new_rec}),
+                     (SELECT id FROM writer WHERE device_id = {new_dev}),
+                     NEW.device_seq, NEW.generation, NEW.role, {sha}, NEW.doc);
+         END;",
+        rev = sql_id_text("v.rev_id"),
+        rec = sql_id_text("r.record_id"),
+        dev = sql_id_text("w.device_id"),
+        new_dev = id("NEW.device_id"),
+        new_rec = id("NEW.record_id"),
+        new_rev = id("NEW.rev_id"),
+    )
+}
+
+/// Schema 1 to 2: every revision (same seq, same document, same role and generation), every
+/// record's identity and every head copied into the new tables, inside the migration's
+/// transaction; devices, codes, batches and `meta` are kept as they are.
+fn upgrade_to_2(tx: &Transaction<'_>) -> Result<(), ServerError> {
+    let id = |x: &str| sqlite_encode(x, Form::Uuid);
+    tx.execute_batch(&format!(
+        "ALTER TABLE change RENAME TO change_v1;
+         ALTER TABLE record RENAME TO record_v1;
+         ALTER TABLE head RENAME TO head_v1;
+         {SCHEMA_2}
+         INSERT OR IGNORE INTO writer(device_id)
+             SELECT {c_dev} FROM change_v1 c ORDER BY c.server_seq;
+         INSERT OR IGNORE INTO writer(device_id) SELECT {r_creator} FROM record_v1 r;
+         INSERT INTO record(record_id, kind, creator)
+             SELECT {r_rec}, r.kind, w.id FROM record_v1 r
+             JOIN writer w ON w.device_id = {r_creator};
+         INSERT OR IGNORE INTO record(record_id)
+             SELECT {c_rec} FROM change_v1 c ORDER BY c.server_seq;
+         INSERT INTO revision(server_seq, rev_id, record, writer, device_seq, generation, role,
+                              payload_sha256, doc)
+             SELECT c.server_seq, {c_rev}, r.id, w.id, c.device_seq, c.generation, c.role,
+                    {c_sha}, c.doc
+             FROM change_v1 c
+             JOIN record r ON r.record_id = {c_rec}
+             JOIN writer w ON w.device_id = {c_dev}
+             ORDER BY c.server_seq;
+         INSERT OR IGNORE INTO head(record, seq)
+             SELECT r.id, v.server_seq FROM head_v1 h
+             JOIN record r ON r.record_id = {h_rec}
+             JOIN revision v ON v.rev_id = {h_rev};
+         INSERT INTO sqlite_sequence(name, seq)
+             SELECT 'revision', 0 WHERE NOT EXISTS
+                 (SELECT 1 FROM sqlite_sequence WHERE name = 'revision');
+         UPDATE sqlite_sequence SET seq = max(seq,
+             (SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'change_v1'))
+             WHERE name = 'revision';
+         DROP TABLE change_v1;
+         DROP TABLE record_v1;
+         DROP TABLE head_v1;
+         {view}",
+        c_dev = id("c.device_id"),
+        c_rec = id("c.record_id"),
+        c_rev = id("c.rev_id"),
+        c_sha = sqlite_encode("c.payload_sha256", Form::Sha256),
+        r_rec = id("r.record_id"),
+        r_creator = id("r.creator"),
+        h_rec = id("h.record_id"),
+        h_rev = id("h.rev_id"),
+        view = change_view(),
+    ))?;
+    let (old, new): (i64, i64) = tx.query_row(
+        "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'change_v1'),
+                (SELECT count(*) FROM revision)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    debug_assert_eq!(old, 0);
+    tracing::info!(revisions = new, "server database migrated to schema 2");
+    Ok(())
+}
+
+/// One open transaction, with the integer keys it has learnt (a batch reads its records,
+/// parents and heads first, then writes by key).
+pub struct SqliteTx<'a> {
+    tx: Transaction<'a>,
+    /// Record key by record id.
+    records: HashMap<String, i64>,
+    /// Revision seq by rev id.
+    revs: HashMap<String, i64>,
+    /// Writer key by device id.
+    writers: HashMap<String, i64>,
+}
+
+/// Ids as one JSON array, for `IN (SELECT <stored form of value> FROM json_each(?))`.
 fn id_list(ids: &[&str]) -> String {
     serde_json::to_string(ids).expect("strings serialise")
+}
+
+/// `IN (...)` over a JSON array of ids, in their stored form.
+fn in_ids() -> String {
+    format!(
+        "(SELECT {} FROM json_each(?1))",
+        sqlite_encode("value", Form::Uuid)
+    )
+}
+
+impl SqliteTx<'_> {
+    /// The writer key of a device, if it wrote anything stored.
+    fn writer(&mut self, device_id: &str) -> Result<Option<i64>, ServerError> {
+        if let Some(k) = self.writers.get(device_id) {
+            return Ok(Some(*k));
+        }
+        let k: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM writer WHERE device_id = ?1")?
+            .query_row([sq_id(device_id)], |r| r.get(0))
+            .optional()?;
+        if let Some(k) = k {
+            self.writers.insert(device_id.to_string(), k);
+        }
+        Ok(k)
+    }
+
+    fn writer_or_new(&mut self, device_id: &str) -> Result<i64, ServerError> {
+        if let Some(k) = self.writer(device_id)? {
+            return Ok(k);
+        }
+        self.tx
+            .prepare_cached("INSERT INTO writer(device_id) VALUES (?1)")?
+            .execute([sq_id(device_id)])?;
+        let k = self.tx.last_insert_rowid();
+        self.writers.insert(device_id.to_string(), k);
+        Ok(k)
+    }
+
+    /// The seq of a stored revision.
+    fn rev_seq(&mut self, rev_id: &str) -> Result<Option<i64>, ServerError> {
+        if let Some(s) = self.revs.get(rev_id) {
+            return Ok(Some(*s));
+        }
+        Ok(self
+            .tx
+            .prepare_cached("SELECT server_seq FROM revision WHERE rev_id = ?1")?
+            .query_row([sq_id(rev_id)], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The key of a stored record.
+    fn record_key(&mut self, record_id: &str) -> Result<Option<i64>, ServerError> {
+        if let Some(k) = self.records.get(record_id) {
+            return Ok(Some(*k));
+        }
+        Ok(self
+            .tx
+            .prepare_cached("SELECT id FROM record WHERE record_id = ?1")?
+            .query_row([sq_id(record_id)], |r| r.get(0))
+            .optional()?)
+    }
 }
 
 impl PushTx for SqliteTx<'_> {
     fn lock_device(&mut self, device_id: &str) -> Result<Option<Device>, ServerError> {
         // The IMMEDIATE transaction already holds the write lock.
         Ok(self
-            .0
+            .tx
             .prepare_cached(&format!(
                 "SELECT {DEVICE_COLS} FROM device WHERE device_id = ?1"
             ))?
@@ -221,18 +440,23 @@ impl PushTx for SqliteTx<'_> {
     }
     fn stored_batch(&mut self, batch_id: &str) -> Result<Option<(String, String)>, ServerError> {
         Ok(self
-            .0
+            .tx
             .prepare_cached("SELECT device_id, response FROM batch WHERE batch_id = ?1")?
             .query_row([batch_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
     fn op_hashes(&mut self, rev_ids: &[&str]) -> Result<HashMap<String, String>, ServerError> {
+        if rev_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
         // One statement per batch: the ids go in as one JSON array, SQLite walks the index.
-        let mut stmt = self.0.prepare_cached(
-            "SELECT rev_id, payload_sha256 FROM change
-             WHERE rev_id IN (SELECT value FROM json_each(?1))",
-        )?;
-        let rows = stmt.query_map([id_list(rev_ids)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT rev_id, payload_sha256 FROM revision WHERE rev_id IN {}",
+            in_ids()
+        ))?;
+        let rows = stmt.query_map([id_list(rev_ids)], |r| {
+            Ok((sq_get_id(r, 0)?, from_sqlite(r.get_ref(1)?, Form::Sha256)?))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
     fn generations(
@@ -242,72 +466,119 @@ impl PushTx for SqliteTx<'_> {
         if rev_ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let mut stmt = self.0.prepare_cached(
-            "SELECT rev_id, record_id, coalesce(generation, 1) FROM change
-             WHERE rev_id IN (SELECT value FROM json_each(?1))",
-        )?;
-        let rows = stmt.query_map([id_list(rev_ids)], |r| {
-            Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT v.rev_id, r.record_id, coalesce(v.generation, 1), v.server_seq
+             FROM revision v JOIN record r ON r.id = v.record WHERE v.rev_id IN {}",
+            in_ids()
+        ))?;
+        let mut rows = stmt.query([id_list(rev_ids)])?;
+        let mut out = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let rev = sq_get_id(r, 0)?;
+            self.revs.insert(rev.clone(), r.get(3)?);
+            out.insert(rev, (sq_get_id(r, 1)?, r.get(2)?));
+        }
+        Ok(out)
     }
     fn identities(
         &mut self,
         record_ids: &[&str],
     ) -> Result<HashMap<String, Identity>, ServerError> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT record_id, kind, creator FROM record
-             WHERE record_id IN (SELECT value FROM json_each(?1))",
-        )?;
-        let rows = stmt.query_map([id_list(record_ids)], |r| {
-            Ok((
-                r.get(0)?,
-                Identity {
-                    kind: r.get(1)?,
-                    creator: r.get(2)?,
-                },
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        if record_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT r.id, r.record_id, r.kind, w.device_id
+             FROM record r LEFT JOIN writer w ON w.id = r.creator WHERE r.record_id IN {}",
+            in_ids()
+        ))?;
+        let mut rows = stmt.query([id_list(record_ids)])?;
+        let mut out = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let record = sq_get_id(r, 1)?;
+            self.records.insert(record.clone(), r.get(0)?);
+            if let Some(kind) = r.get::<_, Option<String>>(2)? {
+                let creator = sq_get_id(r, 3)?;
+                out.insert(record, Identity { kind, creator });
+            }
+        }
+        Ok(out)
     }
     fn heads_of(
         &mut self,
         record_ids: &[&str],
     ) -> Result<HashMap<String, Vec<String>>, ServerError> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT record_id, rev_id FROM head
-             WHERE record_id IN (SELECT value FROM json_each(?1))",
-        )?;
+        if record_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT r.id, r.record_id, v.rev_id, v.server_seq
+             FROM record r JOIN head h ON h.record = r.id
+             JOIN revision v ON v.server_seq = h.seq
+             WHERE r.record_id IN {}",
+            in_ids()
+        ))?;
         let mut rows = stmt.query([id_list(record_ids)])?;
         let mut out: HashMap<String, Vec<String>> = HashMap::new();
         while let Some(r) = rows.next()? {
-            out.entry(r.get(0)?).or_default().push(r.get(1)?);
+            let record = sq_get_id(r, 1)?;
+            let rev = sq_get_id(r, 2)?;
+            self.records.insert(record.clone(), r.get(0)?);
+            self.revs.insert(rev.clone(), r.get(3)?);
+            out.entry(record).or_default().push(rev);
         }
         Ok(out)
     }
     fn insert_changes(&mut self, changes: &[NewChange<'_>]) -> Result<(), ServerError> {
-        let mut stmt = self.0.prepare_cached(
-            "INSERT INTO change(rev_id, record_id, device_id, device_seq, payload_sha256, doc,
-                                generation, role)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        let mut identity = self.0.prepare_cached(
-            "INSERT OR IGNORE INTO record(record_id, kind, creator) VALUES (?1, ?2, ?3)",
-        )?;
         for c in changes {
-            stmt.execute(params![
-                c.rev.rev_id,
-                c.rev.record_id,
-                c.rev.device_id,
-                c.rev.device_seq,
-                c.payload_sha256,
-                c.doc,
-                c.rev.generation,
-                c.role.as_str()
-            ])?;
-            if c.creates {
-                identity.execute([&c.rev.record_id, &c.rev.kind, &c.rev.device_id])?;
-            }
+            let writer = self.writer_or_new(&c.rev.device_id)?;
+            let known = self.records.get(&c.rev.record_id).copied();
+            let record = match (known, c.creates) {
+                (Some(k), false) => k,
+                _ => {
+                    // A new record, or one known only by id until now: its first creating
+                    // revision fixes its identity.
+                    let creator = if c.creates {
+                        Some(self.writer_or_new(&c.rev.device_id)?)
+                    } else {
+                        None
+                    };
+                    let kind = c.creates.then_some(c.rev.kind.as_str());
+                    let k: i64 = self
+                        .tx
+                        .prepare_cached(
+                            "INSERT INTO record(record_id, kind, creator) VALUES (?1, ?2, ?3)
+                             ON CONFLICT(record_id) DO UPDATE SET
+                                 kind = coalesce(record.kind, excluded.kind),
+                                 creator = CASE WHEN record.kind IS NULL
+                                                THEN excluded.creator ELSE record.creator END
+                             RETURNING id",
+                        )?
+                        .query_row(params![sq_id(&c.rev.record_id), kind, creator], |r| {
+                            r.get(0)
+                        })?;
+                    self.records.insert(c.rev.record_id.clone(), k);
+                    k
+                }
+            };
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO revision(rev_id, record, writer, device_seq, generation, role,
+                                          payload_sha256, doc)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    sq_id(&c.rev.rev_id),
+                    record,
+                    writer,
+                    c.rev.device_seq,
+                    c.rev.generation,
+                    c.role.as_str(),
+                    Sq(&c.payload_sha256, Form::Sha256),
+                    c.doc,
+                ])?;
+            self.revs
+                .insert(c.rev.rev_id.clone(), self.tx.last_insert_rowid());
         }
         Ok(())
     }
@@ -316,22 +587,26 @@ impl PushTx for SqliteTx<'_> {
         removed: &[(&str, &str)],
         added: &[(&str, &str)],
     ) -> Result<(), ServerError> {
-        let mut del = self
-            .0
-            .prepare_cached("DELETE FROM head WHERE record_id = ?1 AND rev_id = ?2")?;
-        for (record, rev) in removed {
-            del.execute([record, rev])?;
-        }
-        let mut ins = self
-            .0
-            .prepare_cached("INSERT OR IGNORE INTO head(record_id, rev_id) VALUES (?1, ?2)")?;
-        for (record, rev) in added {
-            ins.execute([record, rev])?;
+        for (list, sql) in [
+            (removed, "DELETE FROM head WHERE record = ?1 AND seq = ?2"),
+            (
+                added,
+                "INSERT OR IGNORE INTO head(record, seq) VALUES (?1, ?2)",
+            ),
+        ] {
+            for (record, rev) in list {
+                let (Some(k), Some(seq)) = (self.record_key(record)?, self.rev_seq(rev)?) else {
+                    return Err(ServerError::Internal(format!(
+                        "head {rev} of record {record} is not stored"
+                    )));
+                };
+                self.tx.prepare_cached(sql)?.execute([k, seq])?;
+            }
         }
         Ok(())
     }
     fn set_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError> {
-        self.0
+        self.tx
             .prepare_cached("UPDATE device SET applied_upto = ?2 WHERE device_id = ?1")?
             .execute(params![device_id, upto])?;
         Ok(())
@@ -342,13 +617,13 @@ impl PushTx for SqliteTx<'_> {
         device_id: &str,
         resp: &str,
     ) -> Result<(), ServerError> {
-        self.0
+        self.tx
             .prepare_cached("INSERT INTO batch(batch_id, device_id, response) VALUES (?1, ?2, ?3)")?
             .execute([batch_id, device_id, resp])?;
         Ok(())
     }
     fn raise_applied_upto(&mut self, device_id: &str, upto: u64) -> Result<(), ServerError> {
-        self.0
+        self.tx
             .prepare_cached(
                 "UPDATE device SET applied_upto = ?2 WHERE device_id = ?1 AND applied_upto < ?2",
             )?
@@ -356,38 +631,41 @@ impl PushTx for SqliteTx<'_> {
         Ok(())
     }
     fn put_meta(&mut self, key: &str, value: &str) -> Result<(), ServerError> {
-        self.0
+        self.tx
             .prepare_cached("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)")?
             .execute([key, value])?;
         Ok(())
     }
 }
 
+fn code_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CodeRow> {
+    let role: String = r.get(1)?;
+    Ok(CodeRow {
+        name: r.get(0)?,
+        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        expires_at: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        used_by: r.get(3)?,
+        cancelled: r.get(4)?,
+        device_id: r.get(5)?,
+    })
+}
+
+const CODE_COLS: &str = "name, role, expires_at, used_by, cancelled, device_id";
+
 impl EnrollTx for SqliteTx<'_> {
     fn code(&mut self, code_hash: &str) -> Result<Option<CodeRow>, ServerError> {
         Ok(self
-            .0
+            .tx
             .query_row(
-                "SELECT name, role, expires_at, used_by, cancelled, device_id FROM enrollment
-                 WHERE code_hash = ?1",
+                &format!("SELECT {CODE_COLS} FROM enrollment WHERE code_hash = ?1"),
                 [code_hash],
-                |r| {
-                    let role: String = r.get(1)?;
-                    Ok(CodeRow {
-                        name: r.get(0)?,
-                        role: Role::parse(&role).unwrap_or(Role::Viewer),
-                        expires_at: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                        used_by: r.get(3)?,
-                        cancelled: r.get(4)?,
-                        device_id: r.get(5)?,
-                    })
-                },
+                code_from_row,
             )
             .optional()?)
     }
     fn device_exists(&mut self, device_id: &str) -> Result<bool, ServerError> {
         Ok(self
-            .0
+            .tx
             .prepare_cached("SELECT 1 FROM device WHERE device_id = ?1")?
             .exists([device_id])?)
     }
@@ -395,10 +673,7 @@ impl EnrollTx for SqliteTx<'_> {
         self.lock_device(device_id)
     }
     fn bind_hub(&mut self, device_id: &str, hub: &str) -> Result<(), ServerError> {
-        self.0.execute(
-            "UPDATE device SET hub = ?2 WHERE device_id = ?1",
-            [device_id, hub],
-        )?;
+        self.update_device(device_id, DeviceUpdate::Hub(Some(hub)))?;
         Ok(())
     }
     fn insert_device(
@@ -408,11 +683,19 @@ impl EnrollTx for SqliteTx<'_> {
         role: Role,
         token_hash: &str,
     ) -> Result<(), ServerError> {
-        self.0.execute(
+        self.tx.execute(
             "INSERT INTO device(device_id, name, role, token_hash, enrolled_at, applied_upto)
              VALUES (?1, ?2, ?3, ?4, ?5,
-                     (SELECT coalesce(max(device_seq), 0) FROM change WHERE device_id = ?1))",
-            params![device_id, name, role.as_str(), token_hash, now()],
+                     (SELECT coalesce(max(device_seq), 0) FROM revision
+                      WHERE writer = (SELECT id FROM writer WHERE device_id = ?6)))",
+            params![
+                device_id,
+                name,
+                role.as_str(),
+                token_hash,
+                now(),
+                sq_id(device_id)
+            ],
         )?;
         Ok(())
     }
@@ -423,7 +706,7 @@ impl EnrollTx for SqliteTx<'_> {
         role: Role,
         token_hash: &str,
     ) -> Result<(), ServerError> {
-        self.0.execute(
+        self.tx.execute(
             "UPDATE device SET name = ?2, role = ?3, token_hash = ?4, revoked = 0
              WHERE device_id = ?1",
             params![device_id, name, role.as_str(), token_hash],
@@ -431,7 +714,7 @@ impl EnrollTx for SqliteTx<'_> {
         Ok(())
     }
     fn mark_used(&mut self, code_hash: &str, device_id: &str) -> Result<(), ServerError> {
-        self.0.execute(
+        self.tx.execute(
             "UPDATE enrollment SET used_by = ?2 WHERE code_hash = ?1",
             params![code_hash, device_id],
         )?;
@@ -439,272 +722,191 @@ impl EnrollTx for SqliteTx<'_> {
     }
 }
 
-impl ServerStore for SqliteStore {
-    fn epoch(&self) -> Result<String, ServerError> {
+impl StoreTx for SqliteTx<'_> {
+    fn serialise(&mut self, _what: Serialise<'_>) -> Result<(), ServerError> {
+        // Every writing transaction is IMMEDIATE: it holds the database's one write lock.
+        Ok(())
+    }
+    fn meta_value(&mut self, key: &str) -> Result<Option<String>, ServerError> {
         Ok(self
-            .conn()
-            .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
-                r.get(0)
-            })?)
-    }
-
-    fn create_enrollment(
-        &self,
-        name: &str,
-        role: Role,
-        hours: u64,
-        device_id: Option<&str>,
-    ) -> Result<String, ServerError> {
-        let code = random_code();
-        self.conn().execute(
-            "INSERT INTO enrollment(code_hash, name, role, created_at, expires_at, device_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                secret_hash(&code),
-                name,
-                role.as_str(),
-                now(),
-                hours_from_now(hours),
-                device_id
-            ],
-        )?;
-        Ok(code)
-    }
-
-    fn enrollments(&self) -> Result<Vec<Enrollment>, ServerError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT code_hash, name, role, created_at, coalesce(expires_at, ''), used_by,
-                    cancelled, device_id
-             FROM enrollment ORDER BY created_at DESC",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let hash: String = r.get(0)?;
-            let role: String = r.get(2)?;
-            let expires_at: String = r.get(4)?;
-            let used_by: Option<String> = r.get(5)?;
-            let cancelled: bool = r.get(6)?;
-            Ok(Enrollment {
-                id: hash[..12].to_string(),
-                name: r.get(1)?,
-                role: Role::parse(&role).unwrap_or(Role::Viewer),
-                created_at: r.get(3)?,
-                state: code_state(used_by.as_deref(), cancelled, &expires_at).to_string(),
-                expires_at,
-                device_id: r.get(7)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    fn cancel_enrollment(&self, id: &str) -> Result<bool, ServerError> {
-        let id = id.trim().to_ascii_lowercase();
-        if id.len() < 6 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Ok(false);
-        }
-        Ok(self.conn().execute(
-            "UPDATE enrollment SET cancelled = 1
-             WHERE substr(code_hash, 1, ?2) = ?1 AND used_by IS NULL AND cancelled = 0",
-            params![id, id.len()],
-        )? > 0)
-    }
-
-    fn enroll_as(
-        &self,
-        code: &str,
-        device_id: &str,
-        hub: bool,
-    ) -> Result<EnrollResponse, ServerError> {
-        let mut conn = self.conn();
-        let mut tx = SqliteTx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
-        let resp = enroll_in_tx(&mut tx, code, device_id, hub)?;
-        tx.0.commit()?;
-        Ok(resp)
-    }
-
-    fn register_via_hub(&self, hub_id: &str, reg: &HubRegister) -> Result<Device, ServerError> {
-        let mut conn = self.conn();
-        let mut tx = SqliteTx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
-        let device = register_in_tx(&mut tx, hub_id, reg)?;
-        tx.0.commit()?;
-        Ok(device)
-    }
-
-    fn hub_devices(&self, hub_id: &str) -> Result<Vec<Device>, ServerError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {DEVICE_COLS} FROM device WHERE hub = ?1 ORDER BY enrolled_at"
-        ))?;
-        let rows = stmt.query_map([hub_id], device_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    fn set_role(&self, device_id: &str, role: Role) -> Result<bool, ServerError> {
-        Ok(self.conn().execute(
-            "UPDATE device SET role = ?2 WHERE device_id = ?1",
-            [device_id, role.as_str()],
-        )? > 0)
-    }
-
-    fn set_hub(&self, device_id: &str, hub: Option<&str>) -> Result<bool, ServerError> {
-        Ok(self.conn().execute(
-            "UPDATE device SET hub = ?2 WHERE device_id = ?1",
-            params![device_id, hub],
-        )? > 0)
-    }
-
-    fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .tx
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
             .optional()?)
     }
-
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
-            [key, value],
+    fn insert_code(
+        &mut self,
+        code_hash: &str,
+        name: &str,
+        role: Role,
+        expires_at: &str,
+        device_id: Option<&str>,
+    ) -> Result<(), ServerError> {
+        self.tx.execute(
+            "INSERT INTO enrollment(code_hash, name, role, created_at, expires_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![code_hash, name, role.as_str(), now(), expires_at, device_id],
         )?;
         Ok(())
     }
-
-    fn ingest(
-        &self,
-        changes: &[Change],
-        meta: &[(&str, &str)],
-    ) -> Result<IngestReport, ServerError> {
-        let mut conn = self.conn();
-        let mut tx = SqliteTx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
-        let report = ingest_in_tx(&mut tx, changes, meta)?;
-        tx.0.commit()?;
-        Ok(report)
-    }
-
-    fn device_by_token(&self, token: &str) -> Result<Option<Device>, ServerError> {
-        Ok(self
-            .conn()
-            .prepare_cached(&format!(
-                "SELECT {DEVICE_COLS} FROM device WHERE token_hash = ?1"
-            ))?
-            .query_row([secret_hash(token)], device_from_row)
-            .optional()?)
-    }
-
-    fn devices(&self) -> Result<Vec<Device>, ServerError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {DEVICE_COLS} FROM device ORDER BY enrolled_at"
+    fn codes(&mut self) -> Result<Vec<(String, String, CodeRow)>, ServerError> {
+        let mut stmt = self.tx.prepare(&format!(
+            "SELECT {CODE_COLS}, code_hash, created_at FROM enrollment ORDER BY created_at DESC"
         ))?;
-        let rows = stmt.query_map([], device_from_row)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(6)?, r.get(7)?, code_from_row(r)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    fn revoke(&self, device_id: &str) -> Result<bool, ServerError> {
-        Ok(self.conn().execute(
-            "UPDATE device SET revoked = 1 WHERE device_id = ?1",
-            [device_id],
+    fn cancel_codes(&mut self, prefix: &str) -> Result<bool, ServerError> {
+        Ok(self.tx.execute(
+            "UPDATE enrollment SET cancelled = 1
+             WHERE substr(code_hash, 1, ?2) = ?1 AND used_by IS NULL AND cancelled = 0",
+            params![prefix, prefix.len()],
         )? > 0)
     }
-
-    fn push_relayed(
-        &self,
-        device: &Device,
-        req: &PushRequest,
-        relay: Option<Relay<'_>>,
-    ) -> Result<PushOutcome, ServerError> {
-        let mut conn = self.conn();
-        let mut tx = SqliteTx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
-        let out = push_in_tx(&mut tx, device, req, relay)?;
-        if matches!(out, PushOutcome::Acked(_)) {
-            super::failpoint("push_before_commit");
-            tx.0.commit()?;
-            super::failpoint("push_after_commit");
-        }
-        Ok(out)
+    fn find_devices(&mut self, which: DeviceFilter<'_>) -> Result<Vec<Device>, ServerError> {
+        let (filter, arg) = match which {
+            DeviceFilter::All => ("1 OR ?1 IS NULL", None),
+            DeviceFilter::TokenHash(h) => ("token_hash = ?1", Some(h)),
+            DeviceFilter::Hub(h) => ("hub = ?1", Some(h)),
+        };
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {DEVICE_COLS} FROM device WHERE {filter} ORDER BY enrolled_at"
+        ))?;
+        let rows = stmt.query_map([arg], device_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    fn pull(
-        &self,
+    fn update_device(
+        &mut self,
+        device_id: &str,
+        update: DeviceUpdate<'_>,
+    ) -> Result<bool, ServerError> {
+        let n = match update {
+            DeviceUpdate::Role(role) => self.tx.execute(
+                "UPDATE device SET role = ?2 WHERE device_id = ?1",
+                [device_id, role.as_str()],
+            )?,
+            DeviceUpdate::Hub(hub) => self.tx.execute(
+                "UPDATE device SET hub = ?2 WHERE device_id = ?1",
+                params![device_id, hub],
+            )?,
+            DeviceUpdate::Revoke => self.tx.execute(
+                "UPDATE device SET revoked = 1 WHERE device_id = ?1",
+                [device_id],
+            )?,
+        };
+        Ok(n > 0)
+    }
+    fn feed(
+        &mut self,
         after: u64,
         limit: usize,
-        max_bytes: usize,
         exclude_device: &str,
-    ) -> Result<(Vec<Change>, u64), ServerError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT server_seq, device_id, doc, role FROM change WHERE server_seq > ?1
+        each: &mut dyn FnMut(FeedRow) -> bool,
+    ) -> Result<(), ServerError> {
+        let excluded = self.writer(exclude_device)?.unwrap_or(0);
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT server_seq, writer, doc, role FROM revision WHERE server_seq > ?1
              ORDER BY server_seq LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![after, limit as i64], |r| {
-            Ok(FeedRow {
+        let mut rows = stmt.query(params![after, limit.min(i64::MAX as usize) as i64])?;
+        while let Some(r) = rows.next()? {
+            let row = FeedRow {
                 server_seq: r.get(0)?,
-                device_id: r.get(1)?,
+                excluded: r.get::<_, i64>(1)? == excluded,
                 doc: r.get(2)?,
                 role: r.get(3)?,
-            })
-        })?;
-        pull_page(rows, after, max_bytes, exclude_device)
+            };
+            if !each(row) {
+                break;
+            }
+        }
+        Ok(())
     }
-
-    fn own_changes(
-        &self,
+    fn device_changes(
+        &mut self,
         device_id: &str,
         after: u64,
         limit: usize,
-    ) -> Result<Vec<Change>, ServerError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT server_seq, doc, role FROM change WHERE device_id = ?1 AND device_seq > ?2
+    ) -> Result<Vec<FeedRow>, ServerError> {
+        let Some(writer) = self.writer(device_id)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT server_seq, doc, role FROM revision WHERE writer = ?1 AND device_seq > ?2
              ORDER BY device_seq LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![device_id, after, limit as i64], |r| {
-            Ok((
-                r.get::<_, u64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, doc, role) = row?;
-            out.extend(raw_change(seq, doc, role.as_deref()));
-        }
-        Ok(out)
+        let rows = stmt.query_map(
+            params![writer, after, limit.min(i64::MAX as usize) as i64],
+            |r| {
+                Ok(FeedRow {
+                    server_seq: r.get(0)?,
+                    excluded: false,
+                    doc: r.get(1)?,
+                    role: r.get(2)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    fn revision_count(&self) -> Result<u64, ServerError> {
+    fn count_revisions(&mut self) -> Result<u64, ServerError> {
         Ok(self
-            .conn()
-            .query_row("SELECT count(*) FROM change", [], |r| r.get(0))?)
+            .tx
+            .query_row("SELECT count(*) FROM revision", [], |r| r.get(0))?)
     }
-
-    fn rev_ids_of(&self, device_id: &str) -> Result<Vec<String>, ServerError> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT rev_id FROM change WHERE device_id = ?1 ORDER BY device_seq")?;
-        let rows = stmt.query_map([device_id], |r| r.get(0))?;
+    fn device_rev_ids(&mut self, device_id: &str) -> Result<Vec<String>, ServerError> {
+        let Some(writer) = self.writer(device_id)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .tx
+            .prepare("SELECT rev_id FROM revision WHERE writer = ?1 ORDER BY device_seq")?;
+        let rows = stmt.query_map([writer], |r| sq_get_id(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    fn record_ids_of_kind(&self, kind: &str) -> Result<Vec<String>, ServerError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT record_id FROM record WHERE kind = ?1")?;
-        let rows = stmt.query_map([kind], |r| r.get(0))?;
+    fn kind_record_ids(&mut self, kind: &str) -> Result<Vec<String>, ServerError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT record_id FROM record WHERE kind = ?1")?;
+        let rows = stmt.query_map([kind], |r| sq_get_id(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    fn head_docs(&self, record_ids: &[String]) -> Result<Vec<String>, ServerError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT c.doc FROM head h JOIN change c ON c.rev_id = h.rev_id WHERE h.record_id = ?1",
+    fn docs_of_heads(&mut self, record_ids: &[String]) -> Result<Vec<String>, ServerError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT v.doc FROM record r JOIN head h ON h.record = r.id
+             JOIN revision v ON v.server_seq = h.seq WHERE r.record_id = ?1",
         )?;
         let mut out = Vec::new();
         for id in record_ids {
-            let rows = stmt.query_map([id], |r| r.get(0))?;
+            let rows = stmt.query_map([sq_id(id)], |r| r.get(0))?;
             for doc in rows {
                 out.push(doc?);
             }
         }
+        Ok(out)
+    }
+}
+
+impl Backend for SqliteStore {
+    type Tx<'t> = SqliteTx<'t>;
+    fn run<T>(
+        &self,
+        write: bool,
+        work: impl FnOnce(&mut SqliteTx<'_>) -> Result<T, ServerError>,
+    ) -> Result<T, ServerError> {
+        let mut conn = self.conn();
+        let behavior = if write {
+            TransactionBehavior::Immediate
+        } else {
+            TransactionBehavior::Deferred
+        };
+        let mut tx = SqliteTx {
+            tx: conn.transaction_with_behavior(behavior)?,
+            records: HashMap::new(),
+            revs: HashMap::new(),
+            writers: HashMap::new(),
+        };
+        let out = work(&mut tx)?;
+        tx.tx.commit()?;
         Ok(out)
     }
 }
