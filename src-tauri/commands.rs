@@ -1,61 +1,101 @@
-//! IPC commands. Each is one call into `dauria-core` under the store's lock; errors cross as
-//! [`ErrorPayload`] (`{code, message, fields}`) so the UI can branch on the code and translate.
+//! The IPC commands: each is a one-line call into `dauria-app`, where the command is a plain
+//! function tested without a window. What only the window has stays here: the start-up signal,
+//! the bundled basemap's files and, in `desktop.rs` and `print.rs`, dialogs, the file manager
+//! and printing. A file the person chose arrives as the raw IPC body, its bytes, with the other
+//! arguments in percent-encoded `x-dauria-*` headers; work on files and reports runs off the
+//! window's thread (`async`).
 
-use crate::exchange;
-use crate::sync::{self, SyncView};
-use crate::AppState;
-use dauria_core::coords::{parse_position as parse, Position};
+use dauria_app::exchange::{ExportFormat, Exported};
+use dauria_app::sync::SyncView;
+use dauria_app::{
+    backup, custody, exchange, monitoring, records, security, sites, sync, visits, AppState, Reply,
+};
+use dauria_core::coords::Position;
+use dauria_core::custody::{
+    Handover, NewShipment, Receipt, ReceiptReport, SampleHistory, ShipmentDetail, ShipmentSummary,
+};
+use dauria_core::dwca::DwcaImportReport;
+use dauria_core::encryption::LockState;
 use dauria_core::error::ErrorPayload;
+use dauria_core::import::{CsvPreview, ImportReport};
+use dauria_core::media::StoredPhoto;
 use dauria_core::model::{Body, Country, Kind};
+use dauria_core::monitoring::{
+    CountryProgress, HostPathogen, Period, PrevalenceQuery, PrevalenceRow, RiskSettings, SiteRisk,
+    SiteSummary, TrendPoint, TrendQuery,
+};
+use dauria_core::places::Place;
+use dauria_core::planning::booking::DoubleBooking;
+use dauria_core::planning::budget::BudgetSummary;
+use dauria_core::planning::datasheet::CountrySheet;
+use dauria_core::planning::gpx::ImportSummary;
+use dauria_core::planning::progress::Progress;
+use dauria_core::planning::timeline::ScheduleItem;
+use dauria_core::samples::{LabResultReport, ResultSummary};
+use dauria_core::sites::{SiteInput, SiteMerge};
 use dauria_core::store::query::{
     CountryChecklist, ObservationFilter, ObservationPage, SpeciesSummary, Stats,
 };
-use dauria_core::taxa::{SearchOptions, TaxonMatch};
-use dauria_core::{Current, Error, RevisionInfo, Saved, Store};
+use dauria_core::taxa::TaxonMatch;
+use dauria_core::visits::{VisitStart, VisitSummary};
+use dauria_core::{Current, Error, RevisionInfo, Saved};
 use dauria_sync::discover::FoundServer;
-use dauria_sync::{HttpTransport, SyncError};
 use std::time::Duration;
-use tauri::{Manager, State};
+use tauri::ipc::{InvokeBody, Request, Response};
+use tauri::{AppHandle, Manager, State};
 
-pub(crate) type Reply<T> = Result<T, ErrorPayload>;
+/// The raw bytes of a request (a file the user chose).
+fn bytes<'a>(request: &'a Request<'_>) -> Reply<&'a [u8]> {
+    match request.body() {
+        InvokeBody::Raw(b) => Ok(b),
+        InvokeBody::Json(_) => Err(ErrorPayload::from(&Error::invalid(
+            "file",
+            "format",
+            "expected the file's bytes, got JSON",
+        ))),
+    }
+}
 
-/// Runs `f` with the store locked, turning core errors into payloads.
-pub(crate) fn with<T>(
-    state: &State<'_, AppState>,
-    f: impl FnOnce(&mut Store) -> dauria_core::Result<T>,
-) -> Reply<T> {
-    let mut store = state.store.lock().map_err(|_| ErrorPayload {
-        code: "internal".into(),
-        message: "the store is unavailable after an earlier failure; restart the app".into(),
-        fields: Vec::new(),
-    })?;
-    let store = store
-        .as_mut()
-        .ok_or_else(|| ErrorPayload::from(&Error::Locked))?;
-    f(store).map_err(|e| {
-        tracing::warn!(code = e.code(), error = %e, "command failed");
-        ErrorPayload::from(&e)
+/// A percent-encoded header (file names may be in any script).
+fn header(request: &Request<'_>, name: &str) -> Reply<Option<String>> {
+    let invalid = |m: String| ErrorPayload::from(&Error::invalid(name, "format", m));
+    let Some(v) = request.headers().get(name) else {
+        return Ok(None);
+    };
+    let raw = v
+        .to_str()
+        .map_err(|_| invalid(format!("header {name} is not text")))?;
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map(|s| Some(s.into_owned()))
+        .map_err(|_| invalid(format!("header {name} is not UTF-8")))
+}
+
+fn required_header(request: &Request<'_>, name: &str) -> Reply<String> {
+    header(request, name)?.ok_or_else(|| {
+        ErrorPayload::from(&Error::invalid(
+            name,
+            "required",
+            format!("header {name} is missing"),
+        ))
     })
 }
 
-/// Settings the UI may keep in the store's local (never synced) metadata.
-fn setting_key(key: &str) -> dauria_core::Result<String> {
-    match key {
-        "language" | "observer" | "observers" | "last_site" | "export_dir" | "survey" => {
-            Ok(format!("ui.{key}"))
-        }
-        _ => Err(Error::invalid(
-            "key",
-            "unknown_setting",
-            format!("no setting called '{key}'"),
-        )),
-    }
+/// Runs a blocking command on a thread of its own, so the async runtime keeps answering.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Reply<T> + Send + 'static) -> Reply<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| ErrorPayload {
+            code: "internal".into(),
+            message: e.to_string(),
+            fields: Vec::new(),
+        })?
 }
 
 /// The UI calls this once its first screen is interactive. The start-up time goes to the log;
 /// with `DAURIA_EXIT_WHEN_READY` set (the start-up benchmark) it is printed and the app exits.
 #[tauri::command]
-fn ui_ready(app: tauri::AppHandle) {
+fn ui_ready(app: AppHandle) {
     let ms = crate::STARTED.get().map_or(0, |t| t.elapsed().as_millis());
     tracing::info!(startup_ms = ms as u64, "window interactive");
     if std::env::var_os("DAURIA_EXIT_WHEN_READY").is_some() {
@@ -64,107 +104,10 @@ fn ui_ready(app: tauri::AppHandle) {
     }
 }
 
-#[tauri::command]
-fn data_dir(state: State<'_, AppState>) -> Reply<String> {
-    with(&state, |s| Ok(s.dir().display().to_string()))
-}
-
-#[tauri::command]
-fn log_dir(state: State<'_, AppState>) -> String {
-    state.log_dir.display().to_string()
-}
-
-#[tauri::command]
-fn stats(state: State<'_, AppState>) -> Reply<Stats> {
-    with(&state, |s| s.stats())
-}
-
-/// Species search for every screen: the store's index, built once and kept up to date as taxa
-/// change. `country` (the survey's) ranks its checklist's taxa first among equal matches.
-#[tauri::command]
-fn search_taxa(
-    state: State<'_, AppState>,
-    query: String,
-    limit: usize,
-    country: Option<Country>,
-) -> Reply<Vec<TaxonMatch>> {
-    with(&state, |s| {
-        Ok(s.taxon_index()?
-            .search_with(&query, SearchOptions { limit, country }))
-    })
-}
-
-#[tauri::command]
-fn list_records(state: State<'_, AppState>, kind: Kind) -> Reply<Vec<Current>> {
-    with(&state, |s| s.list(kind))
-}
-
-#[tauri::command]
-fn get_record(state: State<'_, AppState>, id: String) -> Reply<Option<Current>> {
-    with(&state, |s| s.get(&id))
-}
-
-#[tauri::command]
-fn create_record(state: State<'_, AppState>, body: Body) -> Reply<Saved> {
-    with(&state, |s| s.create(&body))
-}
-
-#[tauri::command(rename_all = "snake_case")]
-fn update_record(
-    state: State<'_, AppState>,
-    id: String,
-    parent_rev: String,
-    body: Body,
-) -> Reply<Saved> {
-    with(&state, |s| s.update(&id, &parent_rev, &body))
-}
-
-#[tauri::command(rename_all = "snake_case")]
-fn delete_record(state: State<'_, AppState>, id: String, parent_rev: String) -> Reply<Saved> {
-    with(&state, |s| s.delete(&id, &parent_rev))
-}
-
-#[tauri::command]
-fn merge_record(state: State<'_, AppState>, id: String, body: Option<Body>) -> Reply<Saved> {
-    with(&state, |s| s.merge(&id, body.as_ref()))
-}
-
-#[tauri::command]
-fn record_history(state: State<'_, AppState>, id: String) -> Reply<Vec<RevisionInfo>> {
-    with(&state, |s| s.history(&id))
-}
-
-#[tauri::command]
-fn record_heads(state: State<'_, AppState>, id: String) -> Reply<Vec<RevisionInfo>> {
-    with(&state, |s| s.heads(&id))
-}
-
-#[tauri::command]
-fn conflicts(state: State<'_, AppState>) -> Reply<Vec<(String, Kind)>> {
-    with(&state, |s| s.conflicts())
-}
-
-#[tauri::command]
-fn observations(
-    state: State<'_, AppState>,
-    filter: ObservationFilter,
-    after: Option<String>,
-    limit: usize,
-) -> Reply<ObservationPage> {
-    with(&state, |s| s.observations(&filter, after.as_deref(), limit))
-}
-
-/// Every live sighting's position as little-endian `f32` pairs (binary IPC), for the main map.
-#[tauri::command(async)]
-fn sighting_points(state: State<'_, AppState>) -> Reply<tauri::ipc::Response> {
-    with(&state, |s| s.sighting_points())
-        .map(|p| tauri::ipc::Response::new(dauria_core::map_points::points_to_le_bytes(&p)))
-}
-
 /// A data file of the bundled basemap (`ui/public/basemap/`, embedded with the window's other
 /// assets) as bytes: the window's `fetch` cannot read the app's own scheme on Linux.
 #[tauri::command(async)]
-fn basemap_file(app: tauri::AppHandle, name: String) -> Reply<tauri::ipc::Response> {
+fn basemap_file(app: AppHandle, name: String) -> Reply<Response> {
     let missing = || ErrorPayload {
         code: "not_found".into(),
         message: format!("the app has no basemap file {name}"),
@@ -180,113 +123,475 @@ fn basemap_file(app: tauri::AppHandle, name: String) -> Reply<tauri::ipc::Respon
         b"{"
     };
     match app.asset_resolver().get(format!("/basemap/{name}")) {
-        Some(asset) if asset.bytes.starts_with(magic) => Ok(tauri::ipc::Response::new(asset.bytes)),
+        Some(asset) if asset.bytes.starts_with(magic) => Ok(Response::new(asset.bytes)),
         _ => Err(missing()),
     }
 }
 
+// Records, queries and settings.
+
+#[tauri::command]
+fn data_dir(state: State<'_, AppState>) -> Reply<String> {
+    records::data_dir(&state)
+}
+
+#[tauri::command]
+fn log_dir(state: State<'_, AppState>) -> String {
+    records::log_dir(&state)
+}
+
+#[tauri::command]
+fn stats(state: State<'_, AppState>) -> Reply<Stats> {
+    records::stats(&state)
+}
+
+#[tauri::command]
+fn search_taxa(
+    state: State<'_, AppState>,
+    query: String,
+    limit: usize,
+    country: Option<Country>,
+) -> Reply<Vec<TaxonMatch>> {
+    records::search_taxa(&state, query, limit, country)
+}
+
+#[tauri::command]
+fn list_records(state: State<'_, AppState>, kind: Kind) -> Reply<Vec<Current>> {
+    records::list_records(&state, kind)
+}
+
+#[tauri::command]
+fn get_record(state: State<'_, AppState>, id: String) -> Reply<Option<Current>> {
+    records::get_record(&state, id)
+}
+
+#[tauri::command]
+fn create_record(state: State<'_, AppState>, body: Body) -> Reply<Saved> {
+    records::create_record(&state, body)
+}
+
+#[tauri::command]
+fn update_record(
+    state: State<'_, AppState>,
+    id: String,
+    parent_rev: String,
+    body: Body,
+) -> Reply<Saved> {
+    records::update_record(&state, id, parent_rev, body)
+}
+
+#[tauri::command]
+fn delete_record(state: State<'_, AppState>, id: String, parent_rev: String) -> Reply<Saved> {
+    records::delete_record(&state, id, parent_rev)
+}
+
+#[tauri::command]
+fn merge_record(state: State<'_, AppState>, id: String, body: Option<Body>) -> Reply<Saved> {
+    records::merge_record(&state, id, body)
+}
+
+#[tauri::command]
+fn record_history(state: State<'_, AppState>, id: String) -> Reply<Vec<RevisionInfo>> {
+    records::record_history(&state, id)
+}
+
+#[tauri::command]
+fn record_heads(state: State<'_, AppState>, id: String) -> Reply<Vec<RevisionInfo>> {
+    records::record_heads(&state, id)
+}
+
+#[tauri::command]
+fn conflicts(state: State<'_, AppState>) -> Reply<Vec<(String, Kind)>> {
+    records::conflicts(&state)
+}
+
+#[tauri::command]
+fn observations(
+    state: State<'_, AppState>,
+    filter: ObservationFilter,
+    after: Option<String>,
+    limit: usize,
+) -> Reply<ObservationPage> {
+    records::observations(&state, filter, after, limit)
+}
+
+/// Binary IPC: the positions as little-endian `f32` pairs.
+#[tauri::command(async)]
+fn sighting_points(state: State<'_, AppState>) -> Reply<Response> {
+    records::sighting_points(&state).map(Response::new)
+}
+
 #[tauri::command]
 fn species_summary(state: State<'_, AppState>, site: Option<String>) -> Reply<Vec<SpeciesSummary>> {
-    with(&state, |s| s.species_summary(site.as_deref()))
+    records::species_summary(&state, site)
 }
 
 #[tauri::command]
 fn country_checklist(state: State<'_, AppState>, country: Country) -> Reply<CountryChecklist> {
-    with(&state, |s| s.country_checklist(country))
+    records::country_checklist(&state, country)
 }
 
 #[tauri::command]
 fn parse_position(text: String) -> Reply<Position> {
-    parse(&text).map_err(|e| ErrorPayload::from(&Error::Invalid(vec![e])))
+    records::parse_position(text)
 }
 
 #[tauri::command]
 fn get_setting(state: State<'_, AppState>, key: String) -> Reply<Option<String>> {
-    with(&state, |s| s.meta(&setting_key(&key)?))
+    records::get_setting(&state, key)
 }
 
 #[tauri::command]
 fn set_setting(state: State<'_, AppState>, key: String, value: String) -> Reply<()> {
-    with(&state, |s| s.set_meta(&setting_key(&key)?, &value))
+    records::set_setting(&state, key, value)
 }
+
+// Sync.
 
 #[tauri::command]
 fn sync_status(state: State<'_, AppState>) -> Reply<SyncView> {
-    let running = state.sync.running();
-    with_sync(&state, |s| {
-        dauria_sync::status(s).map(|st| sync::view(st, running))
-    })
+    sync::sync_status(&state)
 }
 
 #[tauri::command]
 fn sync_now(state: State<'_, AppState>) {
-    state.sync.now();
+    sync::sync_now(&state)
 }
 
-/// Enrolls with a one-time code (one request, off the main thread), then syncs at once.
 #[tauri::command]
 async fn sync_enroll(
-    app: tauri::AppHandle,
+    app: AppHandle,
     server: String,
     code: String,
     fingerprint: Option<String>,
 ) -> Reply<SyncView> {
-    let server = server.trim().trim_end_matches('/').to_string();
-    // A field station's self-signed certificate is trusted by the fingerprint its server
-    // printed; without one, the public web PKI.
-    let trust = match fingerprint.map(|f| f.trim().to_string()) {
-        Some(f) if !f.is_empty() => dauria_sync::Trust::Fingerprint(f),
-        _ => dauria_sync::Trust::System,
-    };
-    let view = tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
-        let transport = HttpTransport::with_trust(&server, Duration::from_secs(60), &trust)
-            .map_err(|e| sync::payload(&SyncError::Unreachable(e.to_string())))?;
-        with_sync(&state, |s| {
-            dauria_sync::enroll(s, &transport, &server, &code)
-                .map_err(|e| dauria_sync::explain_tls(&transport, e))?;
-            // Pinned from now on; the pin of an earlier enrollment must not outlive it.
-            dauria_sync::set_trust(s, &trust)?;
-            dauria_sync::status(s).map(|st| sync::view(st, false))
-        })
-        .inspect(|_| state.sync.now())
-    })
-    .await
-    .map_err(|e| ErrorPayload {
-        code: "internal".into(),
-        message: e.to_string(),
-        fields: Vec::new(),
-    })??;
-    Ok(view)
+    blocking(move || sync::sync_enroll(&app.state::<AppState>(), server, code, fingerprint)).await
 }
 
-/// Looks for sync servers announcing themselves on the local network (a field station's
-/// hub), listening for a few seconds.
 #[tauri::command]
 async fn sync_discover() -> Reply<Vec<FoundServer>> {
-    tauri::async_runtime::spawn_blocking(|| {
-        dauria_sync::discover::discover(Duration::from_secs(3))
-            .map_err(|m| sync::payload(&SyncError::Unreachable(m)))
-    })
-    .await
-    .map_err(|e| ErrorPayload {
-        code: "internal".into(),
-        message: e.to_string(),
-        fields: Vec::new(),
-    })?
+    blocking(|| sync::sync_discover(Duration::from_secs(3))).await
 }
 
-/// Like [`with`] for the sync crate's calls.
-fn with_sync<T>(
-    state: &State<'_, AppState>,
-    f: impl FnOnce(&mut Store) -> Result<T, SyncError>,
-) -> Reply<T> {
-    with(state, |s| Ok(f(s))).and_then(|r| {
-        r.map_err(|e| {
-            tracing::warn!(code = e.code(), error = %e, "sync command failed");
-            sync::payload(&e)
-        })
-    })
+// The store's passphrase and backups.
+
+#[tauri::command]
+fn store_lock_state(state: State<'_, AppState>) -> LockState {
+    security::store_lock_state(&state)
+}
+
+#[tauri::command(async)]
+fn store_unlock(state: State<'_, AppState>, passphrase: String) -> Reply<()> {
+    security::store_unlock(&state, passphrase)
+}
+
+#[tauri::command(async)]
+fn store_encrypt(state: State<'_, AppState>, passphrase: String) -> Reply<()> {
+    security::store_encrypt(&state, passphrase)
+}
+
+#[tauri::command(async)]
+fn store_change_passphrase(state: State<'_, AppState>, old: String, new: String) -> Reply<()> {
+    security::store_change_passphrase(&state, old, new)
+}
+
+#[tauri::command]
+fn backup_folder(state: State<'_, AppState>) -> Reply<String> {
+    backup::backup_folder(&state)
+}
+
+#[tauri::command(async)]
+fn backup_create(state: State<'_, AppState>, folder: String) -> Reply<backup::BackupDone> {
+    backup::backup_create(&state, folder)
+}
+
+#[tauri::command(async)]
+fn backup_restore(state: State<'_, AppState>, path: String) -> Reply<backup::BackupDone> {
+    backup::backup_restore(&state, path)
+}
+
+// Planning, photos, samples and data exchange.
+
+#[tauri::command]
+fn survey_progress(state: State<'_, AppState>, survey: String) -> Reply<Progress> {
+    exchange::survey_progress(&state, survey)
+}
+
+#[tauri::command]
+fn survey_budget(
+    state: State<'_, AppState>,
+    survey: String,
+    currency: Option<String>,
+) -> Reply<BudgetSummary> {
+    exchange::survey_budget(&state, survey, currency)
+}
+
+#[tauri::command]
+fn double_bookings(state: State<'_, AppState>) -> Reply<Vec<DoubleBooking>> {
+    exchange::double_bookings(&state)
+}
+
+#[tauri::command]
+fn schedule(state: State<'_, AppState>, survey: Option<String>) -> Reply<Vec<ScheduleItem>> {
+    exchange::schedule(&state, survey)
+}
+
+#[tauri::command]
+fn data_sheets(state: State<'_, AppState>) -> Reply<Vec<CountrySheet>> {
+    exchange::data_sheets(&state)
+}
+
+#[tauri::command(async)]
+fn gpx_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<ImportSummary> {
+    let survey = required_header(&request, "x-dauria-survey")?;
+    let name = header(&request, "x-dauria-name")?;
+    exchange::gpx_import(&state, bytes(&request)?, survey, name)
+}
+
+#[tauri::command(async)]
+fn photo_store(state: State<'_, AppState>, request: Request<'_>) -> Reply<StoredPhoto> {
+    let name = header(&request, "x-dauria-name")?;
+    exchange::photo_store(&state, bytes(&request)?, name)
+}
+
+#[tauri::command(async)]
+fn photo_thumbnail(state: State<'_, AppState>, sha: String) -> Reply<Option<String>> {
+    exchange::photo_thumbnail(&state, sha)
+}
+
+/// Binary IPC: the photo's bytes.
+#[tauri::command(async)]
+fn photo_data(state: State<'_, AppState>, sha: String) -> Reply<Response> {
+    exchange::photo_data(&state, sha).map(Response::new)
+}
+
+#[tauri::command(async)]
+fn photo_fetch(state: State<'_, AppState>, sha: String) -> Reply<bool> {
+    exchange::photo_fetch(&state, sha)
+}
+
+#[tauri::command(async)]
+fn lab_results_preview(request: Request<'_>) -> Reply<CsvPreview> {
+    exchange::lab_results_preview(bytes(&request)?)
+}
+
+#[tauri::command(async)]
+fn lab_results_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<LabResultReport> {
+    let columns = header(&request, "x-dauria-columns")?;
+    exchange::lab_results_import(&state, bytes(&request)?, columns)
+}
+
+#[tauri::command]
+fn sample_summary(state: State<'_, AppState>) -> Reply<Vec<ResultSummary>> {
+    exchange::sample_summary(&state)
+}
+
+#[tauri::command(async)]
+fn csv_preview(request: Request<'_>) -> Reply<CsvPreview> {
+    exchange::csv_preview(bytes(&request)?)
+}
+
+#[tauri::command(async)]
+fn csv_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<ImportReport> {
+    let columns = header(&request, "x-dauria-columns")?;
+    let all_or_nothing = header(&request, "x-dauria-all-or-nothing")?;
+    exchange::csv_import(&state, bytes(&request)?, columns, all_or_nothing)
+}
+
+#[tauri::command(async)]
+fn dwca_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<DwcaImportReport> {
+    let name = header(&request, "x-dauria-name")?;
+    exchange::dwca_import(&state, bytes(&request)?, name)
+}
+
+#[tauri::command(async)]
+fn export_file(
+    state: State<'_, AppState>,
+    format: ExportFormat,
+    survey: Option<String>,
+) -> Reply<Exported> {
+    exchange::export_file(&state, format, survey)
+}
+
+#[tauri::command(async)]
+fn export_table(state: State<'_, AppState>, name: String, csv: String) -> Reply<Exported> {
+    exchange::export_table(&state, name, csv)
+}
+
+// Chain of custody.
+
+#[tauri::command]
+fn shipment_list(state: State<'_, AppState>) -> Reply<Vec<ShipmentSummary>> {
+    custody::shipment_list(&state)
+}
+
+#[tauri::command]
+fn shipment_detail(state: State<'_, AppState>, key: String) -> Reply<ShipmentDetail> {
+    custody::shipment_detail(&state, key)
+}
+
+#[tauri::command]
+fn shipment_add(state: State<'_, AppState>, input: NewShipment) -> Reply<String> {
+    custody::shipment_add(&state, input)
+}
+
+#[tauri::command]
+fn shipment_send(state: State<'_, AppState>, key: String, handover: Handover) -> Reply<Saved> {
+    custody::shipment_send(&state, key, handover)
+}
+
+#[tauri::command]
+fn shipment_transfer(state: State<'_, AppState>, key: String, handover: Handover) -> Reply<Saved> {
+    custody::shipment_transfer(&state, key, handover)
+}
+
+#[tauri::command]
+fn shipment_receive(
+    state: State<'_, AppState>,
+    key: String,
+    receipt: Receipt,
+) -> Reply<ReceiptReport> {
+    custody::shipment_receive(&state, key, receipt)
+}
+
+#[tauri::command]
+fn shipment_manifest_csv(state: State<'_, AppState>, key: String) -> Reply<String> {
+    custody::shipment_manifest_csv(&state, key)
+}
+
+#[tauri::command]
+fn sample_history(state: State<'_, AppState>, barcode: String) -> Reply<SampleHistory> {
+    custody::sample_history(&state, barcode)
+}
+
+// Visits.
+
+#[tauri::command]
+fn visit_open(state: State<'_, AppState>) -> Reply<Option<VisitSummary>> {
+    visits::visit_open(&state)
+}
+
+#[tauri::command]
+fn visit_start(state: State<'_, AppState>, start: VisitStart) -> Reply<Saved> {
+    visits::visit_start(&state, start)
+}
+
+#[tauri::command]
+fn visit_end(state: State<'_, AppState>, at: Option<String>) -> Reply<Saved> {
+    visits::visit_end(&state, at)
+}
+
+#[tauri::command]
+fn visit_list(state: State<'_, AppState>, survey: Option<String>) -> Reply<Vec<VisitSummary>> {
+    visits::visit_list(&state, survey)
+}
+
+#[tauri::command(async)]
+fn visit_from_gpx(state: State<'_, AppState>, request: Request<'_>) -> Reply<Vec<String>> {
+    let survey = header(&request, "x-dauria-survey")?;
+    let protocol = header(&request, "x-dauria-protocol")?;
+    let observers = header(&request, "x-dauria-observers")?;
+    visits::visit_from_gpx(&state, bytes(&request)?, survey, protocol, observers)
+}
+
+// Sites and checklists.
+
+#[tauri::command]
+fn place_at(state: State<'_, AppState>, lat: f64, lon: f64) -> Reply<Place> {
+    sites::place_at(&state, lat, lon)
+}
+
+#[tauri::command]
+fn site_save(state: State<'_, AppState>, id: Option<String>, input: SiteInput) -> Reply<Saved> {
+    sites::site_save(&state, id, input)
+}
+
+#[tauri::command]
+fn site_delete(state: State<'_, AppState>, id: String) -> Reply<Saved> {
+    sites::site_delete(&state, id)
+}
+
+#[tauri::command]
+fn site_merge(state: State<'_, AppState>, keep: String, gone: String) -> Reply<SiteMerge> {
+    sites::site_merge(&state, keep, gone)
+}
+
+#[tauri::command]
+fn checklist_add(state: State<'_, AppState>, country: Country, taxon: String) -> Reply<Saved> {
+    sites::checklist_add(&state, country, taxon)
+}
+
+#[tauri::command]
+fn checklist_remove(state: State<'_, AppState>, country: Country, taxon: String) -> Reply<Saved> {
+    sites::checklist_remove(&state, country, taxon)
+}
+
+#[tauri::command]
+fn taxon_set_name(
+    state: State<'_, AppState>,
+    taxon: String,
+    locale: String,
+    name: String,
+) -> Reply<Saved> {
+    sites::taxon_set_name(&state, taxon, locale, name)
+}
+
+// Monitoring reports.
+
+#[tauri::command(async)]
+fn report_trends(state: State<'_, AppState>, query: TrendQuery) -> Reply<Vec<TrendPoint>> {
+    monitoring::report_trends(&state, query)
+}
+
+#[tauri::command(async)]
+fn report_sites(state: State<'_, AppState>, period: Period) -> Reply<Vec<SiteSummary>> {
+    monitoring::report_sites(&state, period)
+}
+
+#[tauri::command(async)]
+fn report_prevalence(
+    state: State<'_, AppState>,
+    query: PrevalenceQuery,
+) -> Reply<Vec<PrevalenceRow>> {
+    monitoring::report_prevalence(&state, query)
+}
+
+#[tauri::command(async)]
+fn report_hosts_by_pathogen(
+    state: State<'_, AppState>,
+    period: Period,
+) -> Reply<Vec<HostPathogen>> {
+    monitoring::report_hosts_by_pathogen(&state, period)
+}
+
+#[tauri::command(async)]
+fn report_risk(state: State<'_, AppState>, disease: String) -> Reply<Vec<SiteRisk>> {
+    monitoring::report_risk(&state, disease)
+}
+
+#[tauri::command(async)]
+fn risk_settings(state: State<'_, AppState>) -> Reply<Vec<RiskSettings>> {
+    monitoring::risk_settings(&state)
+}
+
+#[tauri::command(async)]
+fn risk_settings_save(state: State<'_, AppState>, settings: RiskSettings) -> Reply<()> {
+    monitoring::risk_settings_save(&state, settings)
+}
+
+#[tauri::command(async)]
+fn risk_settings_reset(state: State<'_, AppState>, disease: String) -> Reply<()> {
+    monitoring::risk_settings_reset(&state, disease)
+}
+
+#[tauri::command(async)]
+fn report_country_progress(state: State<'_, AppState>) -> Reply<Vec<CountryProgress>> {
+    monitoring::report_country_progress(&state)
+}
+
+#[tauri::command(async)]
+fn needs_attention_sites(state: State<'_, AppState>) -> Reply<Vec<SiteRisk>> {
+    monitoring::needs_attention_sites(&state)
 }
 
 /// The handler with every command the UI may call.
@@ -318,64 +623,64 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sync_now,
         sync_enroll,
         sync_discover,
-        crate::security::store_lock_state,
-        crate::security::store_unlock,
-        crate::security::store_encrypt,
-        crate::security::store_change_passphrase,
-        crate::backup::backup_folder,
-        crate::backup::backup_create,
-        crate::backup::backup_restore,
-        exchange::survey_progress,
-        exchange::survey_budget,
-        exchange::double_bookings,
-        exchange::schedule,
-        exchange::data_sheets,
-        exchange::gpx_import,
+        store_lock_state,
+        store_unlock,
+        store_encrypt,
+        store_change_passphrase,
+        backup_folder,
+        backup_create,
+        backup_restore,
+        survey_progress,
+        survey_budget,
+        double_bookings,
+        schedule,
+        data_sheets,
+        gpx_import,
         crate::print::print,
-        exchange::photo_store,
-        exchange::photo_thumbnail,
-        exchange::photo_data,
-        exchange::photo_fetch,
-        exchange::lab_results_preview,
-        exchange::lab_results_import,
-        exchange::sample_summary,
-        crate::custody::shipment_list,
-        crate::custody::shipment_detail,
-        crate::custody::shipment_add,
-        crate::custody::shipment_send,
-        crate::custody::shipment_transfer,
-        crate::custody::shipment_receive,
-        crate::custody::shipment_manifest_csv,
-        crate::custody::sample_history,
-        exchange::csv_preview,
-        exchange::csv_import,
-        exchange::dwca_import,
-        exchange::export_file,
-        exchange::export_table,
+        photo_store,
+        photo_thumbnail,
+        photo_data,
+        photo_fetch,
+        lab_results_preview,
+        lab_results_import,
+        sample_summary,
+        shipment_list,
+        shipment_detail,
+        shipment_add,
+        shipment_send,
+        shipment_transfer,
+        shipment_receive,
+        shipment_manifest_csv,
+        sample_history,
+        csv_preview,
+        csv_import,
+        dwca_import,
+        export_file,
+        export_table,
         crate::desktop::choose_folder,
         crate::desktop::show_in_folder,
         crate::desktop::open_log_folder,
-        crate::visits::visit_open,
-        crate::visits::visit_start,
-        crate::visits::visit_end,
-        crate::visits::visit_list,
-        crate::visits::visit_from_gpx,
-        crate::sites::place_at,
-        crate::sites::site_save,
-        crate::sites::site_delete,
-        crate::sites::site_merge,
-        crate::sites::checklist_add,
-        crate::sites::checklist_remove,
-        crate::sites::taxon_set_name,
-        crate::monitoring::report_trends,
-        crate::monitoring::report_sites,
-        crate::monitoring::report_prevalence,
-        crate::monitoring::report_hosts_by_pathogen,
-        crate::monitoring::report_risk,
-        crate::monitoring::risk_settings,
-        crate::monitoring::risk_settings_save,
-        crate::monitoring::risk_settings_reset,
-        crate::monitoring::report_country_progress,
-        crate::monitoring::needs_attention_sites,
+        visit_open,
+        visit_start,
+        visit_end,
+        visit_list,
+        visit_from_gpx,
+        place_at,
+        site_save,
+        site_delete,
+        site_merge,
+        checklist_add,
+        checklist_remove,
+        taxon_set_name,
+        report_trends,
+        report_sites,
+        report_prevalence,
+        report_hosts_by_pathogen,
+        report_risk,
+        risk_settings,
+        risk_settings_save,
+        risk_settings_reset,
+        report_country_progress,
+        needs_attention_sites,
     ]
 }

@@ -2,8 +2,7 @@
 //! data folder, and the window's remembered size and position. The plugins are used from Rust
 //! only, so the webview needs no plugin permissions of its own.
 
-use crate::commands::Reply;
-use crate::AppState;
+use dauria_app::{AppState, Reply};
 use dauria_core::error::ErrorPayload;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};

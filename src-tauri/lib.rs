@@ -1,43 +1,51 @@
-//! The Dauria Field desktop shell: window, app state, logging and the IPC commands.
+//! The Dauria Field desktop shell: window, plugins, logging, and the IPC commands as one-line
+//! wrappers around `dauria-app`, whose [`Host`] this shell implements with Tauri.
 //!
-//! Everything a user can do is a function in `dauria-core`; the commands here only take the
-//! store's lock and call it.
+//! Everything a user can do is a function in `dauria-app` (over `dauria-core`), tested there
+//! without a window.
 
-mod backup;
-#[cfg(test)]
-mod bindings;
 mod commands;
-mod custody;
 mod desktop;
-mod exchange;
 mod logs;
-mod monitoring;
 mod print;
-mod security;
-mod sites;
-pub mod sync;
-mod visits;
 
-use dauria_core::Store;
+use dauria_app::{AppState, Event, Host};
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
-use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 
 /// When the process started, for the start-up time the UI reports when it is interactive.
 pub static STARTED: OnceLock<Instant> = OnceLock::new();
 
-/// What the shell keeps for the lifetime of the window.
-pub struct AppState {
-    /// The local store (none until an encrypted store is unlocked). SQLite writes are
-    /// serialised anyway; one lock keeps it simple.
-    pub store: Mutex<Option<Store>>,
-    /// The data folder.
-    pub data_dir: PathBuf,
-    /// Folder the log files go to.
-    pub log_dir: PathBuf,
-    /// The background sync task.
-    pub sync: sync::SyncTask,
+/// The window's side of the commands: its folders, its events, its restart.
+struct TauriHost {
+    app: AppHandle,
+    data_dir: PathBuf,
+    log_dir: PathBuf,
+}
+
+impl Host for TauriHost {
+    fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone()
+    }
+
+    fn log_dir(&self) -> PathBuf {
+        self.log_dir.clone()
+    }
+
+    fn documents_dir(&self) -> Option<PathBuf> {
+        let path = self.app.path();
+        path.document_dir().or_else(|_| path.home_dir()).ok()
+    }
+
+    fn emit(&self, event: Event) {
+        let _ = self.app.emit(event.name(), &event);
+    }
+
+    fn restart(&self) {
+        self.app.restart()
+    }
 }
 
 /// `--data-dir DIR` (or `--data-dir=DIR`) from the command line, if given.
@@ -68,22 +76,16 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             tracing::info!(data_dir = %data_dir.display(), version = env!("CARGO_PKG_VERSION"), "starting");
-            // An encrypted store waits for the window's unlock screen.
-            let store = match Store::open(&data_dir) {
-                Ok(s) => Some(s),
-                Err(dauria_core::Error::Locked | dauria_core::Error::EncryptionInterrupted) => None,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot open the store");
-                    return Err(Box::new(e));
-                }
-            };
-            let sync = sync::start(app.handle().clone(), data_dir.clone());
-            app.manage(AppState {
-                store: Mutex::new(store),
+            let host = TauriHost {
+                app: app.handle().clone(),
                 data_dir,
                 log_dir,
-                sync,
-            });
+            };
+            // An encrypted store waits for the window's unlock screen.
+            let state = AppState::open(Arc::new(host)).inspect_err(|e| {
+                tracing::error!(error = %e, "cannot open the store");
+            })?;
+            app.manage(state);
             // The window is made here rather than from the config alone so that the benchmark
             // can open the same window on an empty page (DAURIA_BASELINE=1) as its baseline.
             let mut window = app.config().app.windows[0].clone();

@@ -2,41 +2,11 @@
 //! ready to save a PDF: "Print to File" chosen, A4 paper, and a file named after the document in
 //! the export folder (never over an existing file). Any other printer can still be picked there.
 
-use crate::commands::Reply;
-use crate::exchange::{export_dir, io_error};
-use crate::AppState;
+use dauria_app::exchange::{export_dir, file_stem};
+use dauria_app::{io_error, AppState, Reply};
 use dauria_core::error::ErrorPayload;
 use std::path::{Path, PathBuf};
 use tauri::State;
-
-/// The longest file name kept, in bytes (file systems take 255; room is left for " (n).pdf").
-const NAME_BYTES: usize = 200;
-
-/// A file name (without extension) for a document titled `title`: characters that a file system
-/// refuses or that would make a path are replaced by `_`, and long titles are cut.
-pub fn file_stem(title: &str) -> String {
-    let cleaned: String = title
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
-            c => c,
-        })
-        .collect();
-    let mut stem = String::new();
-    for c in cleaned.trim().trim_start_matches('.').chars() {
-        if stem.len() + c.len_utf8() > NAME_BYTES {
-            break;
-        }
-        stem.push(c);
-    }
-    let stem = stem.trim_end().trim_end_matches('.').to_string();
-    if stem.is_empty() {
-        "Dauria Field".into()
-    } else {
-        stem
-    }
-}
 
 /// `dir/stem.pdf`, or `dir/stem (2).pdf` and so on when that file is there already.
 pub fn free_pdf_path(dir: &Path, stem: &str) -> PathBuf {
@@ -62,7 +32,6 @@ fn dialog_error(e: impl std::fmt::Display) -> ErrorPayload {
 /// save `name.pdf` in the export folder, and that file's path is returned.
 #[tauri::command]
 pub fn print(
-    app: tauri::AppHandle,
     window: tauri::WebviewWindow,
     state: State<'_, AppState>,
     name: Option<String>,
@@ -72,7 +41,7 @@ pub fn print(
         window.print().map_err(dialog_error)?;
         return Ok(None);
     };
-    let dir = export_dir(&app, &state)?;
+    let dir = export_dir(&state)?;
     std::fs::create_dir_all(&dir)
         .map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
     let pdf = free_pdf_path(&dir, &file_stem(&name));
@@ -118,19 +87,6 @@ fn save_as_pdf_dialog(window: &tauri::WebviewWindow, _pdf: &Path) -> Reply<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_stems_are_safe_and_readable() {
-        assert_eq!(file_stem("达乌尔黄羊调查 2027"), "达乌尔黄羊调查 2027");
-        assert_eq!(file_stem("Torey/Kharanor: plan?"), "Torey_Kharanor_ plan_");
-        assert_eq!(file_stem("  ../..  "), "_");
-        assert_eq!(file_stem("\t\n"), "__");
-        assert_eq!(file_stem("   "), "Dauria Field");
-        assert_eq!(file_stem("..."), "Dauria Field");
-        let long = file_stem(&"黄".repeat(200));
-        assert!(long.len() <= NAME_BYTES && long.chars().all(|c| c == '黄'));
-        assert_eq!(long.chars().count(), NAME_BYTES / 3);
-    }
 
     #[test]
     fn an_existing_pdf_is_never_chosen() {

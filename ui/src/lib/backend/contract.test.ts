@@ -1,9 +1,12 @@
-// The window's command contract, checked against the Rust side: every command the shell
-// registers is called by the Tauri backend and nothing else is; each call sends exactly the
-// arguments the command takes (Tauri matches them by name, in camelCase, and a missing one is
-// only allowed where the command takes an Option); the commands that take a file's bytes read
-// the same x-dauria-* headers the window sends. A command renamed, added or given another
-// argument on one side only fails here, not in front of a user.
+// The window's command contract, checked against the Rust side. The signatures themselves are
+// generated from the command functions of crates/app into ../bindings/commands.ts (a Rust test
+// fails when that file is stale) and tauri.ts calls every command through them, so svelte-check
+// fails on a wrong argument. This test checks the rest: the shell registers exactly the
+// commands that have a signature, each Tauri wrapper takes exactly the arguments of its
+// signature (Tauri matches them by name, in camelCase, and a missing one is only allowed where
+// the command takes an Option), the file commands read exactly the x-dauria-* headers of their
+// signature, and tauri.ts calls every command through the generated functions and none by a
+// name of its own.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
@@ -13,6 +16,7 @@ const rustFiles = readdirSync(shellDir, { recursive: true })
   .filter((f) => f.endsWith('.rs'))
   .map((f) => ({ file: f, text: readFileSync(new URL(f, shellDir), 'utf8') }));
 const tauriTs = readFileSync(new URL('./tauri.ts', here), 'utf8');
+const generatedTs = readFileSync(new URL('../bindings/commands.ts', here), 'utf8');
 
 /** Splits at commas outside brackets of any kind. */
 function topLevel(s: string): string[] {
@@ -94,31 +98,26 @@ function registered(): string[] {
   return topLevel(list.replace(/\/\/[^\n]*/g, '')).map((s) => s.split('::').pop()!);
 }
 
-interface TsCall {
+interface Generated {
+  /** The command's name (snake_case) and its function's (camelCase). */
   name: string;
-  raw: boolean;
-  /** Keys sent (camelCase), or null when they cannot be read (a spread, a variable). */
-  keys: string[] | null;
+  fn: string;
+  /** Sent as a file's bytes with the arguments in headers. */
+  file: boolean;
+  /** Argument (camelCase, or the header's name) → whether it may be left out. */
+  args: Map<string, boolean>;
 }
 
-function tsCalls(): TsCall[] {
-  const out: TsCall[] = [];
-  for (const m of tauriTs.matchAll(/\b(call|send)(?:<[^>]*>)?\(\s*'(\w+)'/g)) {
-    const open = m.index! + m[0].indexOf('(');
-    const args = topLevel(inside(tauriTs, open));
-    const raw = m[1] === 'send';
-    const obj = raw ? args[2] : args[1];
-    let keys: string[] | null = [];
-    if (obj !== undefined) {
-      // `cond ? { a } : {}` sends one of its objects: the keys of all of them.
-      const objects = [...obj.matchAll(/\{([^{}]*)\}/g)].map((o) => o[1]);
-      if (objects.length === 0 || obj.includes('...')) keys = null;
-      else
-        keys = objects.flatMap((o) =>
-          topLevel(o).map((kv) => kv.split(':')[0].trim().replace(/^'|'$/g, '')),
-        );
+function generated(): Generated[] {
+  const out: Generated[] = [];
+  for (const m of generatedTs.matchAll(/^ {4}(\w+): \((.*)\) => (invoke|send)<.*>\('(\w+)'/gm)) {
+    const args = new Map<string, boolean>();
+    const obj = m[2].match(/\{ (.*) \}/);
+    for (const field of obj ? obj[1].split('; ') : []) {
+      const [key] = field.split(':');
+      args.set(key.replace(/\?$/, '').replace(/^'|'$/g, ''), key.endsWith('?'));
     }
-    out.push({ name: m[2], raw, keys });
+    out.push({ name: m[4], fn: m[1], file: m[3] === 'send', args });
   }
   return out;
 }
@@ -126,11 +125,11 @@ function tsCalls(): TsCall[] {
 describe('the command contract between the window and the shell', () => {
   const rust = rustCommands();
   const names = registered();
-  const calls = tsCalls();
+  const signatures = generated();
 
   it('reads the commands of both sides', () => {
-    expect(rust.size).toBeGreaterThan(60);
-    expect(calls.length).toBeGreaterThan(60);
+    expect(rust.size).toBeGreaterThan(80);
+    expect(signatures.length).toBe(rust.size);
   });
 
   it('registers every command the shell defines, and only those', () => {
@@ -138,24 +137,28 @@ describe('the command contract between the window and the shell', () => {
     expect([...names].sort()).toEqual(defined);
   });
 
-  it('calls every registered command from the window, and no other', () => {
-    const called = [...new Set(calls.map((c) => c.name))].sort();
-    expect(called).toEqual([...names].sort());
+  it('has a generated signature for every registered command, and no other', () => {
+    expect(signatures.map((s) => s.name).sort()).toEqual([...names].sort());
   });
 
-  it('sends each command exactly the arguments it takes', () => {
+  it('takes in each Tauri wrapper exactly the arguments of its signature', () => {
     const wrong: string[] = [];
-    for (const c of calls) {
-      const cmd = rust.get(c.name)!;
-      if (c.raw !== cmd.raw) wrong.push(`${c.name}: sent ${c.raw ? 'as bytes' : 'as arguments'}, taken the other way`);
-      if (c.raw) {
-        for (const k of c.keys ?? []) if (!cmd.headers.has(k)) wrong.push(`${c.name}: header x-dauria-${k} is not read`);
-        continue;
+    for (const s of signatures) {
+      const cmd = rust.get(s.name)!;
+      if (s.file !== cmd.raw) wrong.push(`${s.name}: ${s.file ? 'a file command' : 'JSON arguments'} in the signature, not in the shell`);
+      const taken = s.file ? new Map([...cmd.headers].map((h) => [h, true])) : cmd.args;
+      for (const [k, optional] of s.args) {
+        if (!taken.has(k)) wrong.push(`${s.name}: the shell does not take ${k}`);
+        else if (!s.file && taken.get(k) !== optional) wrong.push(`${s.name}: ${k} is ${optional ? '' : 'not '}optional in the signature only`);
       }
-      if (c.keys === null) continue;
-      for (const k of c.keys) if (!cmd.args.has(k)) wrong.push(`${c.name}: sends ${k}, which it does not take`);
-      for (const [k, optional] of cmd.args) if (!optional && !c.keys.includes(k)) wrong.push(`${c.name}: does not send ${k}`);
+      for (const k of taken.keys()) if (!s.args.has(k)) wrong.push(`${s.name}: the shell takes ${k}, which the signature does not send`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('calls every command from tauri.ts through its generated function, and none by name', () => {
+    const called = signatures.filter((s) => new RegExp(`\\bc\\.${s.fn}\\(`).test(tauriTs)).map((s) => s.name);
+    expect(called.sort()).toEqual(signatures.map((s) => s.name).sort());
+    expect(tauriTs).not.toMatch(/\b(call|send|invoke)(<[^>]*>)?\(\s*'/);
   });
 });

@@ -1,5 +1,5 @@
-// Generated from the Rust types of the desktop shell by src-tauri/bindings.rs.
-// Do not edit: run `UPDATE_BINDINGS=1 cargo test -p dauria bindings`.
+// Generated from the Rust types of the app by crates/app/src/signatures.rs.
+// Do not edit: run `UPDATE_BINDINGS=1 cargo nextest run --workspace -E 'test(committed_typescript_bindings)'`.
 import type { ErrorPayload } from './core';
 
 export type RejectedOp = { rev_id: string, device_seq: number, reason: string, 

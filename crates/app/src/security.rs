@@ -1,14 +1,11 @@
-//! The store's passphrase in the window: the unlock screen at start, encrypting a plain store
-//! and changing the passphrase from Settings. Each command is a call into
-//! `dauria_core::encryption`.
+//! The store's passphrase: the unlock screen at start, encrypting a plain store and changing
+//! the passphrase from Settings. Each command is a call into `dauria_core::encryption`.
 
-use crate::commands::Reply;
-use crate::AppState;
+use crate::{AppState, Event, Reply};
 use dauria_core::encryption::{self, LockState};
 use dauria_core::error::ErrorPayload;
 use dauria_core::{Error, Store};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, State};
 
 fn payload(e: Error) -> ErrorPayload {
     tracing::warn!(code = e.code(), "passphrase command failed");
@@ -16,8 +13,7 @@ fn payload(e: Error) -> ErrorPayload {
 }
 
 /// Whether the store is encrypted and still locked.
-#[tauri::command]
-pub fn store_lock_state(state: State<'_, AppState>) -> LockState {
+pub fn store_lock_state(state: &AppState) -> LockState {
     let mut s = encryption::lock_state(&state.data_dir);
     // Unlocked in this process but not yet opened (a failed open) counts as locked.
     s.locked |= state.store.lock().map(|g| g.is_none()).unwrap_or(true);
@@ -26,9 +22,7 @@ pub fn store_lock_state(state: State<'_, AppState>) -> LockState {
 
 /// Unlocks the encrypted store and opens it (an interrupted encryption is finished first).
 /// A wrong passphrase gets `wrong_passphrase` and changes nothing.
-#[tauri::command(async)]
-pub fn store_unlock(app: AppHandle, passphrase: String) -> Reply<()> {
-    let state = app.state::<AppState>();
+pub fn store_unlock(state: &AppState, passphrase: String) -> Reply<()> {
     let dir = state.data_dir.clone();
     if encryption::is_interrupted(&dir) {
         encryption::encrypt_store(&dir, &passphrase, &mut |_, _| {}).map_err(payload)?;
@@ -44,18 +38,16 @@ pub fn store_unlock(app: AppHandle, passphrase: String) -> Reply<()> {
 }
 
 /// Progress of encrypting the photos, sent to the window as `encrypt-progress`.
-#[derive(Clone, Serialize)]
-struct EncryptProgress {
-    done: usize,
-    total: usize,
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EncryptProgress {
+    pub done: usize,
+    pub total: usize,
 }
 
 /// Encrypts the plain store and its photos in place with a new passphrase, then restarts the
 /// app, which asks for it. The sync task's connection is closed first, and the window's is
 /// held, so nothing writes to the store while it is copied.
-#[tauri::command(async)]
-pub fn store_encrypt(app: AppHandle, passphrase: String) -> Reply<()> {
-    let state = app.state::<AppState>();
+pub fn store_encrypt(state: &AppState, passphrase: String) -> Reply<()> {
     let dir = state.data_dir.clone();
     if encryption::is_encrypted(&dir) {
         return Err(payload(Error::invalid(
@@ -68,14 +60,17 @@ pub fn store_encrypt(app: AppHandle, passphrase: String) -> Reply<()> {
     state.sync.release_store();
     drop(guard.take());
     let result = encryption::encrypt_store(&dir, &passphrase, &mut |done, total| {
-        let _ = app.emit("encrypt-progress", EncryptProgress { done, total });
+        state
+            .host
+            .emit(Event::EncryptProgress(EncryptProgress { done, total }));
     });
     match result {
         Ok(_) => {
             tracing::info!("store encrypted; restarting");
             encryption::forget(&dir);
             drop(guard);
-            app.restart();
+            state.host.restart();
+            Ok(())
         }
         Err(e) => {
             // The plain store is still whole (an interrupted run is finished on unlock).
@@ -86,8 +81,6 @@ pub fn store_encrypt(app: AppHandle, passphrase: String) -> Reply<()> {
 }
 
 /// Changes the passphrase; the store and photos are not rewritten.
-#[tauri::command(async)]
-pub fn store_change_passphrase(app: AppHandle, old: String, new: String) -> Reply<()> {
-    let state = app.state::<AppState>();
+pub fn store_change_passphrase(state: &AppState, old: String, new: String) -> Reply<()> {
     encryption::change_passphrase(&state.data_dir, &old, &new).map_err(payload)
 }

@@ -1,9 +1,8 @@
-//! Commands for planning reports, photos, samples and data exchange. Files chosen in the UI
-//! arrive as raw IPC bodies (their bytes), with any other argument in `x-dauria-*` headers;
-//! heavy work runs off the main thread (`async`) so the window stays responsive.
+//! Planning reports, photos, samples and data exchange. A file chosen in the window arrives
+//! as its bytes (`file`), with any other argument as text (the shell sends them in
+//! `x-dauria-*` headers beside the bytes, so each is named after its header).
 
-use crate::commands::{with, Reply};
-use crate::AppState;
+use crate::{invalid, io_error, today, with, AppState, Reply};
 use base64::Engine as _;
 use dauria_core::dwca::{export_dwca, export_geojson, import_dwca_from, DwcaImportReport};
 use dauria_core::error::ErrorPayload;
@@ -24,12 +23,10 @@ use dauria_core::Error;
 use serde::{Deserialize, Serialize};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
-use tauri::ipc::{InvokeBody, Request};
-use tauri::{Manager, State};
 use ts_rs::TS;
 
 /// What an export can write.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
     /// Darwin Core Archive (Event core with occurrences, measurements and relationships).
@@ -49,96 +46,99 @@ pub struct Exported {
     pub records: u64,
 }
 
-pub(crate) fn io_error(context: String, e: std::io::Error) -> ErrorPayload {
-    ErrorPayload::from(&Error::Io { context, source: e })
-}
+/// The longest file name kept, in bytes (file systems take 255; room is left for " (n).pdf").
+const NAME_BYTES: usize = 200;
 
-fn invalid(field: &str, rule: &str, message: impl Into<String>) -> ErrorPayload {
-    ErrorPayload::from(&Error::invalid(field, rule, message))
-}
-
-/// The raw bytes of a request (a file the user chose).
-pub(crate) fn bytes<'a>(request: &'a Request<'_>) -> Reply<&'a [u8]> {
-    match request.body() {
-        InvokeBody::Raw(b) => Ok(b),
-        InvokeBody::Json(_) => Err(invalid(
-            "file",
-            "format",
-            "expected the file's bytes, got JSON",
-        )),
+/// A file name (without extension) for a document titled `title`: characters that a file system
+/// refuses or that would make a path are replaced by `_`, and long titles are cut.
+pub fn file_stem(title: &str) -> String {
+    let cleaned: String = title
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let mut stem = String::new();
+    for c in cleaned.trim().trim_start_matches('.').chars() {
+        if stem.len() + c.len_utf8() > NAME_BYTES {
+            break;
+        }
+        stem.push(c);
+    }
+    let stem = stem.trim_end().trim_end_matches('.').to_string();
+    if stem.is_empty() {
+        "Dauria Field".into()
+    } else {
+        stem
     }
 }
 
-/// A percent-encoded header (file names may be in any script).
-pub(crate) fn header(request: &Request<'_>, name: &str) -> Reply<Option<String>> {
-    let Some(v) = request.headers().get(name) else {
-        return Ok(None);
-    };
-    let raw = v
-        .to_str()
-        .map_err(|_| invalid(name, "format", format!("header {name} is not text")))?;
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map(|s| Some(s.into_owned()))
-        .map_err(|_| invalid(name, "format", format!("header {name} is not UTF-8")))
+/// The column per header the person chose (JSON), when they chose one.
+fn mapping(columns: Option<String>) -> Reply<Option<Vec<Option<String>>>> {
+    columns
+        .map(|json| {
+            serde_json::from_str(&json).map_err(|e| {
+                invalid(
+                    "columns",
+                    "format",
+                    format!("the column mapping is not valid: {e}"),
+                )
+            })
+        })
+        .transpose()
 }
 
-fn required_header(request: &Request<'_>, name: &str) -> Reply<String> {
-    header(request, name)?
-        .ok_or_else(|| invalid(name, "required", format!("header {name} is missing")))
+/// A survey's progress against its plan.
+pub fn survey_progress(state: &AppState, survey: String) -> Reply<Progress> {
+    with(state, |s| progress::progress(s, &survey))
 }
 
-/// `YYYY-MM-DD` today on this laptop's clock, in its time zone.
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
-#[tauri::command]
-pub fn survey_progress(state: State<'_, AppState>, survey: String) -> Reply<Progress> {
-    with(&state, |s| progress::progress(s, &survey))
-}
-
-#[tauri::command]
+/// A survey's budget, totalled (in `currency`, or each line's own).
 pub fn survey_budget(
-    state: State<'_, AppState>,
+    state: &AppState,
     survey: String,
     currency: Option<String>,
 ) -> Reply<BudgetSummary> {
-    with(&state, |s| {
+    with(state, |s| {
         budget::survey_budget(s, &survey, currency.as_deref())
     })
 }
 
-#[tauri::command]
-pub fn double_bookings(state: State<'_, AppState>) -> Reply<Vec<DoubleBooking>> {
-    with(&state, |s| booking::double_bookings(s))
+/// People and vehicles booked twice at once.
+pub fn double_bookings(state: &AppState) -> Reply<Vec<DoubleBooking>> {
+    with(state, |s| booking::double_bookings(s))
 }
 
-#[tauri::command]
-pub fn schedule(state: State<'_, AppState>, survey: Option<String>) -> Reply<Vec<ScheduleItem>> {
-    with(&state, |s| timeline::schedule(s, survey.as_deref()))
+/// The schedule of one survey or of all.
+pub fn schedule(state: &AppState, survey: Option<String>) -> Reply<Vec<ScheduleItem>> {
+    with(state, |s| timeline::schedule(s, survey.as_deref()))
 }
 
-#[tauri::command]
-pub fn data_sheets(state: State<'_, AppState>) -> Reply<Vec<CountrySheet>> {
-    with(&state, |s| datasheet::dashboard(s, today()))
+/// Each country's data sheets against their deadlines.
+pub fn data_sheets(state: &AppState) -> Reply<Vec<CountrySheet>> {
+    with(state, |s| datasheet::dashboard(s, today()))
 }
 
-#[tauri::command(async)]
-pub fn gpx_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<ImportSummary> {
-    let survey = required_header(&request, "x-dauria-survey")?;
-    let name = header(&request, "x-dauria-name")?.unwrap_or_else(|| "GPX".into());
-    let data = bytes(&request)?;
-    with(&state, |s| gpx::import(s, &survey, data, &name))
+/// Adds a GPX file's routes and waypoints to a survey (`name`: the file's name).
+pub fn gpx_import(
+    state: &AppState,
+    file: &[u8],
+    survey: String,
+    name: Option<String>,
+) -> Reply<ImportSummary> {
+    let name = name.unwrap_or_else(|| "GPX".into());
+    with(state, |s| gpx::import(s, &survey, file, &name))
 }
 
-#[tauri::command(async)]
-pub fn photo_store(state: State<'_, AppState>, request: Request<'_>) -> Reply<StoredPhoto> {
-    let name = header(&request, "x-dauria-name")?.unwrap_or_default();
-    let data = bytes(&request)?;
+/// Keeps a photo (its EXIF time and position read, a thumbnail made); `name` is the file's
+/// name, put before the reason when it is refused.
+pub fn photo_store(state: &AppState, file: &[u8], name: Option<String>) -> Reply<StoredPhoto> {
+    let name = name.unwrap_or_default();
     // The blob store needs no lock: writes are atomic renames of content-addressed files.
-    let dir = with(&state, |s| Ok(s.dir().to_path_buf()))?;
-    media::store_photo(&dir, data).map_err(|e| {
+    let dir = with(state, |s| Ok(s.dir().to_path_buf()))?;
+    media::store_photo(&dir, file).map_err(|e| {
         let mut p = ErrorPayload::from(&e);
         if !name.is_empty() {
             p.message = format!("{name}: {}", p.message);
@@ -150,9 +150,9 @@ pub fn photo_store(state: State<'_, AppState>, request: Request<'_>) -> Reply<St
     })
 }
 
-#[tauri::command(async)]
-pub fn photo_thumbnail(state: State<'_, AppState>, sha: String) -> Reply<Option<String>> {
-    let dir = with(&state, |s| Ok(s.dir().to_path_buf()))?;
+/// A kept photo's thumbnail as a `data:` URL, or none when the photo is not on this laptop.
+pub fn photo_thumbnail(state: &AppState, sha: String) -> Reply<Option<String>> {
+    let dir = with(state, |s| Ok(s.dir().to_path_buf()))?;
     if !media::is_sha256(&sha) {
         return Err(invalid(
             "sha",
@@ -171,17 +171,14 @@ pub fn photo_thumbnail(state: State<'_, AppState>, sha: String) -> Reply<Option<
 }
 
 /// The full photo's bytes (binary IPC, no JSON), for viewing it at full size.
-#[tauri::command(async)]
-pub fn photo_data(state: State<'_, AppState>, sha: String) -> Reply<tauri::ipc::Response> {
-    let dir = with(&state, |s| Ok(s.dir().to_path_buf()))?;
-    media::read_blob(&dir, &sha)
-        .map(tauri::ipc::Response::new)
-        .map_err(|e| ErrorPayload::from(&e))
+pub fn photo_data(state: &AppState, sha: String) -> Reply<Vec<u8>> {
+    let dir = with(state, |s| Ok(s.dir().to_path_buf()))?;
+    media::read_blob(&dir, &sha).map_err(|e| ErrorPayload::from(&e))
 }
 
-#[tauri::command(async)]
-pub fn photo_fetch(app: tauri::AppHandle, sha: String) -> Reply<bool> {
-    let state = app.state::<AppState>();
+/// Downloads a photo from the sync server (blocking); false when there is no server or it
+/// does not have the photo.
+pub fn photo_fetch(state: &AppState, sha: String) -> Reply<bool> {
     if !media::is_sha256(&sha) {
         return Err(invalid(
             "sha",
@@ -190,7 +187,7 @@ pub fn photo_fetch(app: tauri::AppHandle, sha: String) -> Reply<bool> {
         ));
     }
     // A connection of its own, so that a slow download never holds the UI's store lock.
-    let dir = with(&state, |s| Ok(s.dir().to_path_buf()))?;
+    let dir = with(state, |s| Ok(s.dir().to_path_buf()))?;
     let store = dauria_core::Store::open(&dir).map_err(|e| ErrorPayload::from(&e))?;
     let server = dauria_sync::server_of(&store).map_err(|e| crate::sync::payload(&e))?;
     let Some(server) = server else {
@@ -201,89 +198,75 @@ pub fn photo_fetch(app: tauri::AppHandle, sha: String) -> Reply<bool> {
     let client = dauria_sync::SyncClient::new(&transport, dauria_sync::SyncOptions::default());
     match client.fetch_blob(&store, &sha) {
         Ok(_) => Ok(true),
-        Err(dauria_sync::SyncError::Store(Error::NotFound(_))) => Ok(false),
+        // Not uploaded yet by the laptop that took it (the server answers 404).
+        Err(dauria_sync::SyncError::Store(Error::NotFound(_)))
+        | Err(dauria_sync::SyncError::Server { status: 404, .. }) => Ok(false),
         Err(e) => Err(crate::sync::payload(&e)),
     }
 }
 
-#[tauri::command(async)]
-pub fn lab_results_preview(request: Request<'_>) -> Reply<CsvPreview> {
-    samples::preview_lab_results(bytes(&request)?, 8).map_err(|e| ErrorPayload::from(&e))
+/// The first rows of a lab's results file, with the columns guessed.
+pub fn lab_results_preview(file: &[u8]) -> Reply<CsvPreview> {
+    samples::preview_lab_results(file, 8).map_err(|e| ErrorPayload::from(&e))
 }
 
-#[tauri::command(async)]
 pub fn lab_results_import(
-    state: State<'_, AppState>,
-    request: Request<'_>,
+    state: &AppState,
+    file: &[u8],
+    columns: Option<String>,
 ) -> Reply<LabResultReport> {
-    let columns = mapping(&request)?;
-    let data = bytes(&request)?;
-    with(&state, |s| {
-        samples::import_lab_results_mapped(s, data, columns.as_deref())
+    let columns = mapping(columns)?;
+    with(state, |s| {
+        samples::import_lab_results_mapped(s, file, columns.as_deref())
     })
 }
 
-/// The column per header the person chose (`x-dauria-columns`, JSON), when they chose one.
-fn mapping(request: &Request<'_>) -> Reply<Option<Vec<Option<String>>>> {
-    header(request, "x-dauria-columns")?
-        .map(|json| {
-            serde_json::from_str(&json).map_err(|e| {
-                invalid(
-                    "columns",
-                    "format",
-                    format!("the column mapping is not valid: {e}"),
-                )
-            })
-        })
-        .transpose()
+/// Each sample's results, summarised.
+pub fn sample_summary(state: &AppState) -> Reply<Vec<ResultSummary>> {
+    with(state, |s| samples::summarize_results(s))
 }
 
-#[tauri::command]
-pub fn sample_summary(state: State<'_, AppState>) -> Reply<Vec<ResultSummary>> {
-    with(&state, |s| samples::summarize_results(s))
+/// The first rows of a CSV file, with its encoding, delimiter and columns guessed.
+pub fn csv_preview(file: &[u8]) -> Reply<CsvPreview> {
+    preview_csv(file, 8).map_err(|e| ErrorPayload::from(&e))
 }
 
-#[tauri::command(async)]
-pub fn csv_preview(request: Request<'_>) -> Reply<CsvPreview> {
-    preview_csv(bytes(&request)?, 8).map_err(|e| ErrorPayload::from(&e))
-}
-
-#[tauri::command(async)]
-pub fn csv_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<ImportReport> {
-    let Some(columns) = mapping(&request)? else {
+/// Imports sightings from a CSV file with the column per header the person chose (`columns`,
+/// JSON); `all_or_nothing` (`"true"`) imports nothing when a row is refused.
+pub fn csv_import(
+    state: &AppState,
+    file: &[u8],
+    columns: Option<String>,
+    all_or_nothing: Option<String>,
+) -> Reply<ImportReport> {
+    let Some(columns) = mapping(columns)? else {
         return Err(invalid("columns", "required", "no column mapping was sent"));
     };
-    let all_or_nothing = header(&request, "x-dauria-all-or-nothing")?.as_deref() == Some("true");
-    let data = bytes(&request)?;
+    let all_or_nothing = all_or_nothing.as_deref() == Some("true");
     let opts = ImportOptions {
         all_or_nothing,
         columns: Some(columns),
     };
-    with(&state, |s| import_observations(s, data, opts, |_| {}))
+    with(state, |s| import_observations(s, file, opts, |_| {}))
 }
 
-#[tauri::command(async)]
-pub fn dwca_import(state: State<'_, AppState>, request: Request<'_>) -> Reply<DwcaImportReport> {
-    let data = bytes(&request)?;
+/// Imports a Darwin Core Archive (`name`: the file's name).
+pub fn dwca_import(state: &AppState, file: &[u8], name: Option<String>) -> Reply<DwcaImportReport> {
     // The file's name names the dataset of rows that name none (docs/SYNC.md §1.2).
-    let name = header(&request, "x-dauria-name")?.unwrap_or_default();
-    with(&state, |s| import_dwca_from(s, Cursor::new(data), &name))
+    let name = name.unwrap_or_default();
+    with(state, |s| import_dwca_from(s, Cursor::new(file), &name))
 }
 
 /// The folder exports go to: the `export_dir` setting, else `Documents/Dauria Field`.
-pub(crate) fn export_dir(app: &tauri::AppHandle, state: &State<'_, AppState>) -> Reply<PathBuf> {
+pub fn export_dir(state: &AppState) -> Reply<PathBuf> {
     if let Some(d) = with(state, |s| s.meta("ui.export_dir"))?.filter(|d| !d.trim().is_empty()) {
         return Ok(PathBuf::from(d.trim()));
     }
-    let base = app
-        .path()
-        .document_dir()
-        .or_else(|_| app.path().home_dir())
-        .map_err(|e| ErrorPayload {
-            code: "internal".into(),
-            message: format!("no folder to export to: {e}"),
-            fields: Vec::new(),
-        })?;
+    let base = state.host.documents_dir().ok_or_else(|| ErrorPayload {
+        code: "internal".into(),
+        message: "no folder to export to: neither a documents folder nor a home".into(),
+        fields: Vec::new(),
+    })?;
     Ok(base.join("Dauria Field"))
 }
 
@@ -309,14 +292,13 @@ fn write_file(path: &Path, f: impl FnOnce(&mut std::fs::File) -> Reply<u64>) -> 
     result
 }
 
-#[tauri::command(async)]
+/// Writes an export into the export folder as `dauria-<what>-<time>.<ext>`.
 pub fn export_file(
-    app: tauri::AppHandle,
+    state: &AppState,
     format: ExportFormat,
     survey: Option<String>,
 ) -> Reply<Exported> {
-    let state = app.state::<AppState>();
-    let dir = export_dir(&app, &state)?;
+    let dir = export_dir(state)?;
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
     let (stem, ext) = match format {
         ExportFormat::Dwca => ("dwca", "zip"),
@@ -327,7 +309,7 @@ pub fn export_file(
     let path = dir.join(format!("dauria-{stem}-{stamp}.{ext}"));
     let all = ObservationFilter::default();
     let records = write_file(&path, |file| {
-        with(&state, |s| match format {
+        with(state, |s| match format {
             ExportFormat::Dwca => Ok(export_dwca(s, survey.as_deref(), &mut *file)?.occurrences),
             ExportFormat::Csv => export_observations(s, &all, &mut *file),
             ExportFormat::Geojson => export_geojson(s, &all, &mut *file),
@@ -351,12 +333,10 @@ pub fn export_file(
 /// Writes a report table the window made (CSV text, headers in the user's language) into the
 /// export folder as `<name>-<time>.csv`. A UTF-8 byte-order mark goes first so spreadsheet
 /// programs read Chinese, Russian and Mongolian text correctly.
-#[tauri::command(async)]
-pub fn export_table(app: tauri::AppHandle, name: String, csv: String) -> Reply<Exported> {
-    let state = app.state::<AppState>();
-    let dir = export_dir(&app, &state)?;
+pub fn export_table(state: &AppState, name: String, csv: String) -> Reply<Exported> {
+    let dir = export_dir(state)?;
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-    let path = dir.join(format!("{}-{stamp}.csv", crate::print::file_stem(&name)));
+    let path = dir.join(format!("{}-{stamp}.csv", file_stem(&name)));
     write_file(&path, |file| {
         file.write_all("\u{feff}".as_bytes())
             .and_then(|_| file.write_all(csv.as_bytes()))
@@ -372,4 +352,22 @@ pub fn export_table(app: tauri::AppHandle, name: String, csv: String) -> Reply<E
             records,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_are_safe_and_readable() {
+        assert_eq!(file_stem("达乌尔黄羊调查 2027"), "达乌尔黄羊调查 2027");
+        assert_eq!(file_stem("Torey/Kharanor: plan?"), "Torey_Kharanor_ plan_");
+        assert_eq!(file_stem("  ../..  "), "_");
+        assert_eq!(file_stem("\t\n"), "__");
+        assert_eq!(file_stem("   "), "Dauria Field");
+        assert_eq!(file_stem("..."), "Dauria Field");
+        let long = file_stem(&"黄".repeat(200));
+        assert!(long.len() <= NAME_BYTES && long.chars().all(|c| c == '黄'));
+        assert_eq!(long.chars().count(), NAME_BYTES / 3);
+    }
 }

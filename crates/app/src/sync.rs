@@ -1,19 +1,23 @@
-//! The background sync task: syncs by itself every little while when the laptop is enrolled
-//! and the server answers, or at once when asked, and tells the UI by `sync` events.
+//! Sync: the background task, which syncs by itself every little while when the laptop is
+//! enrolled and the server answers, or at once when asked, and tells the window by `sync`
+//! events; and the commands of the Sync screen (status, sync now, enroll, find servers).
 //!
-//! It keeps its own connection to the store so that a slow network never holds the lock the
-//! UI's commands take; SQLite serialises the writes of the two connections.
+//! The task keeps its own connection to the store so that a slow network never holds the lock
+//! the window's commands take; SQLite serialises the writes of the two connections.
 
+use crate::{with, AppState, Event, Host, Reply};
 use dauria_core::error::ErrorPayload;
 use dauria_core::Store;
-use dauria_sync::{Progress, SyncClient, SyncError, SyncOptions, SyncStatus, SyncSummary};
+use dauria_sync::discover::FoundServer;
+use dauria_sync::{
+    HttpTransport, Progress, SyncClient, SyncError, SyncOptions, SyncStatus, SyncSummary,
+};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tauri::{AppHandle, Emitter};
 use ts_rs::TS;
 
 /// How often the task tries on its own.
@@ -141,7 +145,7 @@ fn totals(s: &SyncSummary) -> SyncTotals {
 }
 
 /// Starts the task on its own thread.
-pub fn start(app: AppHandle, data_dir: PathBuf) -> SyncTask {
+pub fn start(host: Arc<dyn Host>, data_dir: PathBuf) -> SyncTask {
     let (tx, rx) = channel::<()>();
     let (released_tx, released_rx) = channel::<()>();
     let running = Arc::new(AtomicBool::new(false));
@@ -174,7 +178,7 @@ pub fn start(app: AppHandle, data_dir: PathBuf) -> SyncTask {
                     return;
                 }
                 if let Ok(Some(server)) = dauria_sync::server_of(&store) {
-                    run_once(&app, &mut store, &server, &running);
+                    run_once(&*host, &mut store, &server, &running);
                 }
                 match rx.recv_timeout(EVERY) {
                     Ok(()) | Err(RecvTimeoutError::Timeout) => {}
@@ -186,9 +190,9 @@ pub fn start(app: AppHandle, data_dir: PathBuf) -> SyncTask {
     task
 }
 
-fn run_once(app: &AppHandle, store: &mut Store, server: &str, running: &AtomicBool) {
+fn run_once(host: &dyn Host, store: &mut Store, server: &str, running: &AtomicBool) {
     running.store(true, Ordering::SeqCst);
-    let _ = app.emit("sync", SyncEvent::Started);
+    host.emit(Event::Sync(SyncEvent::Started));
     // The certificate trust pinned at enrollment.
     let result = dauria_sync::transport_for(store, server, TIMEOUT).and_then(|t| {
         // Few attempts: the task tries again on its own soon, and "Sync now" is not kept
@@ -199,7 +203,7 @@ fn run_once(app: &AppHandle, store: &mut Store, server: &str, running: &AtomicBo
         };
         SyncClient::new(&t, opts)
             .sync(store, &mut |p| {
-                let _ = app.emit("sync", SyncEvent::Progress { progress: p.into() });
+                host.emit(Event::Sync(SyncEvent::Progress { progress: p.into() }));
             })
             .map_err(|e| dauria_sync::explain_tls(&t, e))
     });
@@ -225,7 +229,7 @@ fn run_once(app: &AppHandle, store: &mut Store, server: &str, running: &AtomicBo
             }
         }
     };
-    let _ = app.emit("sync", event);
+    host.emit(Event::Sync(event));
 }
 
 fn empty_status() -> SyncStatus {
@@ -242,4 +246,62 @@ fn empty_status() -> SyncStatus {
         relays: false,
         upstream_contact: None,
     }
+}
+
+/// The Sync screen's status.
+pub fn sync_status(state: &AppState) -> Reply<SyncView> {
+    let running = state.sync.running();
+    with_sync(state, |s| {
+        dauria_sync::status(s).map(|st| view(st, running))
+    })
+}
+
+/// Asks the task for a sync now.
+pub fn sync_now(state: &AppState) {
+    state.sync.now();
+}
+
+/// Enrolls with a one-time code (one request; blocking), then asks for a sync at once.
+pub fn sync_enroll(
+    state: &AppState,
+    server: String,
+    code: String,
+    fingerprint: Option<String>,
+) -> Reply<SyncView> {
+    let server = server.trim().trim_end_matches('/').to_string();
+    // A field station's self-signed certificate is trusted by the fingerprint its server
+    // printed; without one, the public web PKI.
+    let trust = match fingerprint.map(|f| f.trim().to_string()) {
+        Some(f) if !f.is_empty() => dauria_sync::Trust::Fingerprint(f),
+        _ => dauria_sync::Trust::System,
+    };
+    let transport = HttpTransport::with_trust(&server, TIMEOUT, &trust)
+        .map_err(|e| payload(&SyncError::Unreachable(e.to_string())))?;
+    with_sync(state, |s| {
+        dauria_sync::enroll(s, &transport, &server, &code)
+            .map_err(|e| dauria_sync::explain_tls(&transport, e))?;
+        // Pinned from now on; the pin of an earlier enrollment must not outlive it.
+        dauria_sync::set_trust(s, &trust)?;
+        dauria_sync::status(s).map(|st| view(st, false))
+    })
+    .inspect(|_| state.sync.now())
+}
+
+/// Looks for sync servers announcing themselves on the local network (a field station's hub),
+/// listening for `listen` (blocking).
+pub fn sync_discover(listen: Duration) -> Reply<Vec<FoundServer>> {
+    dauria_sync::discover::discover(listen).map_err(|m| payload(&SyncError::Unreachable(m)))
+}
+
+/// Like [`with`] for the sync crate's calls.
+pub fn with_sync<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut Store) -> Result<T, SyncError>,
+) -> Reply<T> {
+    with(state, |s| Ok(f(s))).and_then(|r| {
+        r.map_err(|e| {
+            tracing::warn!(code = e.code(), error = %e, "sync command failed");
+            payload(&e)
+        })
+    })
 }

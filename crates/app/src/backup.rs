@@ -1,14 +1,12 @@
 //! Backups from Settings: a copy of the store and its photos made into a folder the person
 //! chose, and a restore from one. Each command is a call into `dauria_core::backup`.
 
-use crate::commands::Reply;
-use crate::AppState;
+use crate::{AppState, Reply};
 use dauria_core::backup;
 use dauria_core::error::ErrorPayload;
 use dauria_core::{Error, Store};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use tauri::{AppHandle, Manager, State};
 use ts_rs::TS;
 
 /// A backup made or restored.
@@ -26,9 +24,8 @@ fn payload(e: Error) -> ErrorPayload {
 }
 
 /// Where backups go unless the person chooses another folder: `Backups` in the export folder.
-#[tauri::command]
-pub fn backup_folder(app: AppHandle, state: State<'_, AppState>) -> Reply<String> {
-    Ok(crate::exchange::export_dir(&app, &state)?
+pub fn backup_folder(state: &AppState) -> Reply<String> {
+    Ok(crate::exchange::export_dir(state)?
         .join("Backups")
         .to_string_lossy()
         .into_owned())
@@ -36,9 +33,7 @@ pub fn backup_folder(app: AppHandle, state: State<'_, AppState>) -> Reply<String
 
 /// Makes a backup in a new folder `dauria-backup-<date>-<time>` inside `folder`; the app may
 /// go on saving meanwhile.
-#[tauri::command(async)]
-pub fn backup_create(app: AppHandle, folder: String) -> Reply<BackupDone> {
-    let state = app.state::<AppState>();
+pub fn backup_create(state: &AppState, folder: String) -> Reply<BackupDone> {
     let name = format!(
         "dauria-backup-{}",
         chrono::Local::now().format("%Y-%m-%d-%H%M%S")
@@ -58,9 +53,7 @@ pub fn backup_create(app: AppHandle, folder: String) -> Reply<BackupDone> {
 /// Replaces the store and photos with the backup in `path`. The store is closed first (the
 /// sync task's connection too) and opened again after, whether the restore succeeded or was
 /// refused (a damaged or newer backup changes nothing).
-#[tauri::command(async)]
-pub fn backup_restore(app: AppHandle, path: String) -> Reply<BackupDone> {
-    let state = app.state::<AppState>();
+pub fn backup_restore(state: &AppState, path: String) -> Reply<BackupDone> {
     let dir = state.data_dir.clone();
     let mut guard = state.store.lock().map_err(|_| payload(Error::Locked))?;
     state.sync.release_store();

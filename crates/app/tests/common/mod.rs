@@ -1,0 +1,115 @@
+//! A desktop for the commands with no window: temporary data, log and documents folders, the
+//! events sent kept in a list, restarts counted.
+
+#![allow(dead_code)]
+
+use dauria_app::{AppState, Event, Host};
+use dauria_core::model::Body;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct TestHost {
+    pub root: tempfile::TempDir,
+    events: Mutex<Vec<Event>>,
+    arrived: Condvar,
+    pub restarts: AtomicUsize,
+}
+
+impl TestHost {
+    pub fn new() -> Arc<TestHost> {
+        let root = tempfile::tempdir().unwrap();
+        for d in ["data", "logs", "Documents"] {
+            std::fs::create_dir_all(root.path().join(d)).unwrap();
+        }
+        Arc::new(TestHost {
+            root,
+            events: Mutex::new(Vec::new()),
+            arrived: Condvar::new(),
+            restarts: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn documents(&self) -> PathBuf {
+        self.root.path().join("Documents")
+    }
+
+    /// The events sent so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.events.lock().unwrap().clone()
+    }
+
+    /// Waits until an event sent satisfies `pred`, and returns it; fails after `within`.
+    pub fn wait_for(&self, within: Duration, pred: impl Fn(&Event) -> bool) -> Event {
+        let deadline = Instant::now() + within;
+        let mut events = self.events.lock().unwrap();
+        loop {
+            if let Some(e) = events.iter().find(|e| pred(e)) {
+                return e.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "no such event within {within:?}; sent: {:?}",
+                *events
+            );
+            events = self.arrived.wait_timeout(events, left).unwrap().0;
+        }
+    }
+}
+
+impl Host for TestHost {
+    fn data_dir(&self) -> PathBuf {
+        self.root.path().join("data")
+    }
+
+    fn log_dir(&self) -> PathBuf {
+        self.root.path().join("logs")
+    }
+
+    fn documents_dir(&self) -> Option<PathBuf> {
+        Some(self.documents())
+    }
+
+    fn emit(&self, event: Event) {
+        self.events.lock().unwrap().push(event);
+        self.arrived.notify_all();
+    }
+
+    fn restart(&self) {
+        self.restarts.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A fresh app on a new store (seeded with taxa, checklists and reserves).
+pub fn app() -> (Arc<TestHost>, AppState) {
+    let host = TestHost::new();
+    let state = AppState::open(host.clone()).expect("the store opens");
+    (host, state)
+}
+
+/// A body as the window sends it (JSON), so fields added later take their defaults.
+pub fn body(json: serde_json::Value) -> Body {
+    serde_json::from_value(json).expect("a valid body")
+}
+
+/// A sighting of `taxon` (an id) at a position and time.
+pub fn sighting(taxon: &str, count: u32, lat: f64, lon: f64, at: &str) -> Body {
+    body(serde_json::json!({
+        "kind": "observation",
+        "body": {
+            "visit": null, "site": null, "taxon": taxon, "taxon_name": null,
+            "count": count, "count_min": null, "count_max": null, "unit": "individuals",
+            "sex": null, "age": null, "behaviour": null,
+            "lat": lat, "lon": lon, "uncertainty_m": 10.0,
+            "observed_at": at, "observers": ["A. Batsaikhan"],
+            "detection_method": null, "notes": "near the burrows", "photos": []
+        }
+    }))
+}
+
+/// A value as the window sends it.
+pub fn from<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> T {
+    serde_json::from_value(json).expect("valid JSON for the type")
+}
