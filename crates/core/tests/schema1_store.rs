@@ -322,6 +322,18 @@ fn assert_schema_2(store: &Store) {
         )
         .unwrap();
     assert_eq!(text, 0, "every body is packed");
+    let text_ids: i64 = c
+        .query_row(
+            "SELECT count(*) FROM revision WHERE typeof(rev_id) <> 'blob'
+               OR typeof(record_id) <> 'blob' OR typeof(device_id) <> 'blob'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        text_ids, 0,
+        "the fixture's ids are UUIDs, kept as their bytes"
+    );
     let stored: i64 = c
         .query_row(
             "SELECT count(*) FROM revision WHERE body IS NOT NULL AND body_sha256 IS NOT NULL",

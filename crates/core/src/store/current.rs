@@ -33,7 +33,7 @@ pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Current>> {
         .query_row([id], |r| {
             Ok((
                 r.get(0)?,
-                r.get(1)?,
+                super::ids::id_column(r, 1)?,
                 r.get(2)?,
                 r.get(3)?,
                 super::packed::body_column(r, 4)?,
@@ -69,7 +69,7 @@ pub(crate) fn list(conn: &Connection, kind: Kind) -> Result<Vec<Current>> {
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get(1)?,
+                super::ids::id_column(r, 1)?,
                 r.get(2)?,
                 r.get::<_, super::packed::BodyText>(3)?.0,
             ))
@@ -122,7 +122,7 @@ pub(crate) fn heads(conn: &Connection, id: &str) -> Result<Vec<String>> {
              UNION ALL SELECT r.rev_id FROM observation o JOIN revision r ON r.seq = o.rev_seq
              WHERE o.id = ?1",
         )?
-        .query_row([id], |r| r.get(0))
+        .query_row([id], |r| super::ids::id_column(r, 0))
         .optional()?;
     let Some(winner) = winner else {
         return Ok(Vec::new());

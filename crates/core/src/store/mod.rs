@@ -4,6 +4,7 @@
 //! current-state row and appends an outbox op. See docs/ARCHITECTURE.md for the schema.
 
 mod current;
+mod ids;
 mod packed;
 pub mod query;
 mod schema2;
@@ -38,14 +39,18 @@ fn migrations() -> Migrations<'static> {
             schema2::pack_bodies,
         ),
         M::up(include_str!("../../migrations/006_observation_rev_seq.sql")),
+        M::up_with_hook(
+            include_str!("../../migrations/007_revision_ids.sql"),
+            schema2::ids_as_bytes,
+        ),
     ])
 }
 
 /// Number of migrations this build knows (the store schema version it writes): 3 is the
-/// layout called schema 1 in the docs, 4 to 6 are schema 2 (4: no stored body hashes, 5: packed
-/// revision bodies, 6: observations name their revision by its key).
+/// layout called schema 1 in the docs, 4 to 7 are schema 2 (4: no stored body hashes, 5: packed
+/// revision bodies, 6: observations name their revision by its key, 7: revision ids as bytes).
 pub fn schema_version() -> i64 {
-    6
+    7
 }
 
 /// The current state of one record.
@@ -224,13 +229,13 @@ impl Store {
             "SELECT rev_id, kind, parents, generation, device_id, device_seq, hlc, deleted, body
              FROM revision WHERE record_id = ?1 ORDER BY generation, hlc, rev_id",
         )?;
-        let rows = stmt.query_map([id], |r| {
+        let rows = stmt.query_map([ids::IdKey(id)], |r| {
             Ok((
-                r.get::<_, String>(0)?,
+                ids::id_column(r, 0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, u32>(3)?,
-                r.get::<_, String>(4)?,
+                ids::id_column(r, 4)?,
                 r.get::<_, u64>(5)?,
                 r.get::<_, String>(6)?,
                 r.get::<_, bool>(7)?,
@@ -327,7 +332,7 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached("SELECT 1 FROM revision WHERE rev_id = ?1")?
-            .exists([rev_id])?)
+            .exists([ids::IdKey(rev_id)])?)
     }
 
     /// Outbox ops after `after_seq`, oldest first, at most `max_ops` and about `max_bytes`
@@ -413,12 +418,12 @@ fn revision_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
     let body = packed::body_column(r, 10)?;
     let body_sha256 = schema2::read_hash(body.as_deref(), r.get(11)?);
     Ok(Revision {
-        rev_id: r.get(0)?,
-        record_id: r.get(1)?,
+        rev_id: ids::id_column(r, 0)?,
+        record_id: ids::id_column(r, 1)?,
         kind: r.get(2)?,
         parents: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
         generation: r.get(4)?,
-        device_id: r.get(5)?,
+        device_id: ids::id_column(r, 5)?,
         device_seq: r.get(6)?,
         hlc: r.get(7)?,
         schema_version: r.get(8)?,

@@ -196,7 +196,7 @@ impl Store {
                 has_more = true;
                 break;
             }
-            let rev_id: String = r.get(1)?;
+            let rev_id = super::ids::id_column(r, 1)?;
             let body = r.get::<_, super::packed::BodyText>(6)?.0;
             let Body::Observation(observation) = Body::from_json(Kind::Observation, &body)
                 .map_err(|e| Error::BadRevision {

@@ -134,3 +134,30 @@ pub(crate) fn pack_bodies(tx: &Transaction<'_>) -> rusqlite_migration::HookResul
         after = last;
     }
 }
+
+/// Migration 7: the revision table's ids as 16 bytes where they are canonical UUIDs.
+pub(crate) fn ids_as_bytes(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
+    use super::ids::IdKey;
+    let mut read = tx.prepare(
+        "SELECT seq, rev_id, record_id, device_id FROM revision WHERE seq > ?1
+         ORDER BY seq LIMIT 4096",
+    )?;
+    let mut write = tx.prepare(
+        "UPDATE revision SET rev_id = ?2, record_id = ?3, device_id = ?4 WHERE seq = ?1",
+    )?;
+    let mut after = i64::MIN;
+    loop {
+        let page: Vec<(i64, String, String, String)> = read
+            .query_map([after], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(&(last, ..)) = page.last() else {
+            return Ok(());
+        };
+        for (seq, rev, record, device) in &page {
+            write.execute(params![seq, IdKey(rev), IdKey(record), IdKey(device)])?;
+        }
+        after = last;
+    }
+}

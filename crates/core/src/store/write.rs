@@ -1,6 +1,7 @@
 //! The write path: one revision + current-state row + outbox op per write, in one transaction.
 
 use super::current::{self, Derived, Winner};
+use super::ids::{id_column, IdKey};
 use super::packed::{BodyText, Packed};
 use super::{set_meta, Store};
 use crate::error::{Error, Result};
@@ -257,7 +258,7 @@ impl<'s> Batch<'s> {
             .prepare_cached(
                 "SELECT kind, generation FROM revision WHERE rev_id = ?1 AND record_id = ?2",
             )?
-            .query_row([rev, id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([IdKey(rev), IdKey(id)], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let (kind, generation) =
             row.ok_or_else(|| Error::NotFound(format!("record {id} has no revision {rev}")))?;
@@ -291,12 +292,12 @@ impl<'s> Batch<'s> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
-                rev_id,
-                id,
+                IdKey(&rev_id),
+                IdKey(id),
                 kind.as_str(),
                 parents_json,
                 generation,
-                self.device_id,
+                IdKey(self.device_id),
                 device_seq,
                 hlc,
                 // The lowest version that reads this body fully, so older laptops set aside
@@ -376,7 +377,7 @@ fn integrate(
     for h in &heads {
         let (deleted, generation, seq): (bool, u32, i64) = tx
             .prepare_cached("SELECT deleted, generation, seq FROM revision WHERE rev_id = ?1")?
-            .query_row([h], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            .query_row([IdKey(h)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         ranked.push((!deleted, generation, h.clone(), seq));
     }
     ranked.sort();
@@ -388,7 +389,7 @@ fn integrate(
     } else if live {
         let json: String = tx
             .prepare_cached("SELECT body FROM revision WHERE rev_id = ?1")?
-            .query_row([&winner_id], |r| r.get::<_, BodyText>(0))?
+            .query_row([IdKey(&winner_id)], |r| r.get::<_, BodyText>(0))?
             .0;
         loaded = Body::from_json(kind, &json).map_err(|e| Error::BadRevision {
             rev_id: winner_id.clone(),
@@ -504,7 +505,7 @@ impl Store {
             };
             let known = tx
                 .prepare_cached("SELECT 1 FROM revision WHERE rev_id = ?1")?
-                .query_row([&rev.rev_id], |_| Ok(()))
+                .query_row([IdKey(&rev.rev_id)], |_| Ok(()))
                 .optional()?
                 .is_some();
             if known {
@@ -686,10 +687,10 @@ fn identity_of(tx: &Transaction<'_>, record_id: &str) -> Result<Option<trust::Id
             "SELECT kind, device_id FROM revision WHERE record_id = ?1
              ORDER BY parents <> '[]', seq LIMIT 1",
         )?
-        .query_row([record_id], |r| {
+        .query_row([IdKey(record_id)], |r| {
             Ok(trust::Identity {
                 kind: r.get(0)?,
-                creator: r.get(1)?,
+                creator: id_column(r, 1)?,
             })
         })
         .optional()?)
@@ -710,12 +711,12 @@ fn insert_remote(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
-        rev.rev_id,
-        rev.record_id,
+        IdKey(&rev.rev_id),
+        IdKey(&rev.record_id),
         rev.kind,
         serde_json::to_string(&rev.parents).expect("strings serialise"),
         rev.generation,
-        rev.device_id,
+        IdKey(&rev.device_id),
         rev.device_seq,
         rev.hlc,
         rev.schema_version,
@@ -783,7 +784,7 @@ impl Store {
                 "SELECT o.device_seq, r.rev_id, r.seq FROM outbox o JOIN revision r ON r.seq = o.rev_seq
                  WHERE o.device_seq > ?1 ORDER BY o.device_seq",
             )?
-            .query_map([pushed], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map([pushed], |r| Ok((r.get(0)?, id_column(r, 1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let moving: Vec<&(u64, String, i64)> = local
             .iter()
@@ -797,7 +798,7 @@ impl Store {
         for rev in &server_revs {
             let known = tx
                 .prepare_cached("SELECT 1 FROM revision WHERE rev_id = ?1")?
-                .exists([&rev.rev_id])?;
+                .exists([IdKey(&rev.rev_id)])?;
             if known {
                 continue;
             }
@@ -820,7 +821,7 @@ impl Store {
             // Not last_insert_rowid: bringing the current state up to date inserts rows too.
             let rev_seq: i64 = tx.query_row(
                 "SELECT seq FROM revision WHERE rev_id = ?1",
-                [&rev.rev_id],
+                [IdKey(&rev.rev_id)],
                 |r| r.get(0),
             )?;
             tx.execute(
