@@ -25,7 +25,19 @@ function sources(dir, out = []) {
 const all = sources(path.join(here, '..', 'src'));
 const mocks = all.filter((f) => path.dirname(f) === backendDir && /^mock/.test(path.basename(f)));
 const others = all.filter((f) => !mocks.includes(f)).map((f) => readFileSync(f, 'utf8')).join('\n');
-const markers = [...new Set(mocks.flatMap(literals))].filter((s) => !others.includes(s));
+// And the replies the mock serves, recorded from the real commands (recorded/*.json): every
+// string of 40 characters or more in them (photos and thumbnails as base64).
+function recordedStrings(v, out = []) {
+  if (typeof v === 'string') {
+    if (v.length >= 40) out.push(v.slice(0, 200));
+  } else if (v && typeof v === 'object') for (const x of Object.values(v)) recordedStrings(x, out);
+  return out;
+}
+const recordedDir = path.join(backendDir, 'recorded');
+const recorded = readdirSync(recordedDir)
+  .filter((f) => f.endsWith('.json'))
+  .flatMap((f) => recordedStrings(JSON.parse(readFileSync(path.join(recordedDir, f), 'utf8'))));
+const markers = [...new Set([...mocks.flatMap(literals), ...recorded])].filter((s) => !others.includes(s));
 if (markers.length < 10) {
   console.error(`check-bundle: only ${markers.length} strings tell the mock apart; cannot check`);
   process.exit(2);

@@ -51,49 +51,14 @@ fn survey(state: &AppState, title: &str, from: &str, to: &str) -> String {
 /// A JPEG with an EXIF time and GPS position: 2024-06-01 07:30:15 +09:00 at 50°05'30"N
 /// 115°30'00"E.
 fn jpeg_with_gps() -> Vec<u8> {
-    use exif::{Field, In, Rational, Tag, Value};
-    let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8, y as u8, 7]));
-    let mut plain = Vec::new();
-    image::DynamicImage::ImageRgb8(img)
-        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
-            &mut plain, 90,
-        ))
-        .unwrap();
-    let ascii = |s: &str| Value::Ascii(vec![s.as_bytes().to_vec()]);
-    let rat = |v: &[(u32, u32)]| {
-        Value::Rational(
-            v.iter()
-                .map(|&(num, denom)| Rational { num, denom })
-                .collect(),
-        )
-    };
-    let fields = [
-        (Tag::DateTimeOriginal, ascii("2024:06:01 07:30:15")),
-        (Tag::OffsetTimeOriginal, ascii("+09:00")),
-        (Tag::GPSLatitudeRef, ascii("N")),
-        (Tag::GPSLatitude, rat(&[(50, 1), (5, 1), (3000, 100)])),
-        (Tag::GPSLongitudeRef, ascii("E")),
-        (Tag::GPSLongitude, rat(&[(115, 1), (30, 1), (0, 1)])),
-    ]
-    .map(|(tag, value)| Field {
-        tag,
-        ifd_num: In::PRIMARY,
-        value,
-    });
-    let mut writer = exif::experimental::Writer::new();
-    for f in &fields {
-        writer.push_field(f);
-    }
-    let mut tiff = std::io::Cursor::new(Vec::new());
-    writer.write(&mut tiff, false).unwrap();
-    let tiff = tiff.into_inner();
-    let mut out = plain[..2].to_vec(); // SOI
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
-    out.extend_from_slice(b"Exif\0\0");
-    out.extend_from_slice(&tiff);
-    out.extend_from_slice(&plain[2..]);
-    out
+    let exif = common::gps_exif(
+        "2024:06:01 07:30:15",
+        "+09:00",
+        [50, 5, 3000],
+        [115, 30, 0],
+        None,
+    );
+    common::jpeg(64, 48, 7, &exif)
 }
 
 const GPX: &[u8] = include_bytes!("../../core/tests/fixtures/garmin_etrex_daursky.gpx");

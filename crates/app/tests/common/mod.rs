@@ -113,3 +113,86 @@ pub fn sighting(taxon: &str, count: u32, lat: f64, lon: f64, at: &str) -> Body {
 pub fn from<T: serde::de::DeserializeOwned>(json: serde_json::Value) -> T {
     serde_json::from_value(json).expect("valid JSON for the type")
 }
+
+/// A JPEG of `width`×`height` whose pixels depend on `seed`, with `exif` (if any) in an APP1
+/// segment.
+pub fn jpeg(width: u32, height: u32, seed: u8, exif: &[exif::Field]) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x as u8).wrapping_add(seed), (y as u8) ^ seed, seed])
+    });
+    let mut plain = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut plain, 90,
+        ))
+        .unwrap();
+    if exif.is_empty() {
+        return plain;
+    }
+    let mut writer = exif::experimental::Writer::new();
+    for f in exif {
+        writer.push_field(f);
+    }
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    writer.write(&mut tiff, false).unwrap();
+    let tiff = tiff.into_inner();
+    let mut out = plain[..2].to_vec(); // SOI
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// EXIF fields of a camera with a GPS: the time (`2024:06:01 07:30:15`) with its offset, and
+/// a position north and east in degrees, minutes and hundredths of seconds, with the
+/// receiver's horizontal error in metres.
+pub fn gps_exif(
+    time: &str,
+    offset: &str,
+    lat: [u32; 3],
+    lon: [u32; 3],
+    error_m: Option<u32>,
+) -> Vec<exif::Field> {
+    use exif::{Field, In, Rational, Tag, Value};
+    let ascii = |s: &str| Value::Ascii(vec![s.as_bytes().to_vec()]);
+    let dms = |v: [u32; 3]| {
+        Value::Rational(vec![
+            Rational {
+                num: v[0],
+                denom: 1,
+            },
+            Rational {
+                num: v[1],
+                denom: 1,
+            },
+            Rational {
+                num: v[2],
+                denom: 100,
+            },
+        ])
+    };
+    let mut fields = vec![
+        (Tag::DateTimeOriginal, ascii(time)),
+        (Tag::OffsetTimeOriginal, ascii(offset)),
+        (Tag::GPSLatitudeRef, ascii("N")),
+        (Tag::GPSLatitude, dms(lat)),
+        (Tag::GPSLongitudeRef, ascii("E")),
+        (Tag::GPSLongitude, dms(lon)),
+    ];
+    if let Some(m) = error_m {
+        fields.push((
+            Tag::GPSHPositioningError,
+            Value::Rational(vec![Rational { num: m, denom: 1 }]),
+        ));
+    }
+    fields
+        .into_iter()
+        .map(|(tag, value)| Field {
+            tag,
+            ifd_num: In::PRIMARY,
+            value,
+        })
+        .collect()
+}

@@ -1,36 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { storedZip } from '../components/exchange/testing';
-import { jpeg } from '../components/media/testing';
+import { photo } from '../components/media/testing';
 import { createMockBackend } from './mock';
-import { parseCsv, sha256Hex } from './mock-exchange';
+import { parseCsv } from './mock-exchange';
 import { BackendError } from './types';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
 describe('mock exchange backend', () => {
-  it('hashes with SHA-256', () => {
-    expect(sha256Hex(enc('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(sha256Hex(new Uint8Array(0))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-    expect(sha256Hex(new Uint8Array(1000).fill(97))).toBe('41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3');
-  });
-
-  it('stores a photo once, reads its EXIF and refuses broken files naming them', async () => {
+  it('answers for a photo what the photo commands answered, naming a refused file', async () => {
     const b = createMockBackend();
-    const bytes = jpeg({ exif: { time: '2026:06:01 07:42:00', offset: '+08:00', lat: [49, 42, 36], lon: [115, 7, 12], errorM: 8 } });
+    const bytes = photo('camera');
     const first = await b.photoStore('a.jpg', bytes);
     expect(first.newly_stored).toBe(true);
-    expect([first.width, first.height]).toEqual([640, 480]);
+    expect([first.width, first.height]).toEqual([160, 120]);
     expect(first.info.taken_at).toBe('2026-06-01T07:42:00+08:00');
     expect(first.info.lat).toBeCloseTo(49.71, 6);
     expect(first.info.lon).toBeCloseTo(115.12, 6);
-    expect(first.info.uncertainty_m).toBe(8);
+    expect(first.info.uncertainty_m).toBe(12);
     expect((await b.photoStore('copy.jpg', bytes)).newly_stored).toBe(false);
     expect(await b.photoThumbnail(first.sha256)).toMatch(/^data:image\/jpeg;base64,/);
-    const refused = await b.photoStore('cut.jpg', jpeg({ truncated: true })).catch((e) => e);
+    expect(await b.photoData(first.sha256)).toEqual(bytes);
+    const refused = await b.photoStore('cut.jpg', photo('cut')).catch((e) => e);
     expect(refused).toBeInstanceOf(BackendError);
     expect(refused.payload.fields[0]).toMatchObject({ field: 'photo', rule: 'truncated' });
     expect(refused.message).toMatch(/^cut\.jpg: /);
-    await expect(b.photoStore('notes.txt', enc('hello'))).rejects.toMatchObject({ payload: { fields: [{ rule: 'unsupported_format' }] } });
+    await expect(b.photoStore('notes.txt', photo('text'))).rejects.toMatchObject({ payload: { fields: [{ rule: 'unsupported_format' }] } });
+    await expect(b.photoStore('x.bin', enc('bytes nobody recorded'))).rejects.toBeInstanceOf(BackendError);
   });
 
   it('reads quoted CSV fields with the line each row starts on', () => {

@@ -7,19 +7,21 @@ import type {
   Current,
   DwcaImportReport,
   DwcaRowError,
+  ErrorPayload,
   FieldError,
   ImportReport,
   LabResultReport,
   Observation,
-  PhotoInfo,
   ResultSummary,
   RowError,
   Sample,
   SampleResult,
   Site,
+  StoredPhoto,
   Taxon,
 } from '../bindings/core';
 import type { MockStore } from './mock-planning';
+import recordedPhotos from './recorded/photos.json';
 import { BackendError, type Backend } from './types';
 
 type ExchangeApi = Pick<
@@ -34,205 +36,37 @@ const invalid = (field: string, rule: string, message: string): BackendError =>
   new BackendError({ code: 'invalid', message, fields: [{ field, rule, message }] });
 
 // ---------------------------------------------------------------------------------------------
-// SHA-256 (the blob store's key), in plain TypeScript so it runs anywhere synchronously.
+// Photos: the mock reads none itself. It answers with what the real commands answered for the
+// same bytes, recorded by crates/app/tests/recorded.rs (its test fails when the recording is
+// stale); other bytes are refused.
 
-const K = new Uint32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
-  0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
-  0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-  0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
-  0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]);
-
-export function sha256Hex(data: Uint8Array): string {
-  const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-  const len = data.length;
-  const total = Math.ceil((len + 9) / 64) * 64;
-  const buf = new Uint8Array(total);
-  buf.set(data);
-  buf[len] = 0x80;
-  const view = new DataView(buf.buffer);
-  view.setUint32(total - 8, Math.floor((len * 8) / 2 ** 32));
-  view.setUint32(total - 4, (len * 8) >>> 0);
-  const w = new Uint32Array(64);
-  const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
-  for (let off = 0; off < total; off += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + i * 4);
-    for (let i = 16; i < 64; i++) {
-      const s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >>> 3);
-      const s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >>> 10);
-      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) >>> 0;
-    }
-    let [a, b, c, d, e, f, g, hh] = h;
-    for (let i = 0; i < 64; i++) {
-      const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]) >>> 0;
-      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) >>> 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) >>> 0;
-    }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
-  }
-  return [...h].map((x) => x.toString(16).padStart(8, '0')).join('');
+interface Recorded {
+  file: string;
+  stored?: StoredPhoto;
+  thumbnail?: string;
+  error?: ErrorPayload;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Photos: format check, size and EXIF.
+export type RecordedPhotoName = keyof typeof recordedPhotos;
 
-type Format = 'JPEG' | 'PNG' | 'GIF' | 'WEBP' | 'TIFF';
+const base64Bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
-function formatOf(b: Uint8Array): Format | null {
-  const at = (i: number, ...xs: number[]) => xs.every((x, j) => b[i + j] === x);
-  if (at(0, 0xff, 0xd8, 0xff)) return 'JPEG';
-  if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'PNG';
-  if (at(0, 0x47, 0x49, 0x46, 0x38)) return 'GIF';
-  if (at(0, 0x52, 0x49, 0x46, 0x46) && at(8, 0x57, 0x45, 0x42, 0x50)) return 'WEBP';
-  if (at(0, 0x49, 0x49, 0x2a, 0x00) || at(0, 0x4d, 0x4d, 0x00, 0x2a)) return 'TIFF';
-  return null;
-}
-
-function lastIndexOfPair(b: Uint8Array, x: number, y: number, from = b.length - 2): number {
-  for (let i = from; i >= 0; i--) if (b[i] === x && b[i + 1] === y) return i;
-  return -1;
-}
-
-interface Decoded {
-  width: number;
-  height: number;
-  info: PhotoInfo;
-}
-
-const NO_INFO: PhotoInfo = { local_time: null, utc_offset: null, taken_at: null, lat: null, lon: null, altitude_m: null, uncertainty_m: null };
-
-function readExif(tiff: DataView): PhotoInfo {
-  const le = tiff.getUint16(0) === 0x4949;
-  const u16 = (o: number) => tiff.getUint16(o, le);
-  const u32 = (o: number) => tiff.getUint32(o, le);
-  const sizes: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 9: 4, 10: 8 };
-  function ifd(off: number): Map<number, { type: number; count: number; at: number }> {
-    const out = new Map<number, { type: number; count: number; at: number }>();
-    if (off <= 0 || off + 2 > tiff.byteLength) return out;
-    const n = u16(off);
-    for (let i = 0; i < n; i++) {
-      const e = off + 2 + i * 12;
-      if (e + 12 > tiff.byteLength) break;
-      const type = u16(e + 2);
-      const count = u32(e + 4);
-      const size = (sizes[type] ?? 1) * count;
-      out.set(u16(e), { type, count, at: size <= 4 ? e + 8 : u32(e + 8) });
-    }
-    return out;
-  }
-  const ascii = (m: Map<number, { type: number; count: number; at: number }>, tag: number) => {
-    const e = m.get(tag);
-    if (!e) return null;
-    let s = '';
-    for (let i = 0; i < e.count && e.at + i < tiff.byteLength; i++) {
-      const c = tiff.getUint8(e.at + i);
-      if (c === 0) break;
-      s += String.fromCharCode(c);
-    }
-    return s.trim() || null;
-  };
-  const rationals = (m: Map<number, { type: number; count: number; at: number }>, tag: number) => {
-    const e = m.get(tag);
-    if (!e || e.type !== 5) return null;
-    const out: number[] = [];
-    for (let i = 0; i < e.count; i++) {
-      const d = u32(e.at + i * 8 + 4);
-      out.push(d === 0 ? NaN : u32(e.at + i * 8) / d);
-    }
-    return out;
-  };
-  const ifd0 = ifd(u32(4));
-  const exifIfd = ifd0.has(0x8769) ? ifd(u32(ifd0.get(0x8769)!.at)) : new Map();
-  const gps = ifd0.has(0x8825) ? ifd(u32(ifd0.get(0x8825)!.at)) : new Map();
-  const raw = ascii(exifIfd, 0x9003);
-  const m = raw?.match(/^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})$/);
-  const local_time = m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}` : null;
-  const off = ascii(exifIfd, 0x9011);
-  const utc_offset = off && /^[+-]\d{2}:\d{2}$/.test(off) ? off : null;
-  const dms = (v: number[] | null) => (v && v.length === 3 && v.every(Number.isFinite) ? v[0] + v[1] / 60 + v[2] / 3600 : null);
-  let lat = dms(rationals(gps, 2));
-  let lon = dms(rationals(gps, 4));
-  if (lat !== null && ascii(gps, 1) === 'S') lat = -lat;
-  if (lon !== null && ascii(gps, 3) === 'W') lon = -lon;
-  const alt = rationals(gps, 6)?.[0] ?? null;
-  const below = gps.get(5) ? tiff.getUint8(gps.get(5)!.at) === 1 : false;
-  const err = rationals(gps, 0x1f)?.[0] ?? null;
-  return {
-    local_time,
-    utc_offset,
-    taken_at: local_time && utc_offset ? `${local_time}${utc_offset}` : null,
-    lat: lat !== null && lon !== null ? lat : null,
-    lon: lat !== null && lon !== null ? lon : null,
-    altitude_m: alt === null || !Number.isFinite(alt) ? null : below ? -alt : alt,
-    uncertainty_m: err === null || !Number.isFinite(err) ? null : err,
-  };
-}
-
-function decodeJpeg(b: Uint8Array): Decoded {
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let width = 0;
-  let height = 0;
-  let info = NO_INFO;
-  let i = 2;
-  while (i + 4 <= b.length && b[i] === 0xff) {
-    const marker = b[i + 1];
-    if (marker === 0xda || marker === 0xd9) break;
-    const len = view.getUint16(i + 2);
-    if (marker === 0xe1 && String.fromCharCode(...b.subarray(i + 4, i + 8)) === 'Exif') {
-      try {
-        info = readExif(new DataView(b.buffer, b.byteOffset + i + 10, len - 8));
-      } catch {
-        info = NO_INFO;
-      }
-    }
-    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
-      height = view.getUint16(i + 5);
-      width = view.getUint16(i + 7);
-    }
-    i += 2 + len;
-  }
-  if (!width || !height) throw invalid('photo', 'corrupt', 'the JPEG file is damaged and cannot be read: no frame header');
-  return { width, height, info };
-}
-
-function decodePhoto(b: Uint8Array): Decoded {
-  if (b.length === 0) throw invalid('photo', 'empty', 'the file is empty');
-  const format = formatOf(b);
-  if (!format) {
-    throw invalid('photo', 'unsupported_format', 'the file is not a photo in a format Dauria Field reads (JPEG, PNG, WebP, TIFF, GIF)');
-  }
-  if (format === 'JPEG') {
-    const sos = lastIndexOfPair(b, 0xff, 0xda);
-    if (sos < 0 || lastIndexOfPair(b, 0xff, 0xd9) < sos) {
-      throw invalid('photo', 'truncated', 'the JPEG is cut short (it has no end-of-image marker); copy it from the camera again');
-    }
-    return decodeJpeg(b);
-  }
-  if (format === 'PNG') {
-    if (b.length < 33) throw invalid('photo', 'truncated', 'the PNG file is cut short');
-    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    return { width: view.getUint32(16), height: view.getUint32(20), info: NO_INFO };
-  }
-  if (b.length < 16) throw invalid('photo', 'truncated', `the ${format} file is cut short`);
-  return { width: 1, height: 1, info: NO_INFO };
-}
-
-function dataUrl(b: Uint8Array): string {
-  const mime = { JPEG: 'image/jpeg', PNG: 'image/png', GIF: 'image/gif', WEBP: 'image/webp', TIFF: 'image/tiff' }[formatOf(b) ?? 'JPEG'];
+function base64Of(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return `data:${mime};base64,${btoa(s)}`;
+  return btoa(s);
 }
+
+/** A recorded file's bytes and what the real `photo_store` answered for it. */
+export function recordedPhoto(name: RecordedPhotoName): { bytes: Uint8Array; reply: Recorded } {
+  const reply = recordedPhotos[name] as Recorded;
+  return { bytes: base64Bytes(reply.file), reply };
+}
+
+const recordedByBytes = new Map<string, Recorded>(Object.values(recordedPhotos as Record<string, Recorded>).map((r) => [r.file, r]));
+const recordedBySha = new Map<string, Recorded>(
+  Object.values(recordedPhotos as Record<string, Recorded>).flatMap((r) => (r.stored ? [[r.stored.sha256, r] as const] : [])),
+);
 
 // ---------------------------------------------------------------------------------------------
 // CSV
@@ -404,29 +238,27 @@ export function exchangeMock(store: MockStore): ExchangeApi {
 
   return {
     async photoStore(fileName: string, bytes: Uint8Array) {
-      let d: Decoded;
-      try {
-        d = decodePhoto(bytes);
-      } catch (e) {
-        if (e instanceof BackendError && fileName) {
-          const p = e.payload;
-          throw new BackendError({
-            code: p.code,
-            message: `${fileName}: ${p.message}`,
-            fields: p.fields.map((f: FieldError) => ({ ...f, message: `${fileName}: ${f.message}` })),
-          });
-        }
-        throw e;
+      const r = recordedByBytes.get(base64Of(bytes));
+      const p: ErrorPayload | undefined = r
+        ? r.error
+        : {
+            code: 'invalid',
+            message: 'photo: the mock backend has no recorded reply for this file (see crates/app/tests/recorded.rs)',
+            fields: [{ field: 'photo', rule: 'unsupported_format', message: 'the mock backend has no recorded reply for this file' }],
+          };
+      if (p) {
+        // As the shell does: the file's name before the reason.
+        const named = (m: string) => (fileName ? `${fileName}: ${m}` : m);
+        throw new BackendError({ ...p, message: named(p.message), fields: p.fields.map((f: FieldError) => ({ ...f, message: named(f.message) })) });
       }
-      const sha256 = sha256Hex(bytes);
-      const newly_stored = !blobs.has(sha256);
-      if (newly_stored) blobs.set(sha256, bytes.slice());
-      return { sha256, newly_stored, width: d.width, height: d.height, info: d.info };
+      const stored = r!.stored!;
+      const newly_stored = !blobs.has(stored.sha256);
+      if (newly_stored) blobs.set(stored.sha256, bytes.slice());
+      return { ...stored, newly_stored };
     },
     async photoThumbnail(sha: string) {
       if (!/^[0-9a-f]{64}$/.test(sha)) throw invalid('sha', 'format', `'${sha}' is not a SHA-256`);
-      const b = blobs.get(sha);
-      return b ? dataUrl(b) : null;
+      return blobs.has(sha) ? (recordedBySha.get(sha)?.thumbnail ?? null) : null;
     },
     async photoData(sha: string) {
       const b = blobs.get(sha);

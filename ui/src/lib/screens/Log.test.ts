@@ -4,7 +4,7 @@ import { useBackend } from '../backend';
 import { createMockBackend, type MockBackend } from '../backend/mock';
 import { setLocale } from '../i18n/index.svelte';
 import { choose, textFile } from '../components/exchange/testing';
-import { jpeg, photoFile } from '../components/media/testing';
+import { photo, photoFile } from '../components/media/testing';
 import { loadCache, nav, toast } from '../state.svelte';
 import Log from './Log.svelte';
 
@@ -73,7 +73,6 @@ describe('log a sighting', () => {
 });
 
 describe('photos on a sighting', () => {
-  const exif = { time: '2026:06:01 07:42:00', offset: '+08:00', lat: [49, 42, 36] as [number, number, number], lon: [115, 7, 12] as [number, number, number], errorM: 12 };
 
   async function pickSpecies(container: HTMLElement) {
     const species = container.querySelector('#species') as HTMLInputElement;
@@ -89,11 +88,11 @@ describe('photos on a sighting', () => {
     const input = container.querySelector('#photo-input') as HTMLInputElement;
     expect(input.accept).toBe('image/*');
     expect(input.multiple).toBe(true);
-    const good = jpeg({ exif });
+    const good = photo('camera');
     choose(input, [photoFile(good, 'DSC_0042.JPG')]);
     await fireEvent.change(input);
     await waitFor(() => expect(container.querySelector('[data-testid="photo-item"][data-status="ready"] img')).not.toBeNull());
-    expect(container.querySelector('[data-testid="photo-size"]')!.textContent).toContain('640 × 480 px');
+    expect(container.querySelector('[data-testid="photo-size"]')!.textContent).toContain('160 × 120 px');
     const offer = container.querySelector('#photo-exif')!;
     expect(offer.textContent).toContain('The photo says: taken 2026-06-01 07:42 (+08:00), 49.71° N 115.12° E');
     // Nothing is taken from the photo until the person asks.
@@ -107,7 +106,7 @@ describe('photos on a sighting', () => {
 
     // The same photo dropped again, and a file cut short in the copy.
     const zone = container.querySelector('#photo-drop')!;
-    await fireEvent.drop(zone, { dataTransfer: { files: [photoFile(good, 'copy.jpg'), photoFile(jpeg({ seed: 2, truncated: true }), 'cut.jpg')], types: ['Files'] } });
+    await fireEvent.drop(zone, { dataTransfer: { files: [photoFile(good, 'copy.jpg'), photoFile(photo('cut'), 'cut.jpg')], types: ['Files'] } });
     await waitFor(() => expect(container.querySelector('[data-testid="photo-error"]')).not.toBeNull());
     await waitFor(() => expect(container.querySelector('[data-testid="photo-note"]')).not.toBeNull());
     expect(container.querySelector('[data-testid="photo-error"]')!.textContent).toBe('cut.jpg was not added: The file is cut short. Copy it from the camera again.');
@@ -134,7 +133,7 @@ describe('photos on a sighting', () => {
   });
 
   it('keeps the photos of an edited sighting and removes one, with undo', async () => {
-    const here = await mock.photoStore('a.jpg', jpeg({ seed: 1 }));
+    const here = await mock.photoStore('a.jpg', photo('plain-1'));
     const elsewhere = 'ab'.repeat(32);
     mock.addObservations(1);
     const row = (await mock.observations({}, null, 1)).rows[0];

@@ -4,9 +4,9 @@ import { useBackend } from '../backend';
 import { createMockBackend, type MockBackend } from '../backend/mock';
 import type { Observation } from '../bindings/core';
 import { setLocale } from '../i18n/index.svelte';
-import { mockServer, sha256Hex } from '../backend/mock-exchange';
+import { mockServer } from '../backend/mock-exchange';
 import { samplesNav } from '../components/exchange/samples-state.svelte';
-import { jpeg } from '../components/media/testing';
+import { photo, photoSha } from '../components/media/testing';
 import { loadCache, nav, toast } from '../state.svelte';
 import Observations from './Observations.svelte';
 
@@ -62,10 +62,10 @@ describe('observations screen', () => {
 
 describe('photos of a sighting', () => {
   it('shows the thumbnails, fetches a photo this laptop lacks and opens one larger', async () => {
-    const here = await mock.photoStore('a.jpg', jpeg({ seed: 11 }));
-    const remoteBytes = jpeg({ seed: 12 });
-    const remote = sha256Hex(remoteBytes);
-    const absent = sha256Hex(jpeg({ seed: 13 }));
+    const here = await mock.photoStore('a.jpg', photo('plain-1'));
+    const remoteBytes = photo('plain-2');
+    const remote = photoSha('plain-2');
+    const absent = photoSha('plain-3');
     mockServer.photos.set(remote, remoteBytes);
     const cur = (await mock.getRecord(id))!;
     await mock.updateRecord(id, cur.rev_id, { kind: 'observation', body: { ...body, photos: [here.sha256, remote, absent] } });
@@ -88,7 +88,7 @@ describe('photos of a sighting', () => {
   });
 
   it('counts the photos of each revision in the history', async () => {
-    const here = await mock.photoStore('a.jpg', jpeg({ seed: 14 }));
+    const here = await mock.photoStore('a.jpg', photo('plain-4'));
     const cur = (await mock.getRecord(id))!;
     await mock.updateRecord(id, cur.rev_id, { kind: 'observation', body: { ...body, photos: [here.sha256] } });
     const { container } = render(Observations);
