@@ -1,6 +1,7 @@
 // Measures, in the running release app: the IPC round trip (baseline), Ctrl+Enter to the new
-// sighting shown in the list, and the memory (PSS of the app and its WebKit processes) after
-// scrolling the observation list of a big store.
+// sighting shown in the list, the memory (PSS of the app and its WebKit processes) after
+// scrolling the whole observation list of a big store, and the memory of a fresh run with the
+// map open on every sighting, clustered.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -39,11 +40,20 @@ function appPssMiB() {
   return { mib: all.reduce((n, p) => n + pssKiB(p), 0) / 1024, processes: all.length };
 }
 
+/**
+ * PSS once the app is idle, measured as the empty window's is (scripts/bench-app.sh): the same
+ * pause after the last step, so neither figure holds work still in flight.
+ */
+async function settledPss() {
+  await browser.pause(Number(process.env.BENCH_SETTLE_MS ?? 2000));
+  return appPssMiB();
+}
+
 const results = {};
 
 describe('app benchmark', () => {
   before(async () => {
-    await browser.setTimeout({ script: 600000 });
+    await browser.setTimeout({ script: 1800000 });
     await $('.shell[data-ready="true"]').waitForExist({ timeout: 60000 });
   });
 
@@ -91,30 +101,89 @@ describe('app benchmark', () => {
     results.save_to_list_all_ms = times;
   });
 
-  it('memory after scrolling the list of a million observations', async () => {
+  it('memory after scrolling the whole list of a million observations', async () => {
     await $('[data-nav="observations"]').click();
     await $('.obs-row').waitForExist({ timeout: 30000 });
-    const scrolled = await browser.executeAsync((steps, done) => {
-      const list = document.querySelector('#observation-list');
-      const t0 = performance.now();
-      let n = 0;
-      const step = () => {
-        if (n === steps) return done({ ms: performance.now() - t0, top: list.scrollTop, loaded: Number(list.dataset.loaded) });
-        n += 1;
-        list.scrollTop += 8000;
-        const settle = () => {
-          if (document.querySelector('.obs-row.placeholder')) requestAnimationFrame(settle);
-          else step();
-        };
-        requestAnimationFrame(settle);
-      };
-      step();
-    }, Number(process.env.BENCH_SCROLL_STEPS ?? 150));
-    results.scroll = scrolled;
+    await $('#obs-total').waitForExist({ timeout: 60000 });
     results.total_rows = Number((await $('#obs-total').getText()).replace(/\D/g, ''));
-    const pss = appPssMiB();
+    // Real scroll steps from the top, then jumps to the end of what the list knows, each of
+    // which loads the next page, until the last row; then real steps back up, through pages
+    // the list dropped and fetches again. Every page of the list is loaded at least once. The
+    // window does the work in slices of a few seconds (one WebDriver request each).
+    const steps = Number(process.env.BENCH_SCROLL_STEPS ?? 150);
+    const t0 = Date.now();
+    await browser.execute(() => {
+      const list = document.querySelector('#observation-list');
+      // Resolves once no row in view is waiting for its page.
+      const settle = () =>
+        new Promise((resolve) => {
+          const check = () => (document.querySelector('.obs-row.placeholder') ? requestAnimationFrame(check) : resolve());
+          requestAnimationFrame(check);
+        });
+      const loaded = () => Number(list.dataset.loaded);
+      window.benchScroll = {
+        async steps(n, by) {
+          for (let i = 0; i < n; i++) {
+            list.scrollTop += by;
+            await settle();
+          }
+          return loaded();
+        },
+        /** Jumps to the end until the list stops growing or `ms` have passed. */
+        async toEnd(ms) {
+          const end = performance.now() + ms;
+          let jumps = 0;
+          let before = -1;
+          while (loaded() !== before && performance.now() < end) {
+            before = loaded();
+            list.scrollTop = list.scrollHeight;
+            jumps += 1;
+            await settle();
+          }
+          return { loaded: loaded(), jumps, end: loaded() === before };
+        },
+      };
+    });
+    await browser.executeAsync((n, done) => window.benchScroll.steps(n, 8000).then(done), steps);
+    let jumps = 0;
+    for (;;) {
+      const r = await browser.executeAsync((done) => window.benchScroll.toEnd(20000).then(done));
+      jumps += r.jumps;
+      console.log(`scrolled: ${r.loaded} rows known after ${Math.round((Date.now() - t0) / 1000)} s`);
+      if (r.end) break;
+    }
+    const loaded = await browser.executeAsync((n, done) => window.benchScroll.steps(n, -8000).then(done), steps);
+    const scrolled = {
+      ms: Date.now() - t0,
+      jumps,
+      loaded,
+      rows_in_dom: await browser.execute(() => document.querySelectorAll('.obs-row').length),
+    };
+    results.scroll = scrolled;
+    // A list that stops short of its last row is reported as such (scripts/bench-app.sh).
+    const pss = await settledPss();
     results.pss_after_scroll_mib = pss.mib;
     results.pss_processes = pss.processes;
+  });
+
+  it('memory of a fresh run with the map on every sighting, clustered', async () => {
+    await browser.reloadSession();
+    await $('.shell[data-ready="true"]').waitForExist({ timeout: 60000 });
+    results.pss_home_mib = (await settledPss()).mib;
+    const t0 = Date.now();
+    await $('[data-nav="map"]').click();
+    await $('#map[data-ready="true"]').waitForExist({ timeout: 120000 });
+    await $('#map[data-tiles]').waitForExist({ timeout: 60000 });
+    results.map_ready_ms = Date.now() - t0;
+    const counts = await browser.execute(() => window.dauriaMap.counts());
+    results.map = counts;
+    // Every generated sighting has a position inside the region's first view.
+    const rows = Number(process.env.BENCH_ROWS);
+    if (!(counts.sightings >= rows && counts.inView >= rows)) {
+      throw new Error(`the map holds ${counts.sightings} sightings, ${counts.inView} of them in view, of ${rows}`);
+    }
+    const pss = await settledPss();
+    results.pss_map_mib = pss.mib;
   });
 
   after(() => {
