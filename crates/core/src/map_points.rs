@@ -21,7 +21,7 @@ impl Store {
             if let (Some(lat), Some(lon)) =
                 (r.get::<_, Option<f64>>(1)?, r.get::<_, Option<f64>>(2)?)
             {
-                sites.insert(r.get(0)?, (lat, lon));
+                sites.insert(crate::store::ids::id_column(r, 0)?, (lat, lon));
             }
         }
         let mut out = Vec::new();
@@ -33,8 +33,9 @@ impl Store {
                 (Some(lat), Some(lon)) => Some((lat, lon)),
                 _ => None,
             };
-            let site: Option<String> = r.get(2)?;
-            let at = own.or_else(|| site.and_then(|s| sites.get(&s).copied()));
+            let mut buf = [0u8; 36];
+            let site = crate::store::ids::id_str(r.get_ref(2)?, &mut buf);
+            let at = own.or_else(|| site.and_then(|s| sites.get(s).copied()));
             if let Some((lat, lon)) = at {
                 out.push(lat as f32);
                 out.push(lon as f32);

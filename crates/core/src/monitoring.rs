@@ -16,6 +16,7 @@
 use crate::error::{Error, Result};
 use crate::model::{Body, Country, Deadline, Kind, Route, SampleResult, Taxon, TaxonGroup, Visit};
 use crate::planning::datasheet::{self, SheetStatus};
+use crate::store::ids::{id_str, IdKey};
 use crate::store::Store;
 use crate::validate::FieldError;
 use chrono::{Months, NaiveDate};
@@ -514,7 +515,9 @@ fn take_snapshot(store: &Store, key: (std::path::PathBuf, String, i64)) -> Resul
         conn.prepare_cached("SELECT id, body FROM record WHERE kind = 'visit' AND deleted = 0")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let (Some(id), Some(body)) = (text(r.get_ref(0)?), text(r.get_ref(1)?)) else {
+        let mut id_buf = [0u8; 36];
+        let (Some(id), Some(body)) = (id_str(r.get_ref(0)?, &mut id_buf), text(r.get_ref(1)?))
+        else {
             continue;
         };
         let Ok(v) = serde_json::from_str::<VisitFields>(body) else {
@@ -614,7 +617,9 @@ fn take_snapshot(store: &Store, key: (std::path::PathBuf, String, i64)) -> Resul
     let mut last_visit = (String::new(), NONE);
     let mut last_site = (String::new(), NONE);
     while let Some(r) = rows.next()? {
-        let visit = match text(r.get_ref(1)?) {
+        let mut bufs = [[0u8; 36]; 4];
+        let [id_buf, visit_buf, site_buf, taxon_buf] = &mut bufs;
+        let visit = match id_str(r.get_ref(1)?, visit_buf) {
             None => NONE,
             Some(v) if v == last_visit.0 => last_visit.1,
             Some(v) => {
@@ -623,7 +628,7 @@ fn take_snapshot(store: &Store, key: (std::path::PathBuf, String, i64)) -> Resul
                 i
             }
         };
-        let own_site = match text(r.get_ref(2)?) {
+        let own_site = match id_str(r.get_ref(2)?, site_buf) {
             None => NONE,
             Some(s) if s == last_site.0 => last_site.1,
             Some(s) => {
@@ -637,7 +642,7 @@ fn take_snapshot(store: &Store, key: (std::path::PathBuf, String, i64)) -> Resul
         } else {
             own_site
         };
-        let taxon = text(r.get_ref(3)?)
+        let taxon = id_str(r.get_ref(3)?, taxon_buf)
             .and_then(|t| taxon_idx.get(t).copied())
             .unwrap_or(NONE);
         let country = if site != NONE {
@@ -656,7 +661,7 @@ fn take_snapshot(store: &Store, key: (std::path::PathBuf, String, i64)) -> Resul
             country,
         };
         if !wanted.is_empty() {
-            if let Some(ix) = text(r.get_ref(0)?).and_then(|id| wanted.get(id)) {
+            if let Some(ix) = id_str(r.get_ref(0)?, id_buf).and_then(|id| wanted.get(id)) {
                 let name = text(r.get_ref(7)?).map(str::to_string);
                 for i in ix {
                     let s = &mut samples[*i];
@@ -954,7 +959,7 @@ pub fn site_summaries(store: &Store, period: &Period) -> Result<Vec<SiteSummary>
         let from = period.from.clone().unwrap_or_default();
         let to = period.to.clone().unwrap_or_else(|| "9999-99-99".into());
         s.last_visit = latest
-            .query_row(rusqlite::params![s.site_id, from, to], |r| r.get(0))
+            .query_row(rusqlite::params![IdKey(&s.site_id), from, to], |r| r.get(0))
             .ok();
     }
     for smp in &snap.samples {

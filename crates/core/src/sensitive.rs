@@ -310,7 +310,10 @@ pub fn protected_sites(store: &Store) -> Result<HashMap<String, Protection>> {
         .prepare_cached("SELECT site_key, taxon_key FROM species_tally WHERE site_key <> ''")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let (site, taxon): (String, String) = (r.get(0)?, r.get(1)?);
+        let (site, taxon) = (
+            crate::store::ids::id_column(r, 0)?,
+            crate::store::ids::id_column(r, 1)?,
+        );
         if let Some(p) = rules.for_taxon(&taxon) {
             let e = out.entry(site).or_insert(p);
             if p.rank() > e.rank() {

@@ -136,7 +136,9 @@ impl Store {
         let ids: Vec<String> = self
             .connection()
             .prepare("SELECT id FROM observation WHERE site_id = ?1 AND deleted = 0")?
-            .query_map([site], |r| r.get(0))?
+            .query_map([crate::store::ids::IdKey(site)], |r| {
+                crate::store::ids::id_column(r, 0)
+            })?
             .collect::<rusqlite::Result<_>>()?;
         for id in ids {
             if let Some(c) = self.get(&id)? {

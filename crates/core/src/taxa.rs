@@ -849,7 +849,12 @@ impl Store {
             .connection()
             .prepare_cached("SELECT id, rev_id FROM record WHERE kind = 'taxon' AND deleted = 0")?;
         let live: HashMap<String, String> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([], |r| {
+                Ok((
+                    crate::store::ids::id_column(r, 0)?,
+                    crate::store::ids::id_column(r, 1)?,
+                ))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         let removed: Vec<String> = inner
             .slots

@@ -334,6 +334,29 @@ fn assert_schema_2(store: &Store) {
         text_ids, 0,
         "the fixture's ids are UUIDs, kept as their bytes"
     );
+    for (table, cols) in [
+        ("record", &["id", "rev_id"][..]),
+        ("observation", &["id", "site_id", "taxon_id", "visit_id"]),
+        (
+            "species_tally",
+            &["nullif(site_key, '')", "nullif(taxon_key, '')"],
+        ),
+        ("import_source", &["record_id"]),
+    ] {
+        let test = cols
+            .iter()
+            .map(|c| format!("typeof({c}) = 'text'"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let text: i64 = c
+            .query_row(
+                &format!("SELECT count(*) FROM {table} WHERE {test}"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(text, 0, "{table}: ids kept as their bytes");
+    }
     let stored: i64 = c
         .query_row(
             "SELECT count(*) FROM revision WHERE body IS NOT NULL AND body_sha256 IS NOT NULL",

@@ -1,5 +1,6 @@
 //! Current-state rows: derived from the winning head revision of each record.
 
+use super::ids::{id_column, IdKey};
 use super::Current;
 use crate::error::{Error, Result};
 use crate::model::{Body, Kind, Observation};
@@ -30,10 +31,10 @@ pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Current>> {
              SELECT 'observation', r.rev_id, o.deleted, o.conflict, r.body
              FROM observation o JOIN revision r ON r.seq = o.rev_seq WHERE o.id = ?1",
         )?
-        .query_row([id], |r| {
+        .query_row([IdKey(id)], |r| {
             Ok((
                 r.get(0)?,
-                super::ids::id_column(r, 1)?,
+                id_column(r, 1)?,
                 r.get(2)?,
                 r.get(3)?,
                 super::packed::body_column(r, 4)?,
@@ -68,8 +69,8 @@ pub(crate) fn list(conn: &Connection, kind: Kind) -> Result<Vec<Current>> {
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                super::ids::id_column(r, 1)?,
+                id_column(r, 0)?,
+                id_column(r, 1)?,
                 r.get(2)?,
                 r.get::<_, super::packed::BodyText>(3)?.0,
             ))
@@ -93,8 +94,8 @@ pub(crate) fn list(conn: &Connection, kind: Kind) -> Result<Vec<Current>> {
     )?;
     let rows = stmt.query_map([kind.as_str()], |r| {
         Ok((
-            r.get::<_, String>(0)?,
-            r.get(1)?,
+            id_column(r, 0)?,
+            id_column(r, 1)?,
             r.get(2)?,
             r.get::<_, String>(3)?,
         ))
@@ -122,7 +123,7 @@ pub(crate) fn heads(conn: &Connection, id: &str) -> Result<Vec<String>> {
              UNION ALL SELECT r.rev_id FROM observation o JOIN revision r ON r.seq = o.rev_seq
              WHERE o.id = ?1",
         )?
-        .query_row([id], |r| super::ids::id_column(r, 0))
+        .query_row([IdKey(id)], |r| id_column(r, 0))
         .optional()?;
     let Some(winner) = winner else {
         return Ok(Vec::new());
@@ -142,7 +143,7 @@ pub(crate) fn conflicts(conn: &Connection) -> Result<Vec<(String, Kind)>> {
         "SELECT id, kind FROM record WHERE conflict = 1
          UNION ALL SELECT id, 'observation' FROM observation WHERE conflict = 1 ORDER BY 1",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = stmt.query_map([], |r| Ok((id_column(r, 0)?, r.get::<_, String>(1)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (id, kind) = row?;
@@ -213,7 +214,7 @@ impl Derived {
             .prepare_cached(
                 "SELECT json_extract(body, '$.country') FROM record WHERE id = ?1 AND kind = 'site'",
             )?
-            .query_row([site], |r| r.get(0))
+            .query_row([IdKey(site)], |r| r.get(0))
             .optional()?
             .flatten();
         self.site_country.insert(site.to_string(), c.clone());
@@ -262,9 +263,9 @@ pub(crate) fn write(
                conflict = excluded.conflict, body = excluded.body",
         )?
         .execute(params![
-            id,
+            IdKey(id),
             kind.as_str(),
-            winner.rev_id,
+            IdKey(winner.rev_id),
             winner.deleted,
             conflict,
             winner.body.filter(|_| !winner.deleted).map(Body::to_json)
@@ -277,7 +278,7 @@ pub(crate) fn write(
             conn.prepare_cached(
                 "UPDATE observation SET country = ?2 WHERE site_id = ?1 AND country IS NOT ?2",
             )?
-            .execute(params![id, site.country.code()])?;
+            .execute(params![IdKey(id), site.country.code()])?;
         }
         return Ok(());
     }
@@ -313,13 +314,13 @@ pub(crate) fn write(
     };
     let r = row.unwrap_or_default();
     conn.prepare_cached(sql)?.execute(params![
-        id,
+        IdKey(id),
         winner.seq,
         winner.deleted || obs.is_none(),
         conflict,
-        r.visit,
-        r.site,
-        r.taxon,
+        r.visit.map(IdKey),
+        r.site.map(IdKey),
+        r.taxon.map(IdKey),
         r.taxon_name,
         r.count,
         r.count_min,
@@ -341,7 +342,7 @@ pub(crate) fn write(
         .execute(params![
             src.dataset,
             super::schema2::source_key(&src.id),
-            id
+            IdKey(id)
         ])?;
     }
     if let Some(old) = before {
@@ -364,6 +365,7 @@ pub(crate) fn write(
 
 /// The species tally: per (site, taxon) counts kept in step with the observation rows.
 mod tally {
+    use super::super::ids::{opt_id_column, IdKey};
     use super::ObservationRow;
     use crate::error::Result;
     use rusqlite::{params, Connection, OptionalExtension};
@@ -463,8 +465,8 @@ mod tally {
                last_utc = max(last_utc, excluded.last_utc)",
         )?
         .execute(params![
-            site,
-            taxon,
+            IdKey(site),
+            IdKey(taxon),
             g.records,
             g.individuals,
             g.first_utc,
@@ -502,10 +504,10 @@ mod tally {
                 "SELECT site_id, taxon_id, unit, coalesce(count, count_min), observed_utc, observed_at
                  FROM observation WHERE id = ?1 AND deleted = 0",
             )?
-            .query_row([id], |r| {
+            .query_row([IdKey(id)], |r| {
                 Ok(Entry {
-                    site: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                    taxon: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    site: opt_id_column(r, 0)?.unwrap_or_default(),
+                    taxon: opt_id_column(r, 1)?.unwrap_or_default(),
                     individuals: individuals(&r.get::<_, String>(2)?, r.get(3)?),
                     utc: r.get(4)?,
                     at: r.get(5)?,
@@ -532,7 +534,14 @@ mod tally {
                last_at = CASE WHEN excluded.last_utc > last_utc THEN excluded.last_at ELSE last_at END,
                last_utc = max(last_utc, excluded.last_utc)",
         )?
-        .execute(params![e.site, e.taxon, e.individuals, first, e.at, e.utc])?;
+        .execute(params![
+            IdKey(&e.site),
+            IdKey(&e.taxon),
+            e.individuals,
+            first,
+            e.at,
+            e.utc
+        ])?;
         Ok(())
     }
 
@@ -544,9 +553,10 @@ mod tally {
                 "UPDATE species_tally SET records = records - 1, individuals = individuals - ?3
                  WHERE site_key = ?1 AND taxon_key = ?2 RETURNING records, first_utc, last_utc",
             )?
-            .query_row(params![e.site, e.taxon, e.individuals], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                params![IdKey(&e.site), IdKey(&e.taxon), e.individuals],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?;
         let Some((records, first, last)) = left else {
             return Ok(());
@@ -555,7 +565,7 @@ mod tally {
             conn.prepare_cached(
                 "DELETE FROM species_tally WHERE site_key = ?1 AND taxon_key = ?2",
             )?
-            .execute([&e.site, &e.taxon])?;
+            .execute([IdKey(&e.site), IdKey(&e.taxon)])?;
             return Ok(());
         }
         if e.utc != first && e.utc != last {
@@ -571,9 +581,10 @@ mod tally {
                      WHERE taxon_id IS ?1 AND site_id IS ?2 AND deleted = 0 AND observed_utc > ?3
                      ORDER BY observed_utc {order} LIMIT 1"
                 ))?
-                .query_row(params![taxon, site, super::UNDATED_UTC], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    params![taxon.map(IdKey), site.map(IdKey), super::UNDATED_UTC],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?)
         };
         // Only undated records left: no first or last sighting.
@@ -584,7 +595,12 @@ mod tally {
              WHERE site_key = ?1 AND taxon_key = ?2",
         )?
         .execute(params![
-            e.site, e.taxon, first_utc, first_at, last_utc, last_at
+            IdKey(&e.site),
+            IdKey(&e.taxon),
+            first_utc,
+            first_at,
+            last_utc,
+            last_at
         ])?;
         Ok(())
     }

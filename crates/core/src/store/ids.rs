@@ -46,6 +46,32 @@ impl FromSql for Id {
     }
 }
 
+/// An id as a dynamic query value (for queries built at run time).
+pub(crate) fn key_value(id: &str) -> rusqlite::types::Value {
+    match uuid_bytes(id) {
+        Some(b) => rusqlite::types::Value::Blob(b.to_vec()),
+        None => rusqlite::types::Value::Text(id.to_string()),
+    }
+}
+
+/// An id column read without allocating: a UUID's bytes written out into `buf`, text as it
+/// is; None for NULL or anything that is not an id.
+pub(crate) fn id_str<'a>(v: ValueRef<'a>, buf: &'a mut [u8; 36]) -> Option<&'a str> {
+    match v {
+        ValueRef::Blob(b) => {
+            let u = uuid::Uuid::from_slice(b).ok()?;
+            Some(u.hyphenated().encode_lower(buf))
+        }
+        ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+        _ => None,
+    }
+}
+
+/// Reads column `i` as an id, if it is not NULL.
+pub(crate) fn opt_id_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
+    Ok(r.get::<_, Option<Id>>(i)?.map(|id| id.0))
+}
+
 /// Reads column `i` as an id.
 pub(crate) fn id_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<String> {
     Ok(r.get::<_, Id>(i)?.0)

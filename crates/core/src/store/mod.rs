@@ -4,7 +4,7 @@
 //! current-state row and appends an outbox op. See docs/ARCHITECTURE.md for the schema.
 
 mod current;
-mod ids;
+pub(crate) mod ids;
 mod packed;
 pub mod query;
 mod schema2;
@@ -43,14 +43,18 @@ fn migrations() -> Migrations<'static> {
             include_str!("../../migrations/007_revision_ids.sql"),
             schema2::ids_as_bytes,
         ),
+        M::up_with_hook(
+            include_str!("../../migrations/008_current_ids.sql"),
+            schema2::current_ids_as_bytes,
+        ),
     ])
 }
 
 /// Number of migrations this build knows (the store schema version it writes): 3 is the
 /// layout called schema 1 in the docs, 4 to 7 are schema 2 (4: no stored body hashes, 5: packed
-/// revision bodies, 6: observations name their revision by its key, 7: revision ids as bytes).
+/// revision bodies, 6: observations name their revision by its key, 7 and 8: ids as bytes).
 pub fn schema_version() -> i64 {
-    7
+    8
 }
 
 /// The current state of one record.

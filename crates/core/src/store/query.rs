@@ -1,5 +1,6 @@
 //! Read-side queries: observation pages (keyset), species summaries, country checklists, stats.
 
+use super::ids::{id_column, key_value, opt_id_column, IdKey};
 use super::Store;
 use crate::error::{Error, Result};
 use crate::model::{Body, Country, Deadline, Kind, Observation, Taxon};
@@ -133,10 +134,10 @@ impl Store {
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
         };
         if let Some(t) = &filter.taxon {
-            arg(&mut sql, " AND o.taxon_id = ?", t.clone().into());
+            arg(&mut sql, " AND o.taxon_id = ?", key_value(t));
         }
         if let Some(s) = &filter.site {
-            arg(&mut sql, " AND o.site_id = ?", s.clone().into());
+            arg(&mut sql, " AND o.site_id = ?", key_value(s));
         }
         if let Some(c) = filter.country {
             arg(&mut sql, " AND o.country = ?", c.code().to_string().into());
@@ -172,12 +173,11 @@ impl Store {
                 .map(|m| m.id)
                 .collect();
             arg(&mut sql, " AND (instr(o.search, ?) > 0", fold(text).into());
-            let list = serde_json::to_string(&ids).expect("strings serialise");
-            arg(
-                &mut sql,
-                " OR o.taxon_id IN (SELECT value FROM json_each(?)))",
-                list.into(),
-            );
+            sql.push_str(" OR o.taxon_id IN (");
+            for (i, id) in ids.iter().enumerate() {
+                arg(&mut sql, if i == 0 { "?" } else { ", ?" }, key_value(id));
+            }
+            sql.push_str("))");
         }
         if let Some(after) = after {
             let (utc, row) = parse_cursor(after)?;
@@ -196,7 +196,7 @@ impl Store {
                 has_more = true;
                 break;
             }
-            let rev_id = super::ids::id_column(r, 1)?;
+            let rev_id = id_column(r, 1)?;
             let body = r.get::<_, super::packed::BodyText>(6)?.0;
             let Body::Observation(observation) = Body::from_json(Kind::Observation, &body)
                 .map_err(|e| Error::BadRevision {
@@ -209,7 +209,7 @@ impl Store {
             let utc: i64 = r.get(7)?;
             let rowid: i64 = r.get(8)?;
             out.push(ObservationRow {
-                id: r.get(0)?,
+                id: id_column(r, 0)?,
                 rev_id,
                 conflict: r.get(2)?,
                 scientific_name: r.get(3)?,
@@ -242,11 +242,11 @@ impl Store {
              WHERE ?1 IS NULL OR g.site_key = ?1
              ORDER BY 2, 4",
         )?;
-        let rows = stmt.query_map([site], |r| {
+        let rows = stmt.query_map([site.map(IdKey)], |r| {
             Ok(SpeciesSummary {
-                site_id: r.get(0)?,
+                site_id: opt_id_column(r, 0)?,
                 site_name: r.get(1)?,
-                taxon_id: r.get(2)?,
+                taxon_id: opt_id_column(r, 2)?,
                 scientific_name: r.get(3)?,
                 records: r.get(4)?,
                 individuals: r.get::<_, i64>(5)?.max(0) as u64,

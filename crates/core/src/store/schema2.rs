@@ -161,3 +161,91 @@ pub(crate) fn ids_as_bytes(tx: &Transaction<'_>) -> rusqlite_migration::HookResu
         after = last;
     }
 }
+
+/// Migration 8: the current-state tables' ids as 16 bytes where they are canonical UUIDs,
+/// a few thousand rows at a time in each table's key order.
+pub(crate) fn current_ids_as_bytes(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
+    // (table, its key columns, the id columns). The species tally's ids are its key: a row
+    // rewritten moves on in key order and is read once more, unchanged the second time.
+    let tables: [(&str, &[&str], &[&str]); 4] = [
+        ("record", &["rowid"], &["id", "rev_id"]),
+        (
+            "observation",
+            &["rowid_"],
+            &["id", "visit_id", "site_id", "taxon_id"],
+        ),
+        (
+            "species_tally",
+            &["site_key", "taxon_key"],
+            &["site_key", "taxon_key"],
+        ),
+        ("import_source", &["dataset", "source_id"], &["record_id"]),
+    ];
+    for (table, keys, cols) in tables {
+        let n = keys.len();
+        let key_list = keys.join(", ");
+        let params: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+        let mut first = tx.prepare(&format!(
+            "SELECT {key_list}, {} FROM {table} ORDER BY {key_list} LIMIT 4096",
+            cols.join(", ")
+        ))?;
+        let mut next = tx.prepare(&format!(
+            "SELECT {key_list}, {} FROM {table} WHERE ({key_list}) > ({}) ORDER BY {key_list}
+             LIMIT 4096",
+            cols.join(", "),
+            params.join(", ")
+        ))?;
+        let sets: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ?{}", n + i + 1))
+            .collect();
+        let wheres: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{k} = ?{}", i + 1))
+            .collect();
+        let mut write = tx.prepare(&format!(
+            "UPDATE {table} SET {} WHERE {}",
+            sets.join(", "),
+            wheres.join(" AND ")
+        ))?;
+        let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Vec<Value>> {
+            (0..n + cols.len()).map(|i| r.get::<_, Value>(i)).collect()
+        };
+        let mut after: Option<Vec<Value>> = None;
+        loop {
+            let page: Vec<Vec<Value>> = match &after {
+                None => first
+                    .query_map([], read)?
+                    .collect::<rusqlite::Result<_>>()?,
+                Some(k) => next
+                    .query_map(rusqlite::params_from_iter(k), read)?
+                    .collect::<rusqlite::Result<_>>()?,
+            };
+            let Some(last) = page.last() else {
+                break;
+            };
+            let last_key = last[..n].to_vec();
+            for row in &page {
+                let mut args: Vec<Value> = row[..n].to_vec();
+                let mut changed = false;
+                for v in &row[n..] {
+                    args.push(match v {
+                        Value::Text(t) => {
+                            let k = super::ids::key_value(t);
+                            changed |= matches!(k, Value::Blob(_));
+                            k
+                        }
+                        other => other.clone(),
+                    });
+                }
+                if changed {
+                    write.execute(rusqlite::params_from_iter(args))?;
+                }
+            }
+            after = Some(last_key);
+        }
+    }
+    Ok(())
+}

@@ -161,7 +161,7 @@ impl<'s> Batch<'s> {
             .execute(rusqlite::params![
                 dataset,
                 super::schema2::source_key(source_id),
-                record_id
+                IdKey(record_id)
             ])?;
         Ok(())
     }
@@ -246,7 +246,7 @@ impl<'s> Batch<'s> {
         Ok(self
             .tx
             .prepare_cached("SELECT 1 FROM record WHERE id = ?1 AND kind = ?2 AND deleted = 0")?
-            .query_row([id, kind.as_str()], |_| Ok(()))
+            .query_row(params![IdKey(id), kind.as_str()], |_| Ok(()))
             .optional()?
             .is_some())
     }
