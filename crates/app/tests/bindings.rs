@@ -1,44 +1,28 @@
-//! The TypeScript types of the app's own values (the sync view and events, exports, backups)
-//! are generated into `ui/src/lib/bindings/app.ts`; this test fails when that file no longer
-//! matches. Run it with `UPDATE_BINDINGS=1` to rewrite the file.
+//! The window's side of the contract, generated from Rust and committed: the TypeScript types
+//! of the app's own values (the sync view and events, exports, backups) in
+//! `ui/src/lib/bindings/app.ts`, and the signature of every command in
+//! `ui/src/lib/bindings/commands.ts`, which the window's backend calls through. These tests
+//! fail when a committed file no longer matches; run them with `UPDATE_BINDINGS=1` to rewrite.
 
-use dauria_app::signatures::app_bindings;
-use std::path::PathBuf;
+mod common;
+
+use common::check_committed;
 
 #[test]
 fn committed_typescript_bindings_match_the_app_types() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings/app.ts");
-    let fresh = app_bindings();
-    if std::env::var_os("UPDATE_BINDINGS").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == fresh,
-        "ui/src/lib/bindings/app.ts is out of date with the app's Rust types (crates/app). \
-         Regenerate it with `UPDATE_BINDINGS=1 cargo nextest run --workspace -E \
-         'test(committed_typescript_bindings)'` and commit the result."
+    check_committed(
+        "ui/src/lib/bindings/app.ts",
+        &dauria_app::signatures::app_bindings(),
+        "the app's Rust types (crates/app)",
     );
 }
 
-/// The signature of every command (name, arguments, reply), generated from the command
-/// functions into `ui/src/lib/bindings/commands.ts`, which the window's backend calls through.
 #[test]
 fn committed_typescript_bindings_match_the_command_signatures() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings/commands.ts");
-    let fresh = dauria_app::signatures::commands_ts();
-    if std::env::var_os("UPDATE_BINDINGS").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == fresh,
-        "ui/src/lib/bindings/commands.ts is out of date with the commands of crates/app. \
-         Regenerate it with `UPDATE_BINDINGS=1 cargo nextest run --workspace -E \
-         'test(committed_typescript_bindings)'` and commit the result."
+    check_committed(
+        "ui/src/lib/bindings/commands.ts",
+        &dauria_app::signatures::commands_ts(),
+        "the command functions of crates/app",
     );
 }
 

@@ -1,18 +1,27 @@
-//! The in-memory mock backend the UI's tests run against does not read photos itself: it serves
-//! the replies the real commands gave for a fixed set of files, recorded here through the
-//! `Host` trait into `ui/src/lib/backend/recorded/photos.json` (the files' bytes, what
-//! `photo_store` answered or refused, and the thumbnail). This test fails when the committed
-//! recording no longer matches what the commands answer; run it with `UPDATE_BINDINGS=1` to
-//! record again.
+//! The in-memory mock backend the UI's tests run against reads no file itself: it serves the
+//! replies the real commands gave for a fixed set of files, recorded here through the `Host`
+//! trait into `ui/src/lib/backend/recorded/` (the files' bytes and what the commands answered
+//! or refused). These tests fail when a committed recording no longer matches what the
+//! commands answer; run them with `UPDATE_BINDINGS=1` to record again.
 
 mod common;
 
 use base64::Engine as _;
-use common::{app, gps_exif, jpeg};
-use dauria_app::exchange;
-use std::path::PathBuf;
+use common::{app, check_committed, gps_exif, jpeg};
+use dauria_app::{exchange, records};
+use std::io::Write;
 
-/// The files the UI's tests use, by the name they ask for.
+fn b64(b: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+fn pretty(v: serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(&v).unwrap();
+    text.push('\n');
+    text
+}
+
+/// The photos the UI's tests use, by the name they ask for.
 fn photos() -> Vec<(&'static str, Vec<u8>)> {
     // A camera photo taken on 1 June 2026 at 07:42 (+08:00) at 49°42'36"N 115°07'12"E, with a
     // GPS error of 12 m.
@@ -37,9 +46,9 @@ fn photos() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-fn record() -> String {
+#[test]
+fn committed_typescript_bindings_match_the_recorded_photo_replies() {
     let (_host, state) = app();
-    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let mut out = serde_json::Map::new();
     for (name, bytes) in photos() {
         let entry = match exchange::photo_store(&state, &bytes, None) {
@@ -52,25 +61,167 @@ fn record() -> String {
         };
         out.insert(name.to_string(), entry);
     }
-    let mut text = serde_json::to_string_pretty(&out).unwrap();
-    text.push('\n');
-    text
+    check_committed(
+        "ui/src/lib/backend/recorded/photos.json",
+        &pretty(out.into()),
+        "what the photo commands answer",
+    );
 }
 
-#[test]
-fn committed_typescript_bindings_match_the_recorded_photo_replies() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../ui/src/lib/backend/recorded/photos.json");
-    let fresh = record();
-    if std::env::var_os("UPDATE_BINDINGS").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
-        return;
+/// A zip archive of `files` as an exporting tool writes it.
+fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    for (name, text) in files {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(text.as_bytes()).unwrap();
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == fresh,
-        "ui/src/lib/backend/recorded/photos.json no longer holds what the photo commands answer. \
-         Record it again with `UPDATE_BINDINGS=1 cargo nextest run --workspace -E \
-         'test(committed_typescript_bindings)'` and commit the result."
+    w.finish().unwrap().into_inner()
+}
+
+/// The Darwin Core Archives the UI's tests import, by name.
+fn archives() -> Vec<(&'static str, Vec<u8>)> {
+    let meta = r#"<archive xmlns="http://rs.tdwg.org/dwc/text/"><core rowType="http://rs.tdwg.org/dwc/terms/Occurrence" fieldsTerminatedBy="\t" ignoreHeaderLines="1"><files><location>occurrence.txt</location></files><id index="0"/><field index="1" term="http://rs.tdwg.org/dwc/terms/scientificName"/><field index="2" term="http://rs.tdwg.org/dwc/terms/eventDate"/><field index="3" term="http://rs.tdwg.org/dwc/terms/decimalLatitude"/><field index="4" term="http://rs.tdwg.org/dwc/terms/decimalLongitude"/></core></archive>"#;
+    let occurrences = [
+        "id\tscientificName\teventDate\tdecimalLatitude\tdecimalLongitude",
+        "o1\tMarmota sibirica\t2018-06-01\t49.7\t115.1",
+        "o2\tMarmota nomenclatura-nova\t2018-06-01\t49.7\t115.1",
+        "o3\tMarmota nomenclatura-nova\t2018-06-02\t49.7\t115.1",
+        "o4\tProcapra gutturosa\t2018-13-45\t49.7\t115.1",
+    ]
+    .join("\n");
+    vec![
+        (
+            "hulun-2018",
+            zip(&[("meta.xml", meta), ("occurrence.txt", &occurrences)]),
+        ),
+        ("not-an-archive", b"hello".to_vec()),
+    ]
+}
+
+/// For each archive: its bytes, and the report with the sightings it added (each with the
+/// scientific name of its taxon, as the mock's own taxa have other ids), or the refusal.
+#[test]
+fn committed_typescript_bindings_match_the_recorded_archive_imports() {
+    let mut out = serde_json::Map::new();
+    for (name, bytes) in archives() {
+        let (_host, state) = app();
+        let entry = match exchange::dwca_import(&state, &bytes, Some(format!("{name}.zip"))) {
+            Ok(report) => {
+                let filter = Default::default();
+                let page = records::observations(&state, filter, None, 1000).unwrap();
+                let mut rows: Vec<_> = page
+                    .rows
+                    .into_iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "scientific_name": r.scientific_name,
+                            "observation": r.observation,
+                        })
+                    })
+                    .collect();
+                rows.sort_by_key(|r| r.to_string());
+                serde_json::json!({ "file": b64(&bytes), "report": report, "imported": rows })
+            }
+            Err(error) => serde_json::json!({ "file": b64(&bytes), "error": error }),
+        };
+        out.insert(name.to_string(), entry);
+    }
+    check_committed(
+        "ui/src/lib/backend/recorded/archives.json",
+        &pretty(out.into()),
+        "what the Darwin Core Archive import answers",
+    );
+}
+
+/// The GPX files the UI's tests import, by name.
+fn gpx_files() -> Vec<(&'static str, Vec<u8>)> {
+    let day1 = r#"<?xml version="1.0"?><gpx version="1.1" creator="eTrex 32x" xmlns="http://www.topografix.com/GPX/1/1">
+  <wpt lat="49.7" lon="115.1"><name>Camp</name></wpt>
+  <rte><name>Lake loop</name><rtept lat="50.0" lon="115.0"/><rtept lat="50.0" lon="116.0"/></rte>
+  <trk><name>Day 1</name><trkseg>
+    <trkpt lat="50.1" lon="115.2"><time>2026-06-02T00:00:00Z</time></trkpt>
+    <trkpt lat="50.2" lon="115.2"><time>2026-06-02T02:00:00Z</time></trkpt>
+  </trkseg></trk></gpx>
+"#;
+    vec![
+        ("day1", day1.as_bytes().to_vec()),
+        ("not-gpx", b"<html></html>".to_vec()),
+    ]
+}
+
+/// A body as recorded: its survey (an id of the recording store) left for the mock to fill.
+fn without_survey(body: dauria_core::model::Body) -> serde_json::Value {
+    let mut v = serde_json::to_value(body).unwrap();
+    if let Some(s) = v["body"].get_mut("survey") {
+        if !s.is_null() {
+            *s = "<survey>".into();
+        }
+    }
+    v
+}
+
+fn bodies(state: &dauria_app::AppState, ids: &[String]) -> Vec<serde_json::Value> {
+    ids.iter()
+        .map(|id| {
+            let current = records::get_record(state, id.clone()).unwrap().unwrap();
+            without_survey(current.body.unwrap())
+        })
+        .collect()
+}
+
+/// For each GPX file: what a survey's import answered, with the routes and visits it made in
+/// the order of its summary; and the visits made from its tracks on the Home screen.
+#[test]
+fn committed_typescript_bindings_match_the_recorded_gpx_imports() {
+    let mut out = serde_json::Map::new();
+    for (name, bytes) in gpx_files() {
+        let (_host, state) = app();
+        let survey = records::create_record(
+            &state,
+            common::body(serde_json::json!({"kind": "survey", "body": {
+                "title": "Torey lakes 2026", "region": null, "start_date": null,
+                "end_date": null, "status": "draft", "lead": null
+            }})),
+        )
+        .unwrap()
+        .id;
+        let import = match exchange::gpx_import(&state, &bytes, survey, Some(format!("{name}.gpx")))
+        {
+            Ok(summary) => {
+                let ids: Vec<String> = summary
+                    .routes
+                    .iter()
+                    .chain(&summary.visits)
+                    .cloned()
+                    .collect();
+                let created = bodies(&state, &ids);
+                // The ids are the recording store's: the mock answers with its own.
+                let mut summary = serde_json::to_value(summary).unwrap();
+                for key in ["routes", "visits"] {
+                    for (i, id) in summary[key].as_array_mut().unwrap().iter_mut().enumerate() {
+                        *id = format!("<{key} {}>", i + 1).into();
+                    }
+                }
+                serde_json::json!({ "summary": summary, "created": created })
+            }
+            Err(error) => serde_json::json!({ "error": error }),
+        };
+        let (_host, state) = app();
+        let visits = match dauria_app::visits::visit_from_gpx(&state, &bytes, None, None, None) {
+            Ok(ids) => serde_json::json!({ "created": bodies(&state, &ids) }),
+            Err(error) => serde_json::json!({ "error": error }),
+        };
+        out.insert(
+            name.to_string(),
+            serde_json::json!({ "file": b64(&bytes), "import": import, "visits": visits }),
+        );
+    }
+    check_committed(
+        "ui/src/lib/backend/recorded/gpx.json",
+        &pretty(out.into()),
+        "what the GPX imports answer",
     );
 }

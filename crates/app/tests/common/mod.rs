@@ -196,3 +196,21 @@ pub fn gps_exif(
         })
         .collect()
 }
+
+/// Compares a file generated from the Rust side with the one committed under the repository
+/// root, or rewrites it when `UPDATE_BINDINGS` is set; `what` says what it holds.
+pub fn check_committed(path: &str, fresh: &str, what: &str) {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path);
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&full, fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&full).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "{path} no longer matches {what}. Generate it again with `UPDATE_BINDINGS=1 cargo \
+         nextest run --workspace -E 'test(committed_typescript_bindings)'` and commit the result."
+    );
+}

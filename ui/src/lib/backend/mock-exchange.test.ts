@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { storedZip } from '../components/exchange/testing';
+import { archive } from '../components/exchange/testing';
 import { photo } from '../components/media/testing';
 import { createMockBackend } from './mock';
 import { parseCsv } from './mock-exchange';
@@ -37,16 +37,13 @@ describe('mock exchange backend', () => {
     ]);
   });
 
-  it('imports a Darwin Core Archive, keeping unknown names as free text', async () => {
+  it('imports a Darwin Core Archive as the real import did, keeping unknown names as free text', async () => {
     const b = createMockBackend();
-    const zip = storedZip({
-      'meta.xml': `<archive><core rowType="http://rs.tdwg.org/dwc/terms/Occurrence" fieldsTerminatedBy="\\t" ignoreHeaderLines="1"><files><location>occurrence.txt</location></files><id index="0"/><field index="1" term="http://rs.tdwg.org/dwc/terms/scientificName"/><field index="2" term="http://rs.tdwg.org/dwc/terms/eventDate"/><field index="3" term="http://rs.tdwg.org/dwc/terms/decimalLatitude"/><field index="4" term="http://rs.tdwg.org/dwc/terms/decimalLongitude"/></core></archive>`,
-      'occurrence.txt': 'id\tscientificName\teventDate\tdecimalLatitude\tdecimalLongitude\n1\tProcapra gutturosa\t2019-05-02\t49.7\t115.1\n2\tOchotona dauurica\t2019-05-02\t49.7\t115.1\n3\tCanis lupus\t\t49.7\t115.1\n',
-    });
-    const r = await b.dwcaImport(zip);
-    expect(r).toMatchObject({ rows: 3, imported: 2, unmatched_names: [['Ochotona dauurica', 1]] });
-    expect(r.errors).toEqual([{ file: 'occurrence.txt', line: 4, term: 'eventDate', reason: 'the date is missing' }]);
+    const r = await b.dwcaImport(archive('hulun-2018'));
+    expect(r).toMatchObject({ rows: 4, imported: 3, unmatched_names: [['Marmota nomenclatura-nova', 2]] });
+    expect(r.errors).toMatchObject([{ file: 'occurrence.txt', line: 5, term: 'eventDate' }]);
     const rows = (await b.observations({}, null, 10)).rows;
-    expect(rows.map((x) => x.scientific_name ?? x.observation.taxon_name).sort()).toEqual(['Ochotona dauurica', 'Procapra gutturosa']);
+    expect(rows.map((x) => x.scientific_name ?? x.observation.taxon_name).sort()).toEqual(['Marmota nomenclatura-nova', 'Marmota nomenclatura-nova', 'Marmota sibirica']);
+    await expect(b.dwcaImport(archive('not-an-archive'))).rejects.toMatchObject({ payload: { fields: [{ field: 'file', rule: 'dwca' }] } });
   });
 });

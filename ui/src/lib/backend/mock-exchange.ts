@@ -1,12 +1,11 @@
-// The photos, samples and data-exchange part of the in-memory mock backend. It checks and
-// reads files the way the Rust backend does for what the UI relies on: photos are refused when
-// empty, cut short or not an image, keyed by SHA-256, and their EXIF time and position read;
-// CSV and Darwin Core imports map, check and write rows; lab results are matched by barcode.
+// The photos, samples and data-exchange part of the in-memory mock backend. Photos and Darwin
+// Core Archives are not read here: for a fixed set of files the mock answers what the real
+// commands answered, recorded by crates/app/tests/recorded.rs (recorded/*.json). CSV imports
+// still map, check and write rows here, and lab results are matched by barcode.
 import type {
   Body,
   Current,
   DwcaImportReport,
-  DwcaRowError,
   ErrorPayload,
   FieldError,
   ImportReport,
@@ -17,11 +16,10 @@ import type {
   Sample,
   SampleResult,
   Site,
-  StoredPhoto,
   Taxon,
 } from '../bindings/core';
 import type { MockStore } from './mock-planning';
-import recordedPhotos from './recorded/photos.json';
+import { archiveByBytes, photoByBytes, photoBySha } from './mock-recorded';
 import { BackendError, type Backend } from './types';
 
 type ExchangeApi = Pick<
@@ -34,39 +32,6 @@ export const mockServer = { photos: new Map<string, Uint8Array>() };
 
 const invalid = (field: string, rule: string, message: string): BackendError =>
   new BackendError({ code: 'invalid', message, fields: [{ field, rule, message }] });
-
-// ---------------------------------------------------------------------------------------------
-// Photos: the mock reads none itself. It answers with what the real commands answered for the
-// same bytes, recorded by crates/app/tests/recorded.rs (its test fails when the recording is
-// stale); other bytes are refused.
-
-interface Recorded {
-  file: string;
-  stored?: StoredPhoto;
-  thumbnail?: string;
-  error?: ErrorPayload;
-}
-
-export type RecordedPhotoName = keyof typeof recordedPhotos;
-
-const base64Bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-
-function base64Of(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-/** A recorded file's bytes and what the real `photo_store` answered for it. */
-export function recordedPhoto(name: RecordedPhotoName): { bytes: Uint8Array; reply: Recorded } {
-  const reply = recordedPhotos[name] as Recorded;
-  return { bytes: base64Bytes(reply.file), reply };
-}
-
-const recordedByBytes = new Map<string, Recorded>(Object.values(recordedPhotos as Record<string, Recorded>).map((r) => [r.file, r]));
-const recordedBySha = new Map<string, Recorded>(
-  Object.values(recordedPhotos as Record<string, Recorded>).flatMap((r) => (r.stored ? [[r.stored.sha256, r] as const] : [])),
-);
 
 // ---------------------------------------------------------------------------------------------
 // CSV
@@ -171,43 +136,6 @@ const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Dat
 const fold = (s: string) => s.trim().toLowerCase().replaceAll('ё', 'е');
 
 // ---------------------------------------------------------------------------------------------
-// Zip (stored or deflated entries), for Darwin Core Archives.
-
-async function unzip(b: Uint8Array): Promise<Map<string, Uint8Array>> {
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let eocd = -1;
-  for (let i = b.length - 22; i >= Math.max(0, b.length - 65557); i--) {
-    if (view.getUint32(i, true) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw invalid('file', 'format', 'not a Darwin Core Archive (zip): no end of central directory');
-  const n = view.getUint16(eocd + 10, true);
-  let p = view.getUint32(eocd + 16, true);
-  const out = new Map<string, Uint8Array>();
-  for (let k = 0; k < n; k++) {
-    if (view.getUint32(p, true) !== 0x02014b50) throw invalid('file', 'format', 'not a Darwin Core Archive (zip): bad central directory');
-    const method = view.getUint16(p + 10, true);
-    const size = view.getUint32(p + 20, true);
-    const nameLen = view.getUint16(p + 28, true);
-    const extra = view.getUint16(p + 30, true);
-    const comment = view.getUint16(p + 32, true);
-    const local = view.getUint32(p + 42, true);
-    const name = decode(b.subarray(p + 46, p + 46 + nameLen));
-    const dataAt = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
-    const raw = b.subarray(dataAt, dataAt + size);
-    if (method === 0) out.set(name, raw);
-    else if (method === 8 && typeof DecompressionStream !== 'undefined') {
-      const stream = new Blob([new Uint8Array(raw)]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-      out.set(name, new Uint8Array(await new Response(stream).arrayBuffer()));
-    } else throw invalid('file', 'format', `${name}: compression method ${method} is not supported`);
-    p += 46 + nameLen + extra + comment;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 export function exchangeMock(store: MockStore): ExchangeApi {
   const blobs = new Map<string, Uint8Array>();
@@ -238,7 +166,7 @@ export function exchangeMock(store: MockStore): ExchangeApi {
 
   return {
     async photoStore(fileName: string, bytes: Uint8Array) {
-      const r = recordedByBytes.get(base64Of(bytes));
+      const r = photoByBytes(bytes);
       const p: ErrorPayload | undefined = r
         ? r.error
         : {
@@ -258,7 +186,7 @@ export function exchangeMock(store: MockStore): ExchangeApi {
     },
     async photoThumbnail(sha: string) {
       if (!/^[0-9a-f]{64}$/.test(sha)) throw invalid('sha', 'format', `'${sha}' is not a SHA-256`);
-      return blobs.has(sha) ? (recordedBySha.get(sha)?.thumbnail ?? null) : null;
+      return blobs.has(sha) ? (photoBySha(sha)?.thumbnail ?? null) : null;
     },
     async photoData(sha: string) {
       const b = blobs.get(sha);
@@ -528,78 +456,16 @@ export function exchangeMock(store: MockStore): ExchangeApi {
     },
 
     async dwcaImport(this: Backend, bytes: Uint8Array): Promise<DwcaImportReport> {
-      const files = await unzip(bytes);
-      const meta = files.get('meta.xml');
-      if (!meta) throw invalid('file', 'format', 'the archive has no meta.xml');
-      const xml = decode(meta);
-      const core = xml.match(/<core\b([^>]*)>([\s\S]*?)<\/core>/);
-      if (!core) throw invalid('file', 'format', 'meta.xml has no core');
-      const rowType = core[1].match(/rowType="([^"]+)"/)?.[1] ?? '';
-      if (!rowType.endsWith('/Occurrence')) {
-        throw invalid('file', 'format', `the core is ${rowType}; the preview imports occurrence cores only`);
+      const r = archiveByBytes(bytes);
+      if (!r) throw invalid('file', 'dwca', 'the mock backend has no recorded reply for this archive (see crates/app/tests/recorded.rs)');
+      if (r.error) throw new BackendError(r.error);
+      for (const { scientific_name, observation } of r.imported ?? []) {
+        // The recording's taxon ids are the real store's: the mock's own taxon of that name.
+        const t = scientific_name ? resolveTaxon(scientific_name) : null;
+        const taxon = t && 'id' in t ? t.id : null;
+        await this.createRecord({ kind: 'observation', body: { ...observation, taxon, taxon_name: taxon ? null : (observation.taxon_name ?? scientific_name) } });
       }
-      const location = core[2].match(/<location>([^<]+)<\/location>/)?.[1]?.trim() ?? '';
-      const skip = Number(core[1].match(/ignoreHeaderLines="(\d+)"/)?.[1] ?? '0');
-      const sep = (core[1].match(/fieldsTerminatedBy="([^"]*)"/)?.[1] ?? '\\t').replace('\\t', '\t');
-      const terms = new Map<string, number>();
-      for (const f of core[2].matchAll(/<field\b[^>]*index="(\d+)"[^>]*term="([^"]+)"/g)) terms.set(f[2].split('/').pop()!, Number(f[1]));
-      const data = files.get(location);
-      if (!data) throw invalid('file', 'format', `the archive has no ${location}`);
-      const lines = decode(data).split(/\r?\n/);
-      const report: DwcaImportReport = { rows: 0, imported: 0, already_imported: 0, unmatched_names: [], errors: [], taxa: { rows: 0, added: 0, already_listed: 0, synonyms: 0, names_added: 0, added_names: [], skipped: [] } };
-      const unmatched = new Map<string, number>();
-      const errors: DwcaRowError[] = [];
-      for (let i = skip; i < lines.length; i++) {
-        if (!lines[i].trim()) continue;
-        const cells = lines[i].split(sep);
-        const line = i + 1;
-        report.rows += 1;
-        const get = (term: string) => {
-          const v = terms.has(term) ? cells[terms.get(term)!]?.trim() : undefined;
-          return v ? v : null;
-        };
-        const err = (term: string, reason: string) => errors.push({ file: location, line, term, reason });
-        const name = get('scientificName') ?? get('vernacularName');
-        if (!name) {
-          err('scientificName', 'the name is missing');
-          continue;
-        }
-        const date = get('eventDate');
-        if (!date) {
-          err('eventDate', 'the date is missing');
-          continue;
-        }
-        const observed_at = RFC3339.test(date) ? date : isDate(date) ? `${date}T00:00:00+00:00` : null;
-        if (!observed_at) {
-          err('eventDate', `'${date}' is not a date`);
-          continue;
-        }
-        const lat = get('decimalLatitude');
-        const lon = get('decimalLongitude');
-        if (lat === null || lon === null || !Number.isFinite(Number(lat)) || !Number.isFinite(Number(lon))) {
-          err('decimalLatitude', 'the position is missing');
-          continue;
-        }
-        const r = resolveTaxon(name);
-        if (!('id' in r)) unmatched.set(name, (unmatched.get(name) ?? 0) + 1);
-        const count = Number(get('individualCount') ?? '1');
-        const body: Body = {
-          kind: 'observation',
-          body: {
-            visit: null, site: null, taxon: 'id' in r ? r.id : null, taxon_name: 'id' in r ? null : name,
-            count: Number.isInteger(count) && count >= 0 ? count : 1, count_min: null, count_max: null, unit: 'individuals',
-            sex: null, age: null, behaviour: null, lat: Number(lat), lon: Number(lon),
-            uncertainty_m: get('coordinateUncertaintyInMeters') === null ? null : Number(get('coordinateUncertaintyInMeters')),
-            observed_at, observers: (get('recordedBy') ?? '').split('|').map((s) => s.trim()).filter(Boolean),
-            detection_method: null, notes: get('occurrenceRemarks'), photos: [],
-          },
-        };
-        await this.createRecord(body);
-        report.imported += 1;
-      }
-      report.unmatched_names = [...unmatched.entries()].sort((a, b) => a[0].localeCompare(b[0]));
-      report.errors = errors;
-      return report;
+      return structuredClone(r.report!);
     },
 
     async exportFile(this: Backend, format, survey) {

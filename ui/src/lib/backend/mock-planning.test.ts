@@ -4,6 +4,7 @@ import { createMockBackend, type MockBackend } from './mock';
 import { planningMock } from './mock-planning';
 import { BackendError } from './types';
 import { emptySurvey } from '../plan/survey';
+import { gpxFile } from '../components/exchange/testing';
 
 let mock: MockBackend;
 
@@ -99,21 +100,15 @@ describe('planning mock', () => {
         return id;
       },
     });
-    const gpx = `<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">
-      <wpt lat="49.7" lon="115.1"><name>Camp</name></wpt>
-      <rte><name>Lake loop</name><rtept lat="0" lon="0"/><rtept lat="0" lon="1"/></rte>
-      <trk><name>Day 1</name><trkseg>
-        <trkpt lat="1" lon="1"><time>2026-06-02T00:00:00Z</time></trkpt>
-        <trkpt lat="2" lon="1"><time>2026-06-02T02:00:00Z</time></trkpt>
-      </trkseg></trk></gpx>`;
-    const s = await api.gpxImport('s1', 'day1.gpx', new TextEncoder().encode(gpx));
+    const s = await api.gpxImport('s1', 'day1.gpx', gpxFile('day1'));
     expect(s.routes).toHaveLength(2);
     expect(s.visits).toHaveLength(1);
     expect(s.points).toBe(5);
-    expect(s.track_km).toBeCloseTo(111.195, 2);
+    expect(s.track_km).toBeCloseTo(11.12, 1);
     expect(s.track_hours).toBe(2);
     const route = made.find((c) => c.body?.kind === 'route' && c.body.body.name === 'Lake loop');
     expect(route?.body?.kind === 'route' && route.body.body.waypoints).toHaveLength(2);
-    await expect(api.gpxImport('s1', 'bad.gpx', new TextEncoder().encode('<html></html>'))).rejects.toMatchObject({ code: 'invalid' });
+    expect(route?.body?.kind === 'route' && route.body.body.survey).toBe('s1');
+    await expect(api.gpxImport('s1', 'bad.gpx', gpxFile('not-gpx'))).rejects.toMatchObject({ payload: { code: 'invalid' } });
   });
 });

@@ -7,15 +7,14 @@ import type {
   BudgetLine,
   Current,
   DoubleBooking,
-  GpxImportSummary,
   Progress,
   ScheduleItem,
   Survey,
-  Waypoint,
 } from '../bindings/core';
 import { lengthKm } from '../plan/geo';
 import { CURRENCIES, MissingRate, isDecimal, normaliseDecimal, summarise } from '../plan/money';
 import { dayNumber } from '../plan/timeline';
+import { gpxByBytes } from './mock-recorded';
 import { BackendError, type Backend } from './types';
 
 /** What the planning mock reads from the mock's records (and, when given, how it adds one). */
@@ -36,27 +35,11 @@ const invalid = (field: string, rule: string, message: string) =>
 
 const isDate = (s: string | null | undefined): s is string => !!s && !Number.isNaN(dayNumber(s));
 
-/** Reads the points of a GPX file: routes, loose waypoints (one route) and tracks. */
-function parseGpx(text: string): { routes: { name: string; points: Waypoint[] }[]; tracks: { name: string; points: Waypoint[] }[] } {
-  const doc = new DOMParser().parseFromString(text, 'application/xml');
-  if (doc.getElementsByTagName('parsererror').length || doc.documentElement.localName !== 'gpx')
-    throw invalid('file', 'format', 'the file is not GPX (no <gpx> element)');
-  const point = (e: Element): Waypoint => {
-    const lat = Number(e.getAttribute('lat'));
-    const lon = Number(e.getAttribute('lon'));
-    if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180)
-      throw invalid('file', 'range', `a point has no valid lat/lon (${e.getAttribute('lat')}, ${e.getAttribute('lon')})`);
-    const child = (n: string) => [...e.children].find((c) => c.localName === n)?.textContent?.trim() || null;
-    const ele = child('ele');
-    return { name: child('name'), lat, lon, time: child('time'), ele: ele === null ? null : Number(ele) };
-  };
-  const nameOf = (e: Element, fallback: string) => [...e.children].find((c) => c.localName === 'name')?.textContent?.trim() || fallback;
-  const all = (root: Element | Document, n: string) => [...root.getElementsByTagNameNS('*', n)];
-  const routes = all(doc, 'rte').map((r, i) => ({ name: nameOf(r, `Route ${i + 1}`), points: all(r, 'rtept').map(point) }));
-  const loose = [...doc.documentElement.children].filter((c) => c.localName === 'wpt').map(point);
-  if (loose.length) routes.push({ name: 'Waypoints', points: loose });
-  const tracks = all(doc, 'trk').map((t, i) => ({ name: nameOf(t, `Track ${i + 1}`), points: all(t, 'trkpt').map(point) }));
-  return { routes, tracks };
+/** A recorded body with the recording's placeholder survey replaced by `survey`. */
+export function inSurvey(body: Body, survey: string | null): Body {
+  const b = structuredClone(body) as Body & { body: { survey?: string | null } };
+  if (b.body.survey === '<survey>') b.body.survey = survey;
+  return b;
 }
 
 export function planningMock(store: MockStore): PlanningApi {
@@ -198,31 +181,17 @@ export function planningMock(store: MockStore): PlanningApi {
         .sort((a, b) => cmp(a.start, b.start) || cmp(a.survey_title, b.survey_title) || order[a.activity] - order[b.activity] || cmp(a.label, b.label));
     },
 
+    // What the real import answered for the same file, with the routes and visits it made
+    // (recorded by crates/app/tests/recorded.rs); the mock parses no GPX itself.
     gpxImport: store.create
-      ? async (id, fileName, bytes) => {
+      ? async (id, _fileName, bytes) => {
           survey(id);
-          const create = store.create!;
-          const { routes, tracks } = parseGpx(new TextDecoder().decode(bytes));
-          const summary: GpxImportSummary = { routes: [], visits: [], points: 0, track_km: 0, track_hours: 0 };
-          for (const r of routes) {
-            summary.points += r.points.length;
-            summary.routes.push(create({ kind: 'route', body: { survey: id, name: r.name, waypoints: r.points, planned_date: null, transport: null } }));
-          }
-          for (const tr of tracks) {
-            if (!tr.points.length) continue;
-            summary.points += tr.points.length;
-            const times = tr.points.map((p) => p.time).filter((x): x is string => !!x);
-            const start = times[0] ?? new Date().toISOString();
-            const end = times.length > 1 ? times[times.length - 1] : null;
-            const km = lengthKm(tr.points);
-            summary.track_km += km;
-            if (end) summary.track_hours += Math.max(0, Date.parse(end) - Date.parse(start)) / 3_600_000;
-            summary.visits.push(
-              create({ kind: 'visit', body: { survey: id, site: null, start, end, observers: [], protocol: `GPX ${fileName}: ${tr.name}`, effort_value: km, effort_unit: 'km', weather: null, track: tr.points } }),
-            );
-          }
-          if (!summary.points) throw invalid('file', 'empty', `${fileName} has no routes, waypoints or tracks`);
-          return summary;
+          const r = gpxByBytes(bytes);
+          if (!r) throw invalid('file', 'format', 'the mock backend has no recorded reply for this file (see crates/app/tests/recorded.rs)');
+          if (r.import.error) throw new BackendError(r.import.error);
+          const made = r.import.created!.map((b) => store.create!(inSurvey(b, id)));
+          const s = r.import.summary!;
+          return { ...s, routes: made.slice(0, s.routes.length), visits: made.slice(s.routes.length) };
         }
       : unavailable('GPX import'),
 

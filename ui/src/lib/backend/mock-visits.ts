@@ -1,8 +1,10 @@
 // The visits part of the in-memory mock backend: the open visit, start and end with effort by the
 // same rules as dauria-core's visits module (distance from the track, else the route; hours from
 // start to end). The mock is one laptop, so every visit without an end is this laptop's.
-import type { Body, Current, Effort, Visit, VisitSummary, Waypoint } from '../bindings/core';
+import type { Current, Effort, Visit, VisitSummary } from '../bindings/core';
 import { lengthKm } from '../plan/geo';
+import { inSurvey } from './mock-planning';
+import { gpxByBytes } from './mock-recorded';
 import { BackendError, type Backend } from './types';
 
 type VisitsApi = Pick<Backend, 'visitOpen' | 'visitStart' | 'visitEnd' | 'visitList' | 'visitFromGpx'>;
@@ -84,39 +86,18 @@ export function visitsMock(api: () => Backend): VisitsApi {
       if (r) [v.effort_value, v.effort_unit] = r;
       return api().updateRecord(o.id, o.rev_id, { kind: 'visit', body: v });
     },
+    // What the real command made from the same file (recorded by crates/app/tests/recorded.rs),
+    // with this call's survey, protocol and observers; the mock parses no GPX itself.
     visitFromGpx: async (bytes, survey, protocol, observers) => {
-      const doc = new DOMParser().parseFromString(new TextDecoder().decode(bytes), 'application/xml');
-      const tracks = [...doc.getElementsByTagNameNS('*', 'trk')];
-      if (!tracks.length) throw invalid('file', 'no_tracks', 'the GPX file has no tracks');
+      const r = gpxByBytes(bytes);
+      if (!r) throw invalid('file', 'format', 'the mock backend has no recorded reply for this file (see crates/app/tests/recorded.rs)');
+      if (r.visits.error) throw new BackendError(r.visits.error);
       const ids: string[] = [];
-      const bodies: Body[] = [];
-      for (const [i, t] of tracks.entries()) {
-        const pts: Waypoint[] = [...t.getElementsByTagNameNS('*', 'trkpt')].map((p) => ({
-          name: null,
-          lat: Number(p.getAttribute('lat')),
-          lon: Number(p.getAttribute('lon')),
-          time: [...p.children].find((c) => c.localName === 'time')?.textContent?.trim() || null,
-          ele: null,
-        }));
-        const times = pts.flatMap((p) => (p.time ? [Date.parse(p.time)] : []));
-        if (!times.length) throw invalid('file', 'no_times', `track ${i + 1} has no point times, so the visit's start and end are unknown`);
-        const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
-        const v: Visit = {
-          survey,
-          site: null,
-          route: null,
-          start: iso(Math.min(...times)),
-          end: iso(Math.max(...times)),
-          observers,
-          protocol,
-          effort_value: round3(lengthKm(pts)),
-          effort_unit: 'km',
-          weather: null,
-          track: pts,
-        };
-        bodies.push({ kind: 'visit', body: v });
+      for (const b of r.visits.created!) {
+        const v = inSurvey(b, survey);
+        if (v.kind === 'visit') Object.assign(v.body, { protocol, observers });
+        ids.push((await api().createRecord(v)).id);
       }
-      for (const b of bodies) ids.push((await api().createRecord(b)).id);
       return ids;
     },
   };

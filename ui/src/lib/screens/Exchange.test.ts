@@ -2,7 +2,7 @@ import { fireEvent, render, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend';
 import { createMockBackend, type MockBackend } from '../backend/mock';
-import { bytesFile, choose, storedZip, textFile } from '../components/exchange/testing';
+import { archive, bytesFile, choose, textFile } from '../components/exchange/testing';
 import { setLocale } from '../i18n/index.svelte';
 import { loadCache } from '../state.svelte';
 import Exchange from './Exchange.svelte';
@@ -109,23 +109,19 @@ describe('Darwin Core Archive import', () => {
   it('reports the rows imported, the names not on the checklist and the bad rows', async () => {
     setLocale('zh-CN');
     const { container } = render(Exchange);
-    const zip = storedZip({
-      'meta.xml': `<archive xmlns="http://rs.tdwg.org/dwc/text/"><core rowType="http://rs.tdwg.org/dwc/terms/Occurrence" fieldsTerminatedBy="\\t" ignoreHeaderLines="1"><files><location>occurrence.txt</location></files><id index="0"/><field index="1" term="http://rs.tdwg.org/dwc/terms/scientificName"/><field index="2" term="http://rs.tdwg.org/dwc/terms/eventDate"/><field index="3" term="http://rs.tdwg.org/dwc/terms/decimalLatitude"/><field index="4" term="http://rs.tdwg.org/dwc/terms/decimalLongitude"/></core></archive>`,
-      'occurrence.txt': [
-        'id\tscientificName\teventDate\tdecimalLatitude\tdecimalLongitude',
-        'o1\tMarmota sibirica\t2018-06-01\t49.7\t115.1',
-        'o2\tOchotona dauurica\t2018-06-01\t49.7\t115.1',
-        'o3\tOchotona dauurica\t2018-06-02\t49.7\t115.1',
-        'o4\tMicrotus brandti\t\t49.7\t115.1',
-      ].join('\n'),
-    });
+    const zip = archive('hulun-2018');
     const input = container.querySelector('#dwca-input') as HTMLInputElement;
     choose(input, [bytesFile(zip, 'hulun-2018.zip')]);
     await fireEvent.change(input);
     await waitFor(() => expect(container.querySelector('#dwca-report')).not.toBeNull());
     expect(container.querySelector('#dwca-summary')!.textContent).toBe('hulun-2018.zip：已导入 3 行，共 4 行。');
-    expect([...container.querySelectorAll('#dwca-unmatched tbody td')].map((td) => td.textContent)).toEqual(['Ochotona dauurica', '2']);
-    expect([...container.querySelectorAll('#dwca-errors tbody td')].map((td) => td.textContent)).toEqual(['occurrence.txt', '5', 'eventDate', 'the date is missing']);
+    expect([...container.querySelectorAll('#dwca-unmatched tbody td')].map((td) => td.textContent)).toEqual(['Marmota nomenclatura-nova', '2']);
+    expect([...container.querySelectorAll('#dwca-errors tbody td')].map((td) => td.textContent)).toEqual([
+      'occurrence.txt',
+      '5',
+      'eventDate',
+      "'2018-13-45' is not an ISO 8601 date, date and time, month, year or range of them",
+    ]);
   });
 
   it('explains a file that is not an archive', async () => {
@@ -134,7 +130,7 @@ describe('Darwin Core Archive import', () => {
     choose(input, [textFile('hello', 'notes.zip')]);
     await fireEvent.change(input);
     await waitFor(() => expect(container.querySelector('#dwca-error')).not.toBeNull());
-    expect(container.querySelector('#dwca-error')!.textContent).toContain('notes.zip: The file cannot be read.');
+    expect(container.querySelector('#dwca-error')!.textContent).toContain('notes.zip: This is not a Darwin Core Archive the app can read.');
   });
 });
 

@@ -1,6 +1,6 @@
 // Test photos: the files whose replies crates/app/tests/recorded.rs recorded from the real
 // photo commands (ui/src/lib/backend/recorded/photos.json), which the mock backend serves.
-import { recordedPhoto, type RecordedPhotoName } from '../../backend/mock-exchange';
+import { recordedPhoto, type RecordedPhotoName } from '../../backend/mock-recorded';
 
 /** The bytes of a recorded test file: `camera` (160 × 120 px with an EXIF time, 2026-06-01
  * 07:42 +08:00, and position, 49.71° N 115.12° E, 12 m), `plain-1` to `plain-4` (48 × 32 px, no
