@@ -225,3 +225,72 @@ fn committed_typescript_bindings_match_the_recorded_gpx_imports() {
         "what the GPX imports answer",
     );
 }
+
+/// A column mapping (the column per header, as JSON) and whether a bad row stops everything.
+type Mapping = (serde_json::Value, bool);
+
+/// A historical CSV with headers nobody guesses all of, and the column mappings the UI's tests
+/// import it with.
+fn csv_files() -> Vec<(&'static str, &'static str, Vec<Mapping>)> {
+    let dauria_2019 = "Species,Wann,N,Latitude,Longitude,Remarks\n\
+        Procapra gutturosa,2019-05-02T07:10:00+08:00,120,49.70,115.10,herd at the well\n\
+        Canis lupus,2019-05-02T09:00:00+08:00,2,49.71,115.12,\n\
+        Unheard-of beast,2019-05-03T10:00:00+08:00,1,49.72,115.13,\n\
+        Antigone vipio,2019-05-04T06:00:00+08:00,many,49.73,115.14,\n";
+    let all = serde_json::json!(["taxon", "observed_at", "count", "lat", "lon", "notes"]);
+    let no_notes = serde_json::json!(["taxon", "observed_at", "count", "lat", "lon", null]);
+    vec![(
+        "dauria-2019",
+        dauria_2019,
+        vec![(all.clone(), false), (all, true), (no_notes, false)],
+    )]
+}
+
+/// For each CSV: its preview, and for each mapping the report with the sightings it added
+/// (each with its taxon's scientific name).
+#[test]
+fn committed_typescript_bindings_match_the_recorded_csv_imports() {
+    let mut out = serde_json::Map::new();
+    for (name, text, mappings) in csv_files() {
+        let bytes = text.as_bytes();
+        let preview = exchange::csv_preview(bytes).unwrap();
+        let imports: Vec<_> = mappings
+            .into_iter()
+            .map(|(columns, all_or_nothing)| {
+                let (_host, state) = app();
+                let report = exchange::csv_import(
+                    &state,
+                    bytes,
+                    Some(columns.to_string()),
+                    Some(all_or_nothing.to_string()),
+                )
+                .unwrap();
+                let page = records::observations(&state, Default::default(), None, 1000).unwrap();
+                let mut rows: Vec<_> = page
+                    .rows
+                    .into_iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "scientific_name": r.scientific_name,
+                            "observation": r.observation,
+                        })
+                    })
+                    .collect();
+                rows.sort_by_key(|r| r.to_string());
+                serde_json::json!({
+                    "columns": columns, "all_or_nothing": all_or_nothing,
+                    "report": report, "imported": rows,
+                })
+            })
+            .collect();
+        out.insert(
+            name.to_string(),
+            serde_json::json!({ "file": b64(bytes), "preview": preview, "imports": imports }),
+        );
+    }
+    check_committed(
+        "ui/src/lib/backend/recorded/csv.json",
+        &pretty(out.into()),
+        "what the CSV preview and import answer",
+    );
+}

@@ -1,7 +1,7 @@
-// The photos, samples and data-exchange part of the in-memory mock backend. Photos and Darwin
-// Core Archives are not read here: for a fixed set of files the mock answers what the real
-// commands answered, recorded by crates/app/tests/recorded.rs (recorded/*.json). CSV imports
-// still map, check and write rows here, and lab results are matched by barcode.
+// The photos, samples and data-exchange part of the in-memory mock backend. Photos, sighting
+// CSVs and Darwin Core Archives are not read here: for a fixed set of files the mock answers
+// what the real commands answered, recorded by crates/app/tests/recorded.rs (recorded/*.json).
+// Lab results are still read, mapped and matched by barcode here.
 import type {
   Body,
   Current,
@@ -12,14 +12,13 @@ import type {
   LabResultReport,
   Observation,
   ResultSummary,
-  RowError,
   Sample,
   SampleResult,
   Site,
   Taxon,
 } from '../bindings/core';
 import type { MockStore } from './mock-planning';
-import { archiveByBytes, photoByBytes, photoBySha } from './mock-recorded';
+import { archiveByBytes, csvByBytes, photoByBytes, photoBySha } from './mock-recorded';
 import { BackendError, type Backend } from './types';
 
 type ExchangeApi = Pick<
@@ -85,29 +84,8 @@ export function parseCsv(text: string): { line: number; cells: string[] }[] {
 
 const decode = (b: Uint8Array) => new TextDecoder('utf-8').decode(b);
 
-const COLUMNS = ['id', 'taxon', 'count', 'count_min', 'count_max', 'unit', 'site', 'lat', 'lon', 'uncertainty_m', 'observed_at', 'observers', 'detection_method', 'behaviour', 'notes'];
-const MAPPABLE = [...COLUMNS, 'position'];
-// The mock reads UTF-8 comma-separated text only; the core detects the rest.
 const DETECTED = { encoding: 'UTF-8', bom: false, separator: ',', decimal_comma: false };
 
-const OBS_ALIASES: Record<string, string[]> = {
-  taxon: ['taxon', 'species', 'scientific_name', 'scientificname', 'name'],
-  count: ['count', 'individualcount', 'individual_count', 'n'],
-  count_min: ['count_min', 'min'],
-  count_max: ['count_max', 'max'],
-  unit: ['unit', 'units'],
-  site: ['site', 'locality', 'site_name'],
-  lat: ['lat', 'latitude', 'decimallatitude'],
-  lon: ['lon', 'lng', 'long', 'longitude', 'decimallongitude'],
-  position: ['position', 'coordinates', 'coords'],
-  uncertainty_m: ['uncertainty_m', 'uncertainty', 'coordinateuncertaintyinmeters'],
-  observed_at: ['observed_at', 'time', 'date', 'datetime', 'eventdate', 'event_date'],
-  observers: ['observers', 'observer', 'recordedby', 'recorded_by'],
-  detection_method: ['detection_method', 'method', 'detection'],
-  behaviour: ['behaviour', 'behavior'],
-  notes: ['notes', 'remarks', 'occurrenceremarks', 'comment'],
-  id: ['id'],
-};
 const LAB_ALIASES: Record<string, string[]> = {
   barcode: ['barcode', 'sample_barcode', 'sample_id', 'sample'],
   result: ['result', 'outcome', 'test_result'],
@@ -131,7 +109,6 @@ function parseResult(s: string): SampleResult | null {
   return null;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s));
 const fold = (s: string) => s.trim().toLowerCase().replaceAll('ё', 'е');
 
@@ -158,10 +135,14 @@ export function exchangeMock(store: MockStore): ExchangeApi {
     return { error: `no taxon named '${name}' on the checklist` };
   }
 
-  function resolveSite(name: string): { id: string } | { error: string } {
-    const hits = bodies<Site>('site').filter((s) => fold(s.body.name) === fold(name));
-    if (hits.length === 1) return { id: hits[0].id };
-    return { error: hits.length ? `'${name}' matches ${hits.length} sites` : `no site named '${name}'` };
+  /** Adds the sightings a recorded import made. Their taxon ids are the recording store's, so
+   * each gets the mock's own taxon of the same scientific name. */
+  async function addRecorded(api: Backend, rows: { scientific_name: string | null; observation: Observation }[]) {
+    for (const { scientific_name, observation } of rows) {
+      const t = scientific_name ? resolveTaxon(scientific_name) : null;
+      const taxon = t && 'id' in t ? t.id : null;
+      await api.createRecord({ kind: 'observation', body: { ...observation, taxon, taxon_name: taxon ? null : (observation.taxon_name ?? scientific_name) } });
+    }
   }
 
   return {
@@ -323,148 +304,23 @@ export function exchangeMock(store: MockStore): ExchangeApi {
     },
 
     async csvPreview(bytes: Uint8Array) {
-      const rows = parseCsv(decode(bytes));
-      if (!rows.length) throw invalid('file', 'format', 'cannot read the CSV header: the file is empty');
-      const headers = rows[0].cells;
-      const seen = new Set<string>();
-      const guessed = headers.map((h) => {
-        const c = aliasOf(OBS_ALIASES, h);
-        if (!c || seen.has(c)) return null;
-        seen.add(c);
-        return c;
-      });
-      return { headers, guessed, rows: rows.slice(1, 9).map((r) => r.cells), columns: [...MAPPABLE], ...DETECTED };
+      const r = csvByBytes(bytes);
+      if (!r) throw invalid('file', 'format', 'the mock backend has no recorded reply for this file (see crates/app/tests/recorded.rs)');
+      return structuredClone(r.preview);
     },
 
     async csvImport(this: Backend, bytes: Uint8Array, columns: (string | null)[], allOrNothing: boolean): Promise<ImportReport> {
-      const rows = parseCsv(decode(bytes));
-      const headers = rows.shift()?.cells ?? [];
-      if (columns.length !== headers.length) {
-        throw invalid('columns', 'count', `the mapping names ${columns.length} columns but the CSV has ${headers.length}`);
-      }
-      const cols = new Map<string, number>();
-      columns.forEach((c, i) => {
-        if (!c) return;
-        if (!MAPPABLE.includes(c)) throw invalid('columns', 'unknown_column', `'${c}' is not a column an observation has`);
-        if (cols.has(c)) throw invalid('columns', 'duplicate', `two headers are mapped to '${c}'`);
-        cols.set(c, i);
-      });
-      for (const needed of ['taxon', 'observed_at']) {
-        if (!cols.has(needed)) {
-          throw invalid('file', 'missing_column', `the CSV has no '${needed}' column (headers found: ${headers.join(', ')})`);
-        }
-      }
-      if (!cols.has('count') && !cols.has('count_min')) throw invalid('file', 'missing_column', "the CSV has no 'count' column");
-      const header = (c: string) => (cols.has(c) ? headers[cols.get(c)!] : c);
-      const report: ImportReport = { rows: 0, imported: 0, already_imported: 0, errors: [], rolled_back: false };
-      const good: Observation[] = [];
-      for (const { line, cells } of rows) {
-        report.rows += 1;
-        const get = (c: string) => {
-          const v = cols.has(c) ? cells[cols.get(c)!]?.trim() : undefined;
-          return v ? v : null;
-        };
-        const errs: RowError[] = [];
-        const err = (c: string, reason: string, rule = 'format', value: string | null = null) =>
-          errs.push({ line, column: header(c), field: c, rule, value, reason });
-        let taxon: string | null = null;
-        const name = get('taxon');
-        if (!name) err('taxon', 'the species is missing', 'required');
-        else {
-          const r = resolveTaxon(name);
-          if ('id' in r) taxon = r.id;
-          else err('taxon', r.error, 'unknown_taxon', name);
-        }
-        let site: string | null = null;
-        const siteName = get('site');
-        if (siteName) {
-          const r = resolveSite(siteName);
-          if ('id' in r) site = r.id;
-          else err('site', r.error, 'unknown_site', siteName);
-        }
-        const number = (c: string, whole: boolean) => {
-          const v = get(c);
-          if (v === null) return null;
-          const n = Number(v);
-          if (!Number.isFinite(n) || (whole && !Number.isInteger(n))) {
-            err(c, whole ? `'${v}' is not a whole number` : `'${v}' is not a number`, whole ? 'not_integer' : 'not_number', v);
-            return null;
-          }
-          if (whole && n < 0) {
-            err(c, `count ${n} is negative`, 'negative', v);
-            return null;
-          }
-          return n;
-        };
-        let lat: number | null = null;
-        let lon: number | null = null;
-        const pos = get('position');
-        if (pos) {
-          const m = pos.match(/^\s*(-?\d+(?:\.\d+)?)\s*[,;\s]\s*(-?\d+(?:\.\d+)?)\s*$/);
-          if (m) [lat, lon] = [Number(m[1]), Number(m[2])];
-          else err('position', `cannot read the position '${pos}'`);
-        } else {
-          lat = number('lat', false);
-          lon = number('lon', false);
-        }
-        const unitRaw = get('unit');
-        const units = ['individuals', 'pairs', 'nests', 'burrows', 'colonies'] as const;
-        const unit = units.find((u) => u === unitRaw?.toLowerCase()) ?? 'individuals';
-        if (unitRaw && !units.some((u) => u === unitRaw.toLowerCase())) {
-          err('unit', `unit '${unitRaw}' is not one of individuals, pairs, nests, burrows, colonies`, 'unknown_unit', unitRaw);
-        }
-        const at = get('observed_at');
-        if (!at) err('observed_at', 'the time is missing', 'required');
-        else if (!RFC3339.test(at)) err('observed_at', `'${at}' is not a date and time with offset like 2026-06-01T07:30:00+08:00`);
-        const o: Observation = {
-          visit: null,
-          site,
-          taxon,
-          taxon_name: null,
-          count: number('count', true),
-          count_min: number('count_min', true),
-          count_max: number('count_max', true),
-          unit,
-          sex: null,
-          age: null,
-          behaviour: get('behaviour'),
-          lat,
-          lon,
-          uncertainty_m: number('uncertainty_m', false),
-          observed_at: at ?? '',
-          observers: (get('observers') ?? '').split(';').map((s) => s.trim()).filter(Boolean),
-          detection_method: get('detection_method'),
-          notes: get('notes'),
-          photos: [],
-        };
-        if (!errs.length) {
-          if (o.count === null && (o.count_min === null || o.count_max === null)) err('count', 'give a count, or a minimum and a maximum');
-          if (o.site === null && (o.lat === null || o.lon === null)) err('lat', 'choose a site or give coordinates');
-          if (o.lat !== null && Math.abs(o.lat) > 90) err('lat', `latitude ${o.lat} is out of range`);
-          if (o.lon !== null && Math.abs(o.lon) > 180) err('lon', `longitude ${o.lon} is out of range`);
-        }
-        if (errs.length) report.errors.push(...errs);
-        else good.push(o);
-      }
-      if (allOrNothing && report.errors.length) {
-        report.rolled_back = true;
-        return report;
-      }
-      for (const o of good) await this.createRecord({ kind: 'observation', body: o });
-      report.imported = good.length;
-      return report;
+      const r = csvByBytes(bytes)?.imports.find((i) => JSON.stringify(i.columns) === JSON.stringify(columns) && i.all_or_nothing === allOrNothing);
+      if (!r) throw invalid('columns', 'format', 'the mock backend has no recorded import of this file with this mapping (see crates/app/tests/recorded.rs)');
+      await addRecorded(this, r.imported);
+      return structuredClone(r.report);
     },
 
     async dwcaImport(this: Backend, bytes: Uint8Array): Promise<DwcaImportReport> {
       const r = archiveByBytes(bytes);
       if (!r) throw invalid('file', 'dwca', 'the mock backend has no recorded reply for this archive (see crates/app/tests/recorded.rs)');
       if (r.error) throw new BackendError(r.error);
-      for (const { scientific_name, observation } of r.imported ?? []) {
-        // The recording's taxon ids are the real store's: the mock's own taxon of that name.
-        const t = scientific_name ? resolveTaxon(scientific_name) : null;
-        const taxon = t && 'id' in t ? t.id : null;
-        await this.createRecord({ kind: 'observation', body: { ...observation, taxon, taxon_name: taxon ? null : (observation.taxon_name ?? scientific_name) } });
-      }
+      await addRecorded(this, r.imported ?? []);
       return structuredClone(r.report!);
     },
 

@@ -1,9 +1,10 @@
 // What the real commands answered for a fixed set of files, recorded through the Host trait by
 // crates/app/tests/recorded.rs into recorded/*.json (that test fails when a recording is stale).
-// The mock backend serves these instead of reading photos, archives and GPX files itself; the
+// The mock backend serves these instead of reading photos, archives, GPX and CSV files itself; the
 // UI's tests use the same files. Like every mock module, none of it is in the production build.
-import type { Body, DwcaImportReport, ErrorPayload, GpxImportSummary, Observation, StoredPhoto } from '../bindings/core';
+import type { Body, CsvPreview, DwcaImportReport, ErrorPayload, GpxImportSummary, ImportReport, Observation, StoredPhoto } from '../bindings/core';
 import recordedArchives from './recorded/archives.json';
+import recordedCsv from './recorded/csv.json';
 import recordedGpx from './recorded/gpx.json';
 import recordedPhotos from './recorded/photos.json';
 
@@ -80,3 +81,27 @@ export function recordedGpxFile(name: RecordedGpxName): Uint8Array {
 }
 
 export const gpxByBytes = byFile(gpx);
+
+// CSV sightings: the preview, and for each column mapping the UI's tests use the report and the
+// sightings the import added (each with its taxon's scientific name).
+
+export interface RecordedCsv {
+  file: string;
+  preview: CsvPreview;
+  imports: {
+    columns: (string | null)[];
+    all_or_nothing: boolean;
+    report: ImportReport;
+    imported: { scientific_name: string | null; observation: Observation }[];
+  }[];
+}
+
+export type RecordedCsvName = keyof typeof recordedCsv;
+const csv = recordedCsv as unknown as Record<RecordedCsvName, RecordedCsv>;
+
+/** A recorded CSV file's text. */
+export function recordedCsvText(name: RecordedCsvName): string {
+  return new TextDecoder().decode(base64Bytes(csv[name].file));
+}
+
+export const csvByBytes = byFile(csv);

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend';
 import { createMockBackend, type MockBackend } from '../backend/mock';
 import { archive, bytesFile, choose, textFile } from '../components/exchange/testing';
+import { recordedCsvText } from '../backend/mock-recorded';
 import { setLocale } from '../i18n/index.svelte';
 import { loadCache } from '../state.svelte';
 import Exchange from './Exchange.svelte';
@@ -16,13 +17,8 @@ beforeEach(async () => {
   setLocale('en');
 });
 
-const CSV = [
-  'Species,Wann,N,Latitude,Longitude,Remarks',
-  'Procapra gutturosa,2019-05-02T07:10:00+08:00,120,49.70,115.10,herd at the well',
-  'Canis lupus,2019-05-02T09:00:00+08:00,2,49.71,115.12,',
-  'Unheard-of beast,2019-05-03T10:00:00+08:00,1,49.72,115.13,',
-  'Antigone vipio,2019-05-04T06:00:00+08:00,many,49.73,115.14,',
-].join('\n');
+// A historical CSV whose preview and imports crates/app/tests/recorded.rs recorded.
+const CSV = recordedCsvText('dauria-2019');
 
 async function previewCsv(container: HTMLElement, text = CSV) {
   const input = container.querySelector('#csv-input') as HTMLInputElement;
