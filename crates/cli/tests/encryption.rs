@@ -109,8 +109,9 @@ fn snapshot(dir: &Path) -> BTreeMap<String, String> {
     for (name, sql) in [
         (
             "revision",
-            "SELECT seq || rev_id || record_id || parents || device_seq || hlc || deleted || \
-             ifnull(body, '') FROM revision ORDER BY seq",
+            // Ids and packed bodies are bytes: compared as hex.
+            "SELECT seq || hex(rev_id) || hex(record_id) || parents || device_seq || hlc || \
+             deleted || hex(ifnull(body, '')) FROM revision ORDER BY seq",
         ),
         (
             "outbox",

@@ -336,26 +336,15 @@ impl Laptop {
     /// (record, winner, conflict) for every record, and every revision id: equal on replicas
     /// that have converged.
     pub fn state(&self) -> (Vec<(String, String, bool)>, Vec<String>) {
-        let c = self.store.connection();
-        let mut s = c
-            .prepare(
-                "SELECT id, rev_id, conflict FROM observation UNION ALL
-                 SELECT id, rev_id, conflict FROM record ORDER BY 1",
-            )
-            .unwrap();
-        let records = s
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        let records = self.store.record_states().unwrap();
+        let mut revs: Vec<String> = self
+            .store
+            .revisions_after(0, usize::MAX >> 1)
             .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        let mut s = c
-            .prepare("SELECT rev_id FROM revision ORDER BY rev_id")
-            .unwrap();
-        let revs = s
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
+            .into_iter()
+            .map(|(_, r)| r.rev_id)
+            .collect();
+        revs.sort();
         (records, revs)
     }
 }

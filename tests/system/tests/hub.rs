@@ -634,15 +634,13 @@ fn a_hub_cannot_relay_forged_changes_or_raise_a_role_and_a_laptop_cannot_become_
     list_edit.kind = "checklist".into();
     list_edit.parents = vec![checklist.rev_id.clone()];
     list_edit.device_seq = 4;
-    let list_body: String = f
+    let list_body = f
         .store
-        .connection()
-        .query_row(
-            "SELECT body FROM revision WHERE rev_id = ?1",
-            [&checklist.rev_id],
-            |r| r.get(0),
-        )
-        .unwrap();
+        .get(&checklist.id)
+        .unwrap()
+        .and_then(|c| c.body)
+        .expect("the checklist has a body")
+        .to_json();
     list_edit.body = Some(serde_json::value::RawValue::from_string(list_body).unwrap());
     list_edit.body_sha256 = String::new();
     let r = hand_relay(

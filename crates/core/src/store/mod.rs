@@ -410,6 +410,23 @@ impl Store {
         Ok(found.into_iter().collect())
     }
 
+    /// Every record's winning revision and whether it is in conflict, deleted records
+    /// included, in id order: what two replicas that have converged agree on.
+    pub fn record_states(&self) -> Result<Vec<(String, String, bool)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT o.id, r.rev_id, o.conflict FROM observation o
+               JOIN revision r ON r.seq = o.rev_seq
+             UNION ALL SELECT id, rev_id, conflict FROM record",
+        )?;
+        let mut out = stmt
+            .query_map([], |r| {
+                Ok((ids::id_column(r, 0)?, ids::id_column(r, 1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        out.sort();
+        Ok(out)
+    }
+
     /// Runs `PRAGMA integrity_check` and returns its first line (`ok` when healthy).
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self
