@@ -9,6 +9,7 @@ mod common;
 use base64::Engine as _;
 use common::{app, check_committed, gps_exif, jpeg};
 use dauria_app::{exchange, records};
+use dauria_core::model::Kind;
 use std::io::Write;
 
 fn b64(b: &[u8]) -> String {
@@ -292,5 +293,144 @@ fn committed_typescript_bindings_match_the_recorded_csv_imports() {
         "ui/src/lib/backend/recorded/csv.json",
         &pretty(out.into()),
         "what the CSV preview and import answer",
+    );
+}
+
+/// A lab's results file: the samples on the laptop before it is imported (barcode, result,
+/// result date), and the column mappings the UI's tests import it with.
+struct LabFile {
+    name: &'static str,
+    text: &'static str,
+    samples: &'static [(&'static str, &'static str, Option<&'static str>)],
+    mappings: Vec<serde_json::Value>,
+}
+
+/// One sample, DAU-2026-0001, waiting for its result.
+const ONE_PENDING: &[(&str, &str, Option<&str>)] = &[("DAU-2026-0001", "pending", None)];
+
+fn lab_files() -> Vec<LabFile> {
+    vec![
+        LabFile {
+            name: "results",
+            text: "Sample ID,Result,Date tested\n\
+                DAU-2026-0001,positive,2026-06-20\n\
+                dau-2026-0002,NEG,2026-06-20\n\
+                DAU-2026-0003,negative,2026-06-20\n\
+                DAU-2026-0099,positive,2026-06-20\n\
+                DAU-2026-0002,maybe,2026-06-21\n",
+            samples: &[
+                ("DAU-2026-0001", "pending", None),
+                ("DAU-2026-0002", "pending", None),
+                ("DAU-2026-0003", "negative", Some("2026-06-20")),
+            ],
+            mappings: vec![serde_json::json!(["barcode", "result", "result_date"])],
+        },
+        LabFile {
+            name: "unguessed",
+            text: "code,outcome\nX,positive\n",
+            samples: &[],
+            mappings: vec![],
+        },
+        LabFile {
+            name: "empty",
+            text: "",
+            samples: &[],
+            mappings: vec![],
+        },
+        LabFile {
+            name: "befunde-typo",
+            text: "Probe,Befund,Erreger\nDAU-2026-0001,positiv,Yersinia pestis\n",
+            samples: ONE_PENDING,
+            mappings: vec![serde_json::json!(["barcode", "result", null])],
+        },
+        LabFile {
+            name: "befunde",
+            text: "Probe,Befund,Erreger\nDAU-2026-0001,positive,Yersinia pestis\n",
+            samples: ONE_PENDING,
+            mappings: vec![serde_json::json!(["barcode", "result", "pathogen"])],
+        },
+        LabFile {
+            name: "two-columns",
+            text: "Probe,Befund\nDAU-2026-0001,positive\n",
+            samples: ONE_PENDING,
+            mappings: vec![
+                serde_json::json!(["barcode", null]),
+                serde_json::json!(["barcode", "barcode"]),
+                serde_json::json!(["barcode", "colour"]),
+                serde_json::json!(["barcode", "result"]),
+            ],
+        },
+    ]
+}
+
+/// For each lab file: its preview, and for each mapping the report (or refusal) with every
+/// sample as it is after the import.
+#[test]
+fn committed_typescript_bindings_match_the_recorded_lab_result_imports() {
+    let mut out = serde_json::Map::new();
+    for lab in lab_files() {
+        let bytes = lab.text.as_bytes();
+        let preview = match exchange::lab_results_preview(bytes) {
+            Ok(p) => serde_json::json!({ "preview": p }),
+            Err(error) => serde_json::json!({ "error": error }),
+        };
+        let imports: Vec<_> = lab
+            .mappings
+            .iter()
+            .map(|columns| {
+                let (_host, state) = app();
+                let marmot = records::search_taxa(&state, "Marmota sibirica".into(), 1, None)
+                    .unwrap()[0]
+                    .id
+                    .clone();
+                let host = records::create_record(
+                    &state,
+                    common::sighting(&marmot, 1, 50.0, 115.5, "2026-06-01T07:30:00+09:00"),
+                )
+                .unwrap()
+                .id;
+                for (barcode, result, result_date) in lab.samples {
+                    records::create_record(
+                        &state,
+                        common::body(serde_json::json!({"kind": "sample", "body": {
+                            "host_observation": host, "sample_type": "blood",
+                            "barcode": barcode, "collected_at": "2026-06-01T08:00:00+08:00",
+                            "storage": null, "lab": "Chita plague station", "test": "PCR",
+                            "pathogen": "Yersinia pestis", "result": result,
+                            "result_date": result_date
+                        }})),
+                    )
+                    .unwrap();
+                }
+                let reply =
+                    match exchange::lab_results_import(&state, bytes, Some(columns.to_string())) {
+                        Ok(report) => serde_json::json!({ "report": report }),
+                        Err(error) => serde_json::json!({ "error": error }),
+                    };
+                let mut samples: Vec<_> = records::list_records(&state, Kind::Sample)
+                    .unwrap()
+                    .into_iter()
+                    .filter_map(|c| match c.body {
+                        Some(dauria_core::model::Body::Sample(s)) => Some(serde_json::json!({
+                            "barcode": s.barcode, "result": s.result,
+                            "result_date": s.result_date, "test": s.test,
+                            "pathogen": s.pathogen, "lab": s.lab,
+                        })),
+                        _ => None,
+                    })
+                    .collect();
+                samples.sort_by_key(|s| s.to_string());
+                serde_json::json!({ "columns": columns, "reply": reply, "samples": samples })
+            })
+            .collect();
+        out.insert(
+            lab.name.to_string(),
+            serde_json::json!({ "file": b64(bytes), "preview": preview, "imports": imports }),
+        );
+    }
+    check_committed(
+        "ui/src/lib/backend/recorded/lab-results.json",
+        &pretty(out.into()),
+        "what the lab results preview and import answer",
     );
 }

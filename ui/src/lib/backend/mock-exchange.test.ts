@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { archive } from '../components/exchange/testing';
 import { photo } from '../components/media/testing';
 import { createMockBackend } from './mock';
-import { parseCsv } from './mock-exchange';
 import { BackendError } from './types';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -27,14 +26,6 @@ describe('mock exchange backend', () => {
     expect(refused.message).toMatch(/^cut\.jpg: /);
     await expect(b.photoStore('notes.txt', photo('text'))).rejects.toMatchObject({ payload: { fields: [{ rule: 'unsupported_format' }] } });
     await expect(b.photoStore('x.bin', enc('bytes nobody recorded'))).rejects.toBeInstanceOf(BackendError);
-  });
-
-  it('reads quoted CSV fields with the line each row starts on', () => {
-    expect(parseCsv('a,b\n"x, y","multi\nline"\n3,4\n')).toEqual([
-      { line: 1, cells: ['a', 'b'] },
-      { line: 2, cells: ['x, y', 'multi\nline'] },
-      { line: 4, cells: ['3', '4'] },
-    ]);
   });
 
   it('imports a Darwin Core Archive as the real import did, keeping unknown names as free text', async () => {

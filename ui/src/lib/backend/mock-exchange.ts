@@ -1,7 +1,6 @@
-// The photos, samples and data-exchange part of the in-memory mock backend. Photos, sighting
-// CSVs and Darwin Core Archives are not read here: for a fixed set of files the mock answers
+// The photos, samples and data-exchange part of the in-memory mock backend. It reads no file
+// (photo, sighting CSV, lab results, Darwin Core Archive): for a fixed set of files it answers
 // what the real commands answered, recorded by crates/app/tests/recorded.rs (recorded/*.json).
-// Lab results are still read, mapped and matched by barcode here.
 import type {
   Body,
   Current,
@@ -13,12 +12,11 @@ import type {
   Observation,
   ResultSummary,
   Sample,
-  SampleResult,
   Site,
   Taxon,
 } from '../bindings/core';
 import type { MockStore } from './mock-planning';
-import { archiveByBytes, csvByBytes, photoByBytes, photoBySha } from './mock-recorded';
+import { archiveByBytes, csvByBytes, labByBytes, photoByBytes, photoBySha } from './mock-recorded';
 import { BackendError, type Backend } from './types';
 
 type ExchangeApi = Pick<
@@ -32,84 +30,6 @@ export const mockServer = { photos: new Map<string, Uint8Array>() };
 const invalid = (field: string, rule: string, message: string): BackendError =>
   new BackendError({ code: 'invalid', message, fields: [{ field, rule, message }] });
 
-// ---------------------------------------------------------------------------------------------
-// CSV
-
-/** Rows of a CSV with the 1-based line each starts on (quoted fields may span lines). */
-export function parseCsv(text: string): { line: number; cells: string[] }[] {
-  const out: { line: number; cells: string[] }[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let start = 1;
-  let any = false;
-  const src = text.replace(/^\uFEFF/, '');
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (quoted) {
-      if (c === '"' && src[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else {
-        if (c === '\n') line++;
-        cell += c;
-      }
-      continue;
-    }
-    if (c === '"') {
-      quoted = true;
-      any = true;
-    } else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-      any = true;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && src[i + 1] === '\n') i++;
-      if (any || cell) out.push({ line: start, cells: [...cells, cell] });
-      cells = [];
-      cell = '';
-      any = false;
-      line++;
-      start = line;
-    } else {
-      cell += c;
-      any = true;
-    }
-  }
-  if (any || cell) out.push({ line: start, cells: [...cells, cell] });
-  return out;
-}
-
-const decode = (b: Uint8Array) => new TextDecoder('utf-8').decode(b);
-
-const DETECTED = { encoding: 'UTF-8', bom: false, separator: ',', decimal_comma: false };
-
-const LAB_ALIASES: Record<string, string[]> = {
-  barcode: ['barcode', 'sample_barcode', 'sample_id', 'sample'],
-  result: ['result', 'outcome', 'test_result'],
-  result_date: ['result_date', 'date', 'tested_on', 'date_tested'],
-  test: ['test', 'method', 'assay'],
-  pathogen: ['pathogen', 'target', 'target_pathogen'],
-  lab: ['lab', 'laboratory'],
-};
-const LAB_COLUMNS = Object.keys(LAB_ALIASES);
-const aliasOf = (aliases: Record<string, string[]>, header: string): string | null => {
-  const h = header.trim().toLowerCase().replace(/[ -]/g, '_');
-  return Object.entries(aliases).find(([, xs]) => xs.includes(h))?.[0] ?? null;
-};
-
-function parseResult(s: string): SampleResult | null {
-  const v = s.trim().toLowerCase();
-  if (['pending', 'not tested', ''].includes(v)) return 'pending';
-  if (['negative', 'neg', '-', 'not detected'].includes(v)) return 'negative';
-  if (['positive', 'pos', '+', 'detected'].includes(v)) return 'positive';
-  if (['inconclusive', 'equivocal', 'indeterminate'].includes(v)) return 'inconclusive';
-  return null;
-}
-
-const isDate = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s));
 const fold = (s: string) => s.trim().toLowerCase().replaceAll('ё', 'е');
 
 // ---------------------------------------------------------------------------------------------
@@ -183,102 +103,25 @@ export function exchangeMock(store: MockStore): ExchangeApi {
     },
 
     async labResultsPreview(bytes: Uint8Array) {
-      const rows = parseCsv(decode(bytes));
-      if (!rows.length) throw invalid('file', 'format', 'cannot read the CSV header: the file is empty');
-      const headers = rows[0].cells;
-      const seen = new Set<string>();
-      const guessed = headers.map((h) => {
-        const c = aliasOf(LAB_ALIASES, h);
-        if (!c || seen.has(c)) return null;
-        seen.add(c);
-        return c;
-      });
-      return { headers, guessed, rows: rows.slice(1, 9).map((r) => r.cells), columns: [...LAB_COLUMNS], ...DETECTED };
+      const r = labByBytes(bytes);
+      if (!r) throw invalid('file', 'format', 'the mock backend has no recorded reply for this file (see crates/app/tests/recorded.rs)');
+      if (r.preview.error) throw new BackendError(r.preview.error);
+      return structuredClone(r.preview.preview!);
     },
 
+    // What the real import answered for the same file and mapping; the samples it changed are
+    // changed here too, found by barcode.
     async labResultsImport(this: Backend, bytes: Uint8Array, columns?: (string | null)[]): Promise<LabResultReport> {
-      const rows = parseCsv(decode(bytes));
-      const headers = rows.shift()?.cells ?? [];
-      const cols = new Map<string, number>();
-      if (columns) {
-        if (columns.length !== headers.length) {
-          throw invalid('columns', 'count', `the mapping names ${columns.length} columns but the CSV has ${headers.length}`);
-        }
-        columns.forEach((c, i) => {
-          if (!c) return;
-          if (!LAB_COLUMNS.includes(c)) throw invalid('columns', 'unknown_column', `'${c}' is not a lab results column`);
-          if (cols.has(c)) throw invalid('columns', 'duplicate', `two headers are mapped to '${c}'`);
-          cols.set(c, i);
-        });
-      } else {
-        headers.forEach((h, i) => {
-          const c = aliasOf(LAB_ALIASES, h);
-          if (c && !cols.has(c)) cols.set(c, i);
-        });
-      }
-      for (const needed of ['barcode', 'result']) {
-        if (!cols.has(needed)) {
-          throw invalid('file', 'missing_column', `the CSV has no '${needed}' column (headers found: ${headers.join(', ')})`);
+      const r = labByBytes(bytes)?.imports.find((i) => JSON.stringify(i.columns) === JSON.stringify(columns ?? null));
+      if (!r) throw invalid('columns', 'format', 'the mock backend has no recorded import of this file with this mapping (see crates/app/tests/recorded.rs)');
+      if (r.reply.error) throw new BackendError(r.reply.error);
+      for (const after of r.samples) {
+        for (const s of bodies<Sample>('sample').filter((x) => x.body.barcode === after.barcode)) {
+          const body = { ...s.body, ...after };
+          if (JSON.stringify(body) !== JSON.stringify(s.body)) await this.updateRecord(s.id, s.rev, { kind: 'sample', body });
         }
       }
-      const byBarcode = new Map<string, { id: string; rev: string; body: Sample }[]>();
-      for (const s of bodies<Sample>('sample')) {
-        const k = s.body.barcode.trim().toLowerCase();
-        byBarcode.set(k, [...(byBarcode.get(k) ?? []), s]);
-      }
-      const header = (c: string) => (cols.has(c) ? headers[cols.get(c)!] : c);
-      const report: LabResultReport = { rows: 0, updated: 0, unchanged: 0, unmatched: [], errors: [] };
-      const updates = new Map<string, { rev: string; old: Sample; body: Sample }>();
-      for (const { line, cells } of rows) {
-        report.rows += 1;
-        const get = (c: string) => {
-          const v = cols.has(c) ? cells[cols.get(c)!]?.trim() : undefined;
-          return v ? v : null;
-        };
-        const err = (c: string, reason: string, rule = 'format', value: string | null = null) =>
-          report.errors.push({ line, column: header(c), field: c, rule, value, reason });
-        const barcode = get('barcode');
-        if (!barcode) {
-          err('barcode', 'the barcode is missing', 'required');
-          continue;
-        }
-        const raw = get('result') ?? '';
-        const result = parseResult(raw);
-        if (!result) {
-          err('result', `'${raw}' is not one of pending, negative, positive, inconclusive`, 'unknown_result', raw);
-          continue;
-        }
-        const date = get('result_date');
-        if (date && !isDate(date)) {
-          err('result_date', `'${date}' is not a date like 2026-06-01`);
-          continue;
-        }
-        const matches = byBarcode.get(barcode.toLowerCase()) ?? [];
-        if (matches.length === 0) {
-          report.unmatched.push({ line, barcode });
-          continue;
-        }
-        if (matches.length > 1) {
-          err('barcode', `barcode ${barcode} is on ${matches.length} samples; fix the labels first`, 'ambiguous_barcode', barcode);
-          continue;
-        }
-        const m = matches[0];
-        const s: Sample = { ...(updates.get(m.id)?.body ?? m.body), result };
-        if (date) s.result_date = date;
-        for (const c of ['test', 'pathogen', 'lab'] as const) {
-          const v = get(c);
-          if (v) s[c] = v;
-        }
-        updates.set(m.id, { rev: m.rev, old: m.body, body: s });
-      }
-      for (const [id, u] of updates) {
-        if (JSON.stringify(u.old) === JSON.stringify(u.body)) report.unchanged += 1;
-        else {
-          await this.updateRecord(id, u.rev, { kind: 'sample', body: u.body });
-          report.updated += 1;
-        }
-      }
-      return report;
+      return structuredClone(r.reply.report!);
     },
 
     async sampleSummary(): Promise<ResultSummary[]> {

@@ -2,10 +2,22 @@
 // crates/app/tests/recorded.rs into recorded/*.json (that test fails when a recording is stale).
 // The mock backend serves these instead of reading photos, archives, GPX and CSV files itself; the
 // UI's tests use the same files. Like every mock module, none of it is in the production build.
-import type { Body, CsvPreview, DwcaImportReport, ErrorPayload, GpxImportSummary, ImportReport, Observation, StoredPhoto } from '../bindings/core';
+import type {
+  Body,
+  CsvPreview,
+  DwcaImportReport,
+  ErrorPayload,
+  GpxImportSummary,
+  ImportReport,
+  LabResultReport,
+  Observation,
+  Sample,
+  StoredPhoto,
+} from '../bindings/core';
 import recordedArchives from './recorded/archives.json';
 import recordedCsv from './recorded/csv.json';
 import recordedGpx from './recorded/gpx.json';
+import recordedLab from './recorded/lab-results.json';
 import recordedPhotos from './recorded/photos.json';
 
 const base64Bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -105,3 +117,26 @@ export function recordedCsvText(name: RecordedCsvName): string {
 }
 
 export const csvByBytes = byFile(csv);
+
+// Lab results: the preview, and for each column mapping the UI's tests use the report (or the
+// refusal) with every sample as the import left it.
+
+export interface RecordedLabFile {
+  file: string;
+  preview: { preview?: CsvPreview; error?: ErrorPayload };
+  imports: {
+    columns: (string | null)[];
+    reply: { report?: LabResultReport; error?: ErrorPayload };
+    samples: Pick<Sample, 'barcode' | 'result' | 'result_date' | 'test' | 'pathogen' | 'lab'>[];
+  }[];
+}
+
+export type RecordedLabName = keyof typeof recordedLab;
+const lab = recordedLab as unknown as Record<RecordedLabName, RecordedLabFile>;
+
+/** A recorded lab file's text. */
+export function recordedLabText(name: RecordedLabName): string {
+  return new TextDecoder().decode(base64Bytes(lab[name].file));
+}
+
+export const labByBytes = byFile(lab);

@@ -5,6 +5,7 @@ import { createMockBackend, type MockBackend } from '../backend/mock';
 import type { Observation, Sample } from '../bindings/core';
 import { samplesNav } from '../components/exchange/samples-state.svelte';
 import { choose, textFile } from '../components/exchange/testing';
+import { recordedLabText } from '../backend/mock-recorded';
 import { setLocale } from '../i18n/index.svelte';
 import { cache, loadCache, nav, toast } from '../state.svelte';
 import Samples from './Samples.svelte';
@@ -189,14 +190,7 @@ describe('samples', () => {
     await mock.createRecord({ kind: 'sample', body: sample(gazelle, 'DAU-2026-0003', { result: 'negative', result_date: '2026-06-20' }) });
     const { container } = render(Samples);
     await waitFor(() => expect(container.querySelector('#sample-summary')).not.toBeNull());
-    const csv = [
-      'Sample ID,Result,Date tested',
-      'DAU-2026-0001,positive,2026-06-20',
-      'dau-2026-0002,NEG,2026-06-20',
-      'DAU-2026-0003,negative,2026-06-20',
-      'DAU-2026-0099,positive,2026-06-20',
-      'DAU-2026-0002,maybe,2026-06-21',
-    ].join('\n');
+    const csv = recordedLabText('results');
     const input = container.querySelector('#lab-input') as HTMLInputElement;
     choose(input, [textFile(csv, 'results.csv')]);
     await fireEvent.change(input);
@@ -231,7 +225,7 @@ describe('samples', () => {
     const { container } = render(Samples);
     await waitFor(() => expect(container.querySelector('#lab-input')).not.toBeNull());
     const input = container.querySelector('#lab-input') as HTMLInputElement;
-    choose(input, [textFile('code,outcome\nX,positive\n', 'lab.csv')]);
+    choose(input, [textFile(recordedLabText('unguessed'), 'lab.csv')]);
     await fireEvent.change(input);
     await waitFor(() => expect(container.querySelector('#lab-preview')).not.toBeNull());
     expect(value(container, '#lab-map-0')).toBe('');
@@ -243,17 +237,18 @@ describe('samples', () => {
     expect(container.querySelector('#lab-import')).toBeNull();
   });
 
-  it('explains a results file that cannot be read', async () => {
+  it('shows an empty results file with nothing to map, and nothing to import', async () => {
     setLocale('ru');
     const { container } = render(Samples);
     await waitFor(() => expect(container.querySelector('#lab-input')).not.toBeNull());
     const input = container.querySelector('#lab-input') as HTMLInputElement;
-    choose(input, [textFile('', 'lab.csv')]);
+    choose(input, [textFile(recordedLabText('empty'), 'lab.csv')]);
     await fireEvent.change(input);
-    await waitFor(() => expect(container.querySelector('#lab-error')).not.toBeNull());
-    expect(container.querySelector('#lab-error')!.textContent).toContain('lab.csv: ');
-    expect(container.querySelector('#lab-error')!.textContent).toContain('the file is empty');
-    expect(container.querySelector('#lab-preview')).toBeNull();
+    await waitFor(() => expect(container.querySelector('#lab-preview')).not.toBeNull());
+    expect(container.querySelector('#lab-error')).toBeNull();
+    expect(container.querySelectorAll('#lab-preview tbody tr')).toHaveLength(0);
+    expect(container.querySelector('#lab-warn')!.textContent).toContain('Ещё не сопоставлено');
+    expect(importButton(container).disabled).toBe(true);
   });
 
   it('imports lab results whose headers are mapped by hand', async () => {
@@ -261,7 +256,7 @@ describe('samples', () => {
     const { container } = render(Samples);
     await waitFor(() => expect(rowOf(container, 'DAU-2026-0001')).not.toBeNull());
     const input = container.querySelector('#lab-input') as HTMLInputElement;
-    choose(input, [textFile('Probe,Befund,Erreger\nDAU-2026-0001,positiv,Yersinia pestis\n', 'befunde.csv')]);
+    choose(input, [textFile(recordedLabText('befunde-typo'), 'befunde.csv')]);
     await fireEvent.change(input);
     await waitFor(() => expect(container.querySelector('#lab-preview')).not.toBeNull());
     expect([0, 1, 2].map((i) => value(container, `#lab-map-${i}`))).toEqual(['', '', '']);
@@ -292,7 +287,7 @@ describe('samples', () => {
     ]);
     expect(container.querySelector('#lab-updated')!.textContent).toBe('0 samples updated');
 
-    choose(input, [textFile('Probe,Befund,Erreger\nDAU-2026-0001,positive,Yersinia pestis\n', 'befunde.csv')]);
+    choose(input, [textFile(recordedLabText('befunde'), 'befunde.csv')]);
     await fireEvent.change(input);
     await waitFor(() => expect(container.querySelector('#lab-preview')).not.toBeNull());
     expect(container.querySelector('#lab-report')).toBeNull();
@@ -307,7 +302,7 @@ describe('samples', () => {
 
   it('refuses a lab mapping without barcode or result, with a column twice or an unknown one', async () => {
     await mock.createRecord({ kind: 'sample', body: sample(marmot, 'DAU-2026-0001') });
-    const bytes = new TextEncoder().encode('Probe,Befund\nDAU-2026-0001,positive\n');
+    const bytes = new TextEncoder().encode(recordedLabText('two-columns'));
     const rule = async (columns: (string | null)[]) => {
       try {
         await mock.labResultsImport(bytes, columns);
