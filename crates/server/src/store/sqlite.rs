@@ -8,6 +8,7 @@ use super::{
 use crate::error::ServerError;
 use dauria_core::trust::Identity;
 use dauria_proto::Role;
+use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::Path;
@@ -104,6 +105,8 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "cache_size", -65536)?;
+        // Every statement of a push stays prepared, multi-row inserts of each size included.
+        conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn)?;
         conn.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('epoch', ?1)",
@@ -348,6 +351,23 @@ fn upgrade_to_2(tx: &Transaction<'_>) -> Result<(), ServerError> {
     Ok(())
 }
 
+/// Rows written by one INSERT statement at most.
+const ROWS: usize = 100;
+
+/// Inserts `values.len() / cols` rows with one statement (`head` names the table and columns);
+/// returns the rowid of the last.
+fn insert_rows(
+    tx: &Transaction<'_>,
+    head: &str,
+    cols: usize,
+    values: &[&dyn ToSql],
+) -> Result<i64, ServerError> {
+    let row = format!("({})", vec!["?"; cols].join(","));
+    let sql = format!("{head} VALUES {}", vec![row; values.len() / cols].join(","));
+    tx.prepare_cached(&sql)?.execute(values)?;
+    Ok(tx.last_insert_rowid())
+}
+
 /// One open transaction, with the integer keys it has learnt (a batch reads its records,
 /// parents and heads first, then writes by key).
 pub struct SqliteTx<'a> {
@@ -360,18 +380,36 @@ pub struct SqliteTx<'a> {
     writers: HashMap<String, i64>,
 }
 
-/// Ids as one JSON array, for `IN (SELECT <stored form of value> FROM json_each(?))`.
-fn id_list(ids: &[&str]) -> String {
-    serde_json::to_string(ids).expect("strings serialise")
+/// Ids for [`IN_IDS`], in their stored form: the hex of those kept in binary as one JSON array
+/// (`?1`) and the text of the others as another (`?2`).
+fn id_list(ids: &[&str]) -> [String; 2] {
+    let mut binary = String::with_capacity(ids.len() * 35 + 2);
+    let mut text = Vec::new();
+    binary.push('[');
+    for id in ids {
+        match super::ids::binary(id, Form::Uuid) {
+            Some(b) => {
+                if binary.len() > 1 {
+                    binary.push(',');
+                }
+                binary.push('"');
+                binary.push_str(&hex::encode(b));
+                binary.push('"');
+            }
+            None => text.push(*id),
+        }
+    }
+    binary.push(']');
+    [
+        binary,
+        serde_json::to_string(&text).expect("strings serialise"),
+    ]
 }
 
-/// `IN (...)` over a JSON array of ids, in their stored form.
-fn in_ids() -> String {
-    format!(
-        "(SELECT {} FROM json_each(?1))",
-        sqlite_encode("value", Form::Uuid)
-    )
-}
+/// `IN (...)` over the two lists of [`id_list`]: one statement per batch, SQLite walks the
+/// index for each id.
+const IN_IDS: &str =
+    "(SELECT unhex(value) FROM json_each(?1) UNION ALL SELECT value FROM json_each(?2))";
 
 impl SqliteTx<'_> {
     /// The writer key of a device, if it wrote anything stored.
@@ -451,10 +489,9 @@ impl PushTx for SqliteTx<'_> {
         }
         // One statement per batch: the ids go in as one JSON array, SQLite walks the index.
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT rev_id, payload_sha256 FROM revision WHERE rev_id IN {}",
-            in_ids()
+            "SELECT rev_id, payload_sha256 FROM revision WHERE rev_id IN {IN_IDS}"
         ))?;
-        let rows = stmt.query_map([id_list(rev_ids)], |r| {
+        let rows = stmt.query_map(id_list(rev_ids), |r| {
             Ok((sq_get_id(r, 0)?, from_sqlite(r.get_ref(1)?, Form::Sha256)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -468,10 +505,9 @@ impl PushTx for SqliteTx<'_> {
         }
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT v.rev_id, r.record_id, coalesce(v.generation, 1), v.server_seq
-             FROM revision v JOIN record r ON r.id = v.record WHERE v.rev_id IN {}",
-            in_ids()
+             FROM revision v JOIN record r ON r.id = v.record WHERE v.rev_id IN {IN_IDS}"
         ))?;
-        let mut rows = stmt.query([id_list(rev_ids)])?;
+        let mut rows = stmt.query(id_list(rev_ids))?;
         let mut out = HashMap::new();
         while let Some(r) = rows.next()? {
             let rev = sq_get_id(r, 0)?;
@@ -489,10 +525,10 @@ impl PushTx for SqliteTx<'_> {
         }
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT r.id, r.record_id, r.kind, w.device_id
-             FROM record r LEFT JOIN writer w ON w.id = r.creator WHERE r.record_id IN {}",
-            in_ids()
+             FROM record r LEFT JOIN writer w ON w.id = r.creator
+             WHERE r.record_id IN {IN_IDS}"
         ))?;
-        let mut rows = stmt.query([id_list(record_ids)])?;
+        let mut rows = stmt.query(id_list(record_ids))?;
         let mut out = HashMap::new();
         while let Some(r) = rows.next()? {
             let record = sq_get_id(r, 1)?;
@@ -515,10 +551,9 @@ impl PushTx for SqliteTx<'_> {
             "SELECT r.id, r.record_id, v.rev_id, v.server_seq
              FROM record r JOIN head h ON h.record = r.id
              JOIN revision v ON v.server_seq = h.seq
-             WHERE r.record_id IN {}",
-            in_ids()
+             WHERE r.record_id IN {IN_IDS}"
         ))?;
-        let mut rows = stmt.query([id_list(record_ids)])?;
+        let mut rows = stmt.query(id_list(record_ids))?;
         let mut out: HashMap<String, Vec<String>> = HashMap::new();
         while let Some(r) = rows.next()? {
             let record = sq_get_id(r, 1)?;
@@ -530,55 +565,93 @@ impl PushTx for SqliteTx<'_> {
         Ok(out)
     }
     fn insert_changes(&mut self, changes: &[NewChange<'_>]) -> Result<(), ServerError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut writers = Vec::with_capacity(changes.len());
         for c in changes {
-            let writer = self.writer_or_new(&c.rev.device_id)?;
-            let known = self.records.get(&c.rev.record_id).copied();
-            let record = match (known, c.creates) {
-                (Some(k), false) => k,
-                _ => {
-                    // A new record, or one known only by id until now: its first creating
-                    // revision fixes its identity.
-                    let creator = if c.creates {
-                        Some(self.writer_or_new(&c.rev.device_id)?)
-                    } else {
-                        None
-                    };
-                    let kind = c.creates.then_some(c.rev.kind.as_str());
-                    let k: i64 = self
-                        .tx
+            writers.push(self.writer_or_new(&c.rev.device_id)?);
+        }
+        // Records new here get their rows first, many to a statement; a record known only by
+        // id until now gets the identity of the first change that creates it.
+        let mut new: Vec<(&str, Option<(&str, i64)>)> = Vec::new();
+        let mut pending: HashMap<&str, usize> = HashMap::new();
+        for (c, &writer) in changes.iter().zip(&writers) {
+            let id = c.rev.record_id.as_str();
+            let identity = c.creates.then_some((c.rev.kind.as_str(), writer));
+            if let Some(&k) = self.records.get(id) {
+                if let Some((kind, creator)) = identity {
+                    self.tx
                         .prepare_cached(
-                            "INSERT INTO record(record_id, kind, creator) VALUES (?1, ?2, ?3)
-                             ON CONFLICT(record_id) DO UPDATE SET
-                                 kind = coalesce(record.kind, excluded.kind),
-                                 creator = CASE WHEN record.kind IS NULL
-                                                THEN excluded.creator ELSE record.creator END
-                             RETURNING id",
+                            "UPDATE record SET kind = ?2, creator = ?3
+                             WHERE id = ?1 AND kind IS NULL",
                         )?
-                        .query_row(params![sq_id(&c.rev.record_id), kind, creator], |r| {
-                            r.get(0)
-                        })?;
-                    self.records.insert(c.rev.record_id.clone(), k);
-                    k
+                        .execute(params![k, kind, creator])?;
                 }
-            };
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO revision(rev_id, record, writer, device_seq, generation, role,
-                                          payload_sha256, doc)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
-                .execute(params![
-                    sq_id(&c.rev.rev_id),
-                    record,
-                    writer,
-                    c.rev.device_seq,
-                    c.rev.generation,
-                    c.role.as_str(),
-                    Sq(&c.payload_sha256, Form::Sha256),
-                    c.doc,
-                ])?;
-            self.revs
-                .insert(c.rev.rev_id.clone(), self.tx.last_insert_rowid());
+                continue;
+            }
+            match pending.get(id) {
+                Some(&i) => {
+                    if new[i].1.is_none() {
+                        new[i].1 = identity;
+                    }
+                }
+                None => {
+                    pending.insert(id, new.len());
+                    new.push((id, identity));
+                }
+            }
+        }
+        for part in new.chunks(ROWS) {
+            let ids: Vec<Sq<'_>> = part.iter().map(|(id, _)| sq_id(id)).collect();
+            let kinds: Vec<Option<&str>> = part.iter().map(|(_, i)| i.map(|(k, _)| k)).collect();
+            let creators: Vec<Option<i64>> = part.iter().map(|(_, i)| i.map(|(_, c)| c)).collect();
+            let mut values: Vec<&dyn ToSql> = Vec::with_capacity(part.len() * 3);
+            for i in 0..part.len() {
+                values.extend([&ids[i] as &dyn ToSql, &kinds[i], &creators[i]]);
+            }
+            let last = insert_rows(
+                &self.tx,
+                "INSERT INTO record(record_id, kind, creator)",
+                3,
+                &values,
+            )?;
+            // One statement under the write lock: its rows have consecutive keys.
+            let first = last - part.len() as i64 + 1;
+            for ((id, _), k) in part.iter().zip(first..) {
+                self.records.insert(id.to_string(), k);
+            }
+        }
+        // The revisions, many to a statement; their seqs follow each other in this order.
+        let items: Vec<(&NewChange<'_>, i64)> = changes.iter().zip(writers).collect();
+        for part in items.chunks(ROWS) {
+            let cols: Vec<[Box<dyn ToSql + '_>; 8]> = part
+                .iter()
+                .map(|(c, writer)| -> [Box<dyn ToSql + '_>; 8] {
+                    [
+                        Box::new(sq_id(&c.rev.rev_id)),
+                        Box::new(self.records[c.rev.record_id.as_str()]),
+                        Box::new(*writer),
+                        Box::new(c.rev.device_seq),
+                        Box::new(c.rev.generation),
+                        Box::new(c.role.as_str()),
+                        Box::new(Sq(&c.payload_sha256, Form::Sha256)),
+                        Box::new(c.doc.as_str()),
+                    ]
+                })
+                .collect();
+            let values: Vec<&dyn ToSql> = cols.iter().flatten().map(|b| &**b).collect();
+            let last = insert_rows(
+                &self.tx,
+                "INSERT INTO revision(rev_id, record, writer, device_seq, generation, role,
+                                      payload_sha256, doc)",
+                8,
+                &values,
+            )?;
+            let first = last - part.len() as i64 + 1;
+            for ((c, _), seq) in part.iter().zip(first..) {
+                self.revs.insert(c.rev.rev_id.clone(), seq);
+            }
         }
         Ok(())
     }
@@ -587,21 +660,35 @@ impl PushTx for SqliteTx<'_> {
         removed: &[(&str, &str)],
         added: &[(&str, &str)],
     ) -> Result<(), ServerError> {
-        for (list, sql) in [
-            (removed, "DELETE FROM head WHERE record = ?1 AND seq = ?2"),
-            (
-                added,
-                "INSERT OR IGNORE INTO head(record, seq) VALUES (?1, ?2)",
-            ),
-        ] {
+        let mut keys = |list: &[(&str, &str)]| -> Result<Vec<i64>, ServerError> {
+            let mut out = Vec::with_capacity(list.len() * 2);
             for (record, rev) in list {
                 let (Some(k), Some(seq)) = (self.record_key(record)?, self.rev_seq(rev)?) else {
                     return Err(ServerError::Internal(format!(
                         "head {rev} of record {record} is not stored"
                     )));
                 };
-                self.tx.prepare_cached(sql)?.execute([k, seq])?;
+                out.extend([k, seq]);
             }
+            Ok(out)
+        };
+        let gone = keys(removed)?;
+        let new = keys(added)?;
+        let mut del = self
+            .tx
+            .prepare_cached("DELETE FROM head WHERE record = ?1 AND seq = ?2")?;
+        for pair in gone.chunks(2) {
+            del.execute([pair[0], pair[1]])?;
+        }
+        drop(del);
+        for part in new.chunks(ROWS * 2) {
+            let values: Vec<&dyn ToSql> = part.iter().map(|v| v as &dyn ToSql).collect();
+            insert_rows(
+                &self.tx,
+                "INSERT OR IGNORE INTO head(record, seq)",
+                2,
+                &values,
+            )?;
         }
         Ok(())
     }

@@ -4,9 +4,16 @@
 //! observations each at once; photo upload throughput on loopback against a raw TCP copy of
 //! the same bytes; and a station hub relaying a laptop's observations to the central server,
 //! against the same laptop pushing them to the central server directly.
+//!
+//! `DAURIA_BENCH_SYNC_N` (observations, 100,000) and `DAURIA_BENCH_RUNS` (3) size it;
+//! `DAURIA_BENCH_PARTS` picks parts, comma-separated: `push` (push and pull per backend),
+//! `many` (50 laptops at once), `wire`, `photos`, `relay`; all when unset.
 
 use dauria_core::model::Body;
 use dauria_core::{media, Store};
+use dauria_proto::OpStatus;
+use dauria_server::store::PushOutcome;
+use dauria_server::{PostgresStore, ServerStore, SqliteStore};
 use dauria_sync::{HttpTransport, SyncClient, SyncOptions};
 use dauria_system_tests::proxy::FaultProxy;
 use dauria_system_tests::{sighting, Laptop, ServerProcess};
@@ -164,6 +171,40 @@ fn raw_tcp_copy(photos: &[Vec<u8>]) -> f64 {
     let secs = start.elapsed().as_secs_f64();
     reader.join().unwrap();
     total as f64 / secs
+}
+
+/// Rate (obs/s) of the server's store alone taking `ops` in batches of the server's largest
+/// size, in this process: the push without the laptop, HTTP or JSON on the wire.
+fn push_to_store(ops: &[dauria_proto::Revision], db: Option<&str>) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Box<dyn ServerStore> = match db {
+        None => Box::new(SqliteStore::open(dir.path()).unwrap()),
+        Some(url) => Box::new(PostgresStore::connect(url).unwrap()),
+    };
+    let device_id = &ops[0].device_id;
+    let code = store
+        .create_enrollment("bench", dauria_proto::Role::Lead, 1, None)
+        .unwrap();
+    let token = store.enroll(&code, device_id).unwrap().token;
+    let device = store.device_by_token(&token).unwrap().unwrap();
+    let batches: Vec<dauria_proto::PushRequest> = ops
+        .chunks(dauria_server::Limits::default().max_ops)
+        .map(|c| dauria_proto::PushRequest {
+            batch_id: uuid::Uuid::now_v7().to_string(),
+            device_id: device_id.clone(),
+            ops: c.to_vec(),
+        })
+        .collect();
+    let start = Instant::now();
+    for b in &batches {
+        match store.push(&device, b).unwrap() {
+            PushOutcome::Acked(r) => {
+                assert!(r.results.iter().all(|x| x.status == OpStatus::Applied))
+            }
+            PushOutcome::Gap(g) => panic!("{}", g.error),
+        }
+    }
+    ops.len() as f64 / start.elapsed().as_secs_f64()
 }
 
 /// A copy of `source` that has pushed nothing, enrolled with a fresh `server`.
@@ -326,15 +367,18 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let pg = std::env::var("DAURIA_TEST_PG_URL").ok();
+    let parts = std::env::var("DAURIA_BENCH_PARTS").unwrap_or_default();
+    let part = |p: &str| parts.trim().is_empty() || parts.split(',').any(|x| x.trim() == p);
     eprintln!(
         "sync bench: {n} observations, {runs} runs each, PostgreSQL: {}",
         pg.is_some()
     );
     let source = laptop_with(n);
-    let docs: Vec<String> = source
+    let ops = source
         .store
         .outbox_after(0, n as usize, usize::MAX)
-        .unwrap()
+        .unwrap();
+    let docs: Vec<String> = ops
         .iter()
         .map(|r| serde_json::to_string(r).unwrap())
         .collect();
@@ -342,8 +386,9 @@ fn main() {
     let backends: Vec<(&str, Option<String>)> = std::iter::once(("SQLite", None))
         .chain(pg.iter().map(|u| ("PostgreSQL", Some(u.clone()))))
         .collect();
-    for (name, url) in &backends {
+    for (name, url) in backends.iter().filter(|_| part("push")) {
         let (mut push, mut pull, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+        let mut store_push = Vec::new();
         for run in 0..runs {
             let sdir = tempfile::tempdir().unwrap();
             let db = url.as_ref().map(|u| fresh_pg(u, run));
@@ -377,8 +422,18 @@ fn main() {
                 None => raw_sqlite(&docs),
                 Some(u) => raw_postgres(u, &docs),
             });
+            let db = url.as_ref().map(|u| fresh_pg(u, run + 200));
+            store_push.push(push_to_store(&ops, db.as_deref()));
         }
         let (p, r, q) = (median(push), median(raw), median(pull));
+        let s = median(store_push);
+        rows.push(Row {
+            what: format!("push {n} obs → {name} store, no HTTP"),
+            value: format!("{s:.0} obs/s"),
+            baseline: format!("raw insert {r:.0} rows/s"),
+            ratio: format!("{:.2}×", s / r),
+            goal: "the server's own share".into(),
+        });
         // The previous release's server, same laptop build, same data, same run.
         if let Ok(bin) = std::env::var("DAURIA_BASELINE_SERVER") {
             let (mut old_push, mut old_pull) = (Vec::new(), Vec::new());
@@ -429,7 +484,32 @@ fn main() {
             goal: "≥ 50,000 obs/s".into(),
         });
     }
-    // 50 laptops × 2,000 at once, SQLite server.
+    if part("many") {
+        bench_many(&mut rows);
+    }
+    if part("wire") {
+        bench_wire(&mut rows);
+    }
+    if part("photos") {
+        bench_photos(runs, &mut rows);
+    }
+    if part("relay") {
+        bench_relay(&source, n, runs, &mut rows);
+    }
+    println!(
+        "\n{:<48} {:>18} {:>24} {:>10}  goal",
+        "sync benchmark", "median", "baseline (same run)", "ratio"
+    );
+    for r in rows {
+        println!(
+            "{:<48} {:>18} {:>24} {:>10}  {}",
+            r.what, r.value, r.baseline, r.ratio, r.goal
+        );
+    }
+}
+
+/// 50 laptops × 2,000 observations pushing at once to one SQLite server.
+fn bench_many(rows: &mut Vec<Row>) {
     let sdir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(sdir.path(), None, None, &[]);
     let laptops: Vec<Laptop> = (0..50)
@@ -469,19 +549,6 @@ fn main() {
         ratio: format!("{:.0} obs/s", 100_000.0 / total.as_secs_f64()),
         goal: "zero errors".into(),
     });
-    bench_wire(&mut rows);
-    bench_photos(runs, &mut rows);
-    bench_relay(&source, n, runs, &mut rows);
-    println!(
-        "\n{:<48} {:>18} {:>24} {:>10}  goal",
-        "sync benchmark", "median", "baseline (same run)", "ratio"
-    );
-    for r in rows {
-        println!(
-            "{:<48} {:>18} {:>24} {:>10}  {}",
-            r.what, r.value, r.baseline, r.ratio, r.goal
-        );
-    }
 }
 
 /// Runs `dauria-server` on a data folder without serving (`upstream enroll`, `upstream sync`);
