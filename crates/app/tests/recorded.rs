@@ -69,6 +69,24 @@ fn committed_typescript_bindings_match_the_recorded_photo_replies() {
     );
 }
 
+/// Every sighting in the store, each with its taxon's scientific name (the mock's taxa have
+/// other ids), in a stable order.
+fn sightings(state: &dauria_app::AppState) -> Vec<serde_json::Value> {
+    let page = records::observations(state, Default::default(), None, 1000).unwrap();
+    let mut rows: Vec<_> = page
+        .rows
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "scientific_name": r.scientific_name,
+                "observation": r.observation,
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| r.to_string());
+    rows
+}
+
 /// A zip archive of `files` as an exporting tool writes it.
 fn zip(files: &[(&str, &str)]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -111,19 +129,7 @@ fn committed_typescript_bindings_match_the_recorded_archive_imports() {
         let (_host, state) = app();
         let entry = match exchange::dwca_import(&state, &bytes, Some(format!("{name}.zip"))) {
             Ok(report) => {
-                let filter = Default::default();
-                let page = records::observations(&state, filter, None, 1000).unwrap();
-                let mut rows: Vec<_> = page
-                    .rows
-                    .into_iter()
-                    .map(|r| {
-                        serde_json::json!({
-                            "scientific_name": r.scientific_name,
-                            "observation": r.observation,
-                        })
-                    })
-                    .collect();
-                rows.sort_by_key(|r| r.to_string());
+                let rows = sightings(&state);
                 serde_json::json!({ "file": b64(&bytes), "report": report, "imported": rows })
             }
             Err(error) => serde_json::json!({ "file": b64(&bytes), "error": error }),
@@ -266,18 +272,7 @@ fn committed_typescript_bindings_match_the_recorded_csv_imports() {
                     Some(all_or_nothing.to_string()),
                 )
                 .unwrap();
-                let page = records::observations(&state, Default::default(), None, 1000).unwrap();
-                let mut rows: Vec<_> = page
-                    .rows
-                    .into_iter()
-                    .map(|r| {
-                        serde_json::json!({
-                            "scientific_name": r.scientific_name,
-                            "observation": r.observation,
-                        })
-                    })
-                    .collect();
-                rows.sort_by_key(|r| r.to_string());
+                let rows = sightings(&state);
                 serde_json::json!({
                     "columns": columns, "all_or_nothing": all_or_nothing,
                     "report": report, "imported": rows,
