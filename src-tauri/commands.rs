@@ -140,9 +140,10 @@ fn log_dir(state: State<'_, AppState>) -> String {
     records::log_dir(&state)
 }
 
+/// Counts over every row: off the window's thread (as are `conflicts` and `sync_status`).
 #[tauri::command]
-fn stats(state: State<'_, AppState>) -> Reply<Stats> {
-    records::stats(&state)
+async fn stats(app: AppHandle) -> Reply<Stats> {
+    blocking(move || records::stats(&app.state::<AppState>())).await
 }
 
 #[tauri::command]
@@ -201,8 +202,8 @@ fn record_heads(state: State<'_, AppState>, id: String) -> Reply<Vec<RevisionInf
 }
 
 #[tauri::command]
-fn conflicts(state: State<'_, AppState>) -> Reply<Vec<(String, Kind)>> {
-    records::conflicts(&state)
+async fn conflicts(app: AppHandle) -> Reply<Vec<(String, Kind)>> {
+    blocking(move || records::conflicts(&app.state::<AppState>())).await
 }
 
 #[tauri::command]
@@ -249,8 +250,8 @@ fn set_setting(state: State<'_, AppState>, key: String, value: String) -> Reply<
 // Sync.
 
 #[tauri::command]
-fn sync_status(state: State<'_, AppState>) -> Reply<SyncView> {
-    sync::sync_status(&state)
+async fn sync_status(app: AppHandle) -> Reply<SyncView> {
+    blocking(move || sync::sync_status(&app.state::<AppState>())).await
 }
 
 #[tauri::command]

@@ -4,7 +4,7 @@
 use crate::{AppState, Reply};
 use dauria_core::backup;
 use dauria_core::error::ErrorPayload;
-use dauria_core::{Error, Store};
+use dauria_core::Error;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -59,7 +59,7 @@ pub fn backup_restore(state: &AppState, path: String) -> Reply<BackupDone> {
     state.sync.release_store();
     drop(guard.take());
     let result = backup::restore(Path::new(path.trim()), &dir);
-    *guard = Some(Store::open(&dir).map_err(payload)?);
+    *guard = Some(crate::open_store(&dir).map_err(payload)?);
     drop(guard);
     dauria_core::monitoring::forget_snapshot();
     state.sync.now();

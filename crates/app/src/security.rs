@@ -4,7 +4,7 @@
 use crate::{AppState, Event, Reply};
 use dauria_core::encryption::{self, LockState};
 use dauria_core::error::ErrorPayload;
-use dauria_core::{Error, Store};
+use dauria_core::Error;
 use serde::Serialize;
 
 fn payload(e: Error) -> ErrorPayload {
@@ -29,7 +29,7 @@ pub fn store_unlock(state: &AppState, passphrase: String) -> Reply<()> {
     } else {
         encryption::unlock(&dir, &passphrase).map_err(payload)?;
     }
-    let store = Store::open(&dir).map_err(payload)?;
+    let store = crate::open_store(&dir).map_err(payload)?;
     *state.store.lock().map_err(|_| payload(Error::Locked))? = Some(store);
     tracing::info!("store unlocked");
     // Wakes the sync task, which waits for the store to be unlocked.
@@ -74,7 +74,7 @@ pub fn store_encrypt(state: &AppState, passphrase: String) -> Reply<()> {
         }
         Err(e) => {
             // The plain store is still whole (an interrupted run is finished on unlock).
-            *guard = Store::open(&dir).ok();
+            *guard = crate::open_store(&dir).ok();
             Err(payload(e))
         }
     }

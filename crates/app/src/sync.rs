@@ -161,7 +161,7 @@ pub fn start(host: Arc<dyn Host>, data_dir: PathBuf) -> SyncTask {
         .spawn(move || {
             // An encrypted store opens once the window has unlocked it (which wakes this task).
             let mut store = loop {
-                match Store::open(&data_dir) {
+                match crate::open_store(&data_dir) {
                     Ok(s) => break s,
                     Err(dauria_core::Error::Locked | dauria_core::Error::EncryptionInterrupted)
                         if rx.recv().is_ok() && !release.load(Ordering::SeqCst) => {}
