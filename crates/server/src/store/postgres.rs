@@ -522,47 +522,64 @@ impl PushTx for PgTx<'_> {
         }
         let devices: Vec<&str> = changes.iter().map(|c| c.rev.device_id.as_str()).collect();
         self.writers_or_new(&devices)?;
-        // Records new here, and records known only by id that a change now creates: one
-        // statement gives every one of them its key, the first creating change its identity.
-        let mut order: Vec<&str> = Vec::new();
-        let mut identity: HashMap<&str, Option<(&str, i64)>> = HashMap::new();
+        // Records new here get keys from their sequence and are written with one COPY; a
+        // record known only by id until now gets the identity of the first change that
+        // creates it. (Another push storing the same new record id at once makes this one
+        // fail on the unique index and be retried, never store it twice.)
+        let mut new: Vec<(&str, Option<(&str, i64)>)> = Vec::new();
+        let mut pending: HashMap<&str, usize> = HashMap::new();
         for c in changes {
             let id = c.rev.record_id.as_str();
-            if self.records.contains_key(id) && !c.creates {
-                continue;
-            }
-            let this = c
+            let identity = c
                 .creates
                 .then(|| (c.rev.kind.as_str(), self.writers[c.rev.device_id.as_str()]));
-            match identity.get_mut(id) {
-                Some(slot) => {
-                    if slot.is_none() {
-                        *slot = this;
+            if let Some(&k) = self.records.get(id) {
+                if let Some((kind, creator)) = identity {
+                    self.tx.execute(
+                        "UPDATE record SET kind = $2, creator = $3 WHERE id = $1 AND kind IS NULL",
+                        &[&k, &kind, &creator],
+                    )?;
+                }
+                continue;
+            }
+            match pending.get(id) {
+                Some(&i) => {
+                    if new[i].1.is_none() {
+                        new[i].1 = identity;
                     }
                 }
                 None => {
-                    order.push(id);
-                    identity.insert(id, this);
+                    pending.insert(id, new.len());
+                    new.push((id, identity));
                 }
             }
         }
-        if !order.is_empty() {
-            let ids = pg_ids(&order);
-            let kinds: Vec<Option<&str>> =
-                order.iter().map(|r| identity[r].map(|(k, _)| k)).collect();
-            let creators: Vec<Option<i64>> =
-                order.iter().map(|r| identity[r].map(|(_, c)| c)).collect();
-            for r in self.tx.query(
-                "INSERT INTO record(record_id, kind, creator)
-                 SELECT * FROM UNNEST($1::bytea[], $2::text[], $3::int8[])
-                 ON CONFLICT (record_id) DO UPDATE SET
-                     kind = coalesce(record.kind, EXCLUDED.kind),
-                     creator = CASE WHEN record.kind IS NULL
-                                    THEN EXCLUDED.creator ELSE record.creator END
-                 RETURNING id, record_id",
-                &[&ids, &kinds, &creators],
-            )? {
-                self.records.insert(id_at(&r, 1), r.get(0));
+        if !new.is_empty() {
+            let keys: Vec<i64> = self
+                .tx
+                .query(
+                    "SELECT nextval('record_id_seq') FROM generate_series(1, $1)",
+                    &[&(new.len() as i32)],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let sink = self
+                .tx
+                .copy_in("COPY record(id, record_id, kind, creator) FROM STDIN (FORMAT binary)")?;
+            let mut rows =
+                BinaryCopyInWriter::new(sink, &[Type::INT8, Type::BYTEA, Type::TEXT, Type::INT8]);
+            for ((id, identity), key) in new.iter().zip(&keys) {
+                rows.write(&[
+                    key,
+                    &pg_id(id),
+                    &identity.map(|(k, _)| k),
+                    &identity.map(|(_, c)| c),
+                ])?;
+            }
+            rows.finish()?;
+            for ((id, _), key) in new.iter().zip(keys) {
+                self.records.insert(id.to_string(), key);
             }
         }
         // One counter bump reserves the batch's server_seqs; one COPY writes the rows.
@@ -627,12 +644,16 @@ impl PushTx for PgTx<'_> {
             )?;
         }
         if !added.is_empty() {
+            // Each added head is a revision new in this transaction: one COPY writes them.
             let (records, seqs) = self.head_keys(added)?;
-            self.tx.execute(
-                "INSERT INTO head(record, seq) SELECT * FROM UNNEST($1::int8[], $2::int8[])
-                 ON CONFLICT DO NOTHING",
-                &[&records, &seqs],
-            )?;
+            let sink = self
+                .tx
+                .copy_in("COPY head(record, seq) FROM STDIN (FORMAT binary)")?;
+            let mut rows = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8]);
+            for (record, seq) in records.iter().zip(&seqs) {
+                rows.write(&[record, seq])?;
+            }
+            rows.finish()?;
         }
         Ok(())
     }
