@@ -88,8 +88,8 @@ pub enum SyncEvent {
 pub struct SyncTask {
     trigger: Mutex<Sender<()>>,
     running: Arc<AtomicBool>,
-    /// Set to make the task close its connection to the store and end (before the store is
-    /// encrypted in place); the task answers on `released`.
+    /// Set to make the task close its connection to the store (before the store is encrypted
+    /// in place or a backup restored over it); the task answers on `released`.
     release: Arc<AtomicBool>,
     released: Mutex<Receiver<()>>,
 }
@@ -107,7 +107,8 @@ impl SyncTask {
         self.running.load(Ordering::SeqCst)
     }
 
-    /// Ends the task once any sync under way has finished, closing its connection to the store.
+    /// Closes the task's connection to the store once any sync under way has finished; the
+    /// task opens it again at the next [`SyncTask::now`].
     pub fn release_store(&self) {
         self.release.store(true, Ordering::SeqCst);
         self.now();
@@ -159,30 +160,40 @@ pub fn start(host: Arc<dyn Host>, data_dir: PathBuf) -> SyncTask {
     std::thread::Builder::new()
         .name("sync".into())
         .spawn(move || {
-            // An encrypted store opens once the window has unlocked it (which wakes this task).
-            let mut store = loop {
-                match crate::open_store(&data_dir) {
-                    Ok(s) => break s,
-                    Err(dauria_core::Error::Locked | dauria_core::Error::EncryptionInterrupted)
-                        if rx.recv().is_ok() && !release.load(Ordering::SeqCst) => {}
-                    Err(e) => {
-                        tracing::error!(error = %e, "the sync task cannot open the store");
-                        return;
+            'open: loop {
+                // An encrypted store opens once the window has unlocked it (which wakes this
+                // task).
+                let mut store = loop {
+                    match crate::open_store(&data_dir) {
+                        Ok(s) => break s,
+                        Err(
+                            dauria_core::Error::Locked | dauria_core::Error::EncryptionInterrupted,
+                        ) if rx.recv().is_ok() && !release.load(Ordering::SeqCst) => {}
+                        Err(e) => {
+                            tracing::error!(error = %e, "the sync task cannot open the store");
+                            return;
+                        }
                     }
-                }
-            };
-            loop {
-                if release.load(Ordering::SeqCst) {
-                    drop(store);
-                    let _ = released_tx.send(());
-                    return;
-                }
-                if let Ok(Some(server)) = dauria_sync::server_of(&store) {
-                    run_once(&*host, &mut store, &server, &running);
-                }
-                match rx.recv_timeout(EVERY) {
-                    Ok(()) | Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => return,
+                };
+                loop {
+                    if release.load(Ordering::SeqCst) {
+                        drop(store);
+                        let _ = released_tx.send(());
+                        // The window asks for a sync once the store is back (a restored
+                        // backup); the store is opened again then.
+                        if rx.recv().is_err() {
+                            return;
+                        }
+                        release.store(false, Ordering::SeqCst);
+                        continue 'open;
+                    }
+                    if let Ok(Some(server)) = dauria_sync::server_of(&store) {
+                        run_once(&*host, &mut store, &server, &running);
+                    }
+                    match rx.recv_timeout(EVERY) {
+                        Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
                 }
             }
         })

@@ -905,3 +905,38 @@ fn commands_on_a_closed_store_answer_locked() {
     assert_eq!(code(exchange::sample_summary(&state)), "locked");
     assert!(security::store_lock_state(&state).locked);
 }
+
+/// Restoring a backup closes the background sync's connection while the files are replaced;
+/// the task opens the store again afterwards and goes on syncing.
+#[test]
+fn the_background_sync_goes_on_after_a_backup_is_restored() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(server_dir.path(), None, None, &[]);
+    let (host, state) = app();
+    sync::sync_enroll(
+        &state,
+        server.url(),
+        server.enrollment_code("a", "field"),
+        None,
+    )
+    .unwrap();
+    host.wait_for(Duration::from_secs(60), |e| {
+        matches!(e, Event::Sync(SyncEvent::Finished { .. }))
+    });
+    let folder = host.root.path().join("backups");
+    let made = backup::backup_create(&state, folder.display().to_string()).unwrap();
+    backup::backup_restore(&state, made.path).unwrap();
+
+    let marmot = taxon(&state, "Marmota sibirica");
+    records::create_record(
+        &state,
+        sighting(&marmot, 2, 50.0, 115.5, "2024-06-01T07:30:00+09:00"),
+    )
+    .unwrap();
+    sync::sync_now(&state);
+    host.wait_for(
+        Duration::from_secs(60),
+        |e| matches!(e, Event::Sync(SyncEvent::Finished { totals, .. }) if totals.pushed > 0),
+    );
+    assert_eq!(sync::sync_status(&state).unwrap().status.pending_ops, 0);
+}
