@@ -37,7 +37,16 @@ function appPssMiB() {
   const app = pids.find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith(process.env.DAURIA_APP));
   if (!app) throw new Error('cannot find the app process');
   const all = tree(app);
-  return { mib: all.reduce((n, p) => n + pssKiB(p), 0) / 1024, processes: all.length };
+  const each = all.map((p) => {
+    let name = '?';
+    try {
+      name = readFileSync(`/proc/${p}/comm`, 'utf8').trim();
+    } catch {
+      // gone
+    }
+    return [name, Math.round(pssKiB(p) / 1024)];
+  });
+  return { mib: all.reduce((n, p) => n + pssKiB(p), 0) / 1024, processes: all.length, each };
 }
 
 /**
@@ -129,26 +138,32 @@ describe('app benchmark', () => {
           }
           return loaded();
         },
-        /** Jumps to the end until the list stops growing or `ms` have passed. */
-        async toEnd(ms) {
+        /**
+         * Jumps to the end until the list holds `total` rows, stops growing (20 jumps in a row
+         * without a new row) or `ms` have passed.
+         */
+        async toEnd(ms, total) {
           const end = performance.now() + ms;
           let jumps = 0;
-          let before = -1;
-          while (loaded() !== before && performance.now() < end) {
-            before = loaded();
+          let still = 0;
+          while (loaded() < total && still < 20 && performance.now() < end) {
+            const before = loaded();
             list.scrollTop = list.scrollHeight;
             jumps += 1;
             await settle();
+            still = loaded() === before ? still + 1 : 0;
           }
-          return { loaded: loaded(), jumps, end: loaded() === before };
+          return { loaded: loaded(), jumps, end: loaded() >= total || still >= 20 };
         },
       };
     });
     await browser.executeAsync((n, done) => window.benchScroll.steps(n, 8000).then(done), steps);
     let jumps = 0;
+    let reached = 0;
     for (;;) {
-      const r = await browser.executeAsync((done) => window.benchScroll.toEnd(20000).then(done));
+      const r = await browser.executeAsync((total, done) => window.benchScroll.toEnd(20000, total).then(done), results.total_rows);
       jumps += r.jumps;
+      reached = r.loaded;
       console.log(`scrolled: ${r.loaded} rows known after ${Math.round((Date.now() - t0) / 1000)} s`);
       if (r.end) break;
     }
@@ -156,20 +171,24 @@ describe('app benchmark', () => {
     const scrolled = {
       ms: Date.now() - t0,
       jumps,
-      loaded,
+      // Rows the list knew at its end, and once scrolled back up.
+      loaded: reached,
+      loaded_after: loaded,
       rows_in_dom: await browser.execute(() => document.querySelectorAll('.obs-row').length),
     };
     results.scroll = scrolled;
     // A list that stops short of its last row is reported as such (scripts/bench-app.sh).
     const pss = await settledPss();
     results.pss_after_scroll_mib = pss.mib;
-    results.pss_processes = pss.processes;
+    results.pss_processes = pss.each;
   });
 
   it('memory of a fresh run with the map on every sighting, clustered', async () => {
     await browser.reloadSession();
     await $('.shell[data-ready="true"]').waitForExist({ timeout: 60000 });
-    results.pss_home_mib = (await settledPss()).mib;
+    const home = await settledPss();
+    results.pss_home_mib = home.mib;
+    results.pss_home_processes = home.each;
     const t0 = Date.now();
     await $('[data-nav="map"]').click();
     await $('#map[data-ready="true"]').waitForExist({ timeout: 120000 });
@@ -184,6 +203,7 @@ describe('app benchmark', () => {
     }
     const pss = await settledPss();
     results.pss_map_mib = pss.mib;
+    results.pss_map_processes = pss.each;
   });
 
   after(() => {
