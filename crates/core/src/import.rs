@@ -197,6 +197,7 @@ pub(crate) fn mapped_columns(
     headers: &[String],
     columns: &[Option<String>],
     allowed: &[&'static str],
+    row_is: &str,
 ) -> Result<HashMap<&'static str, usize>> {
     if columns.len() != headers.len() {
         return Err(Error::invalid(
@@ -218,7 +219,7 @@ pub(crate) fn mapped_columns(
             return Err(Error::invalid(
                 "columns",
                 "unknown_column",
-                format!("'{c}' is not a column an observation has"),
+                format!("'{c}' is not a column {row_is} has"),
             ));
         };
         if cols.insert(known, i).is_some() {
@@ -566,7 +567,7 @@ pub fn import_observations_from(
     let sites = SiteIndex::load(store)?;
     let (mut rdr, headers, format) = csv_with_headers(input)?;
     let cols = match &opts.columns {
-        Some(columns) => mapped_columns(&headers, columns, &mappable_columns())?,
+        Some(columns) => mapped_columns(&headers, columns, &mappable_columns(), "an observation")?,
         None => {
             let mut cols = HashMap::new();
             for (i, h) in headers.iter().enumerate() {

@@ -122,7 +122,7 @@ pub fn import_lab_results_mapped(
 ) -> Result<LabResultReport> {
     let (mut rdr, headers, _format) = csv_with_headers(input)?;
     let cols = match columns {
-        Some(columns) => mapped_columns(&headers, columns, &LAB_COLUMNS)?,
+        Some(columns) => mapped_columns(&headers, columns, &LAB_COLUMNS, "a lab result")?,
         None => {
             let mut cols: HashMap<&'static str, usize> = HashMap::new();
             for (i, h) in headers.iter().enumerate() {

@@ -212,7 +212,7 @@ fn lab_columns_nobody_guesses_are_mapped_by_hand() {
         ),
         (
             map(&["barcode", "result", "notes"]),
-            "'notes' is not a column",
+            "'notes' is not a column a lab result has",
         ),
     ] {
         let err = import_lab_results_mapped(&mut store, csv.as_bytes(), Some(&cols)).unwrap_err();
