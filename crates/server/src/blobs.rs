@@ -246,6 +246,14 @@ impl BlobStore {
         chunk: &[u8],
     ) -> Result<ChunkOutcome, ServerError> {
         if self.path(sha).exists() {
+            // A photo sent whole is kept before its ledger row is written: if the machine
+            // stopped in between, the sender got no answer and sends it again, and the row is
+            // written now, before the answer.
+            self.ledger().execute(
+                "INSERT INTO upload(sha256, device_id, size, complete, started_at, touched_at)
+                 VALUES (?1, ?2, ?3, 1, ?4, ?4) ON CONFLICT(sha256) DO NOTHING",
+                params![sha, device_id, size as i64, unix_now()],
+            )?;
             return Ok(ChunkOutcome::Complete);
         }
         if size > self.limits.max_photo_bytes {
@@ -284,11 +292,17 @@ impl BlobStore {
                         self.limits.quota_bytes
                     )));
                 }
-                self.ledger().execute(
-                    "INSERT INTO upload(sha256, device_id, size, complete, started_at, touched_at)
-                     VALUES (?1, ?2, ?3, 0, ?4, ?4)",
-                    params![sha, device_id, size as i64, now],
-                )?;
+                // A photo sent whole gets its ledger row once, when it is kept (one write
+                // of the ledger instead of two); a partial upload is noted now, for resume
+                // and the expiry sweep.
+                if !(offset == 0 && chunk.len() as u64 == size) {
+                    self.ledger().execute(
+                        "INSERT INTO upload(sha256, device_id, size, complete, started_at,
+                                            touched_at)
+                         VALUES (?1, ?2, ?3, 0, ?4, ?4)",
+                        params![sha, device_id, size as i64, now],
+                    )?;
+                }
             }
         }
         if offset != have {
@@ -355,8 +369,10 @@ impl BlobStore {
             let _ = d.sync_all();
         }
         self.ledger().execute(
-            "UPDATE upload SET complete = 1, touched_at = ?2 WHERE sha256 = ?1",
-            params![sha, now],
+            "INSERT INTO upload(sha256, device_id, size, complete, started_at, touched_at)
+             VALUES (?1, ?2, ?3, 1, ?4, ?4)
+             ON CONFLICT(sha256) DO UPDATE SET complete = 1, touched_at = ?4",
+            params![sha, device_id, size as i64, now],
         )?;
         Ok(ChunkOutcome::Complete)
     }
