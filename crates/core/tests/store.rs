@@ -207,7 +207,19 @@ fn edit_against_delete_keeps_the_edit_visible_as_a_conflict() {
             c.conflict && !c.deleted,
             "the edit wins provisionally and the conflict shows"
         );
+        // Counted from the conflict heads and the species tally, as the home screen shows them.
+        assert_eq!(
+            st.conflicts().unwrap(),
+            vec![(s.id.clone(), Kind::Observation)]
+        );
+        let stats = st.stats().unwrap();
+        assert_eq!((stats.conflicts, stats.observations), (1, 1));
     }
+    // Merged as deleted: no conflict, no live sighting.
+    a.merge(&s.id, None).unwrap();
+    assert!(a.conflicts().unwrap().is_empty());
+    let stats = a.stats().unwrap();
+    assert_eq!((stats.conflicts, stats.observations), (0, 0));
 }
 
 #[test]

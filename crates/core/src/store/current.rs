@@ -139,15 +139,20 @@ pub(crate) fn heads(conn: &Connection, id: &str) -> Result<Vec<String>> {
 
 /// Records in conflict.
 pub(crate) fn conflicts(conn: &Connection) -> Result<Vec<(String, Kind)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind FROM record WHERE conflict = 1
-         UNION ALL SELECT id, 'observation' FROM observation WHERE conflict = 1 ORDER BY 1",
+    // A record is in conflict exactly when it has heads besides its winner, and those are the
+    // few rows of conflict_head: no scan of every observation's flag.
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT DISTINCT record_id FROM conflict_head ORDER BY 1")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut kind_of = conn.prepare_cached(
+        "SELECT kind FROM record WHERE id = ?1 AND conflict = 1
+         UNION ALL SELECT 'observation' FROM observation WHERE id = ?1 AND conflict = 1",
     )?;
-    let rows = stmt.query_map([], |r| Ok((id_column(r, 0)?, r.get::<_, String>(1)?)))?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, kind) = row?;
-        if let Some(kind) = Kind::parse(&kind) {
+    for id in ids {
+        let kind: Option<String> = kind_of.query_row([IdKey(&id)], |r| r.get(0)).optional()?;
+        if let Some(kind) = kind.as_deref().and_then(Kind::parse) {
             out.push((id, kind));
         }
     }
