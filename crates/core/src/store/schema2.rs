@@ -137,51 +137,42 @@ pub(crate) fn pack_bodies(tx: &Transaction<'_>) -> rusqlite_migration::HookResul
 
 /// Migration 7: the revision table's ids as 16 bytes where they are canonical UUIDs.
 pub(crate) fn ids_as_bytes(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
-    use super::ids::IdKey;
-    let mut read = tx.prepare(
-        "SELECT seq, rev_id, record_id, device_id FROM revision WHERE seq > ?1
-         ORDER BY seq LIMIT 4096",
-    )?;
-    let mut write = tx.prepare(
-        "UPDATE revision SET rev_id = ?2, record_id = ?3, device_id = ?4 WHERE seq = ?1",
-    )?;
-    let mut after = i64::MIN;
-    loop {
-        let page: Vec<(i64, String, String, String)> = read
-            .query_map([after], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let Some(&(last, ..)) = page.last() else {
-            return Ok(());
-        };
-        for (seq, rev, record, device) in &page {
-            write.execute(params![seq, IdKey(rev), IdKey(record), IdKey(device)])?;
-        }
-        after = last;
-    }
+    rewrite_ids(
+        tx,
+        &[("revision", &["seq"], &["rev_id", "record_id", "device_id"])],
+    )
 }
 
-/// Migration 8: the current-state tables' ids as 16 bytes where they are canonical UUIDs,
-/// a few thousand rows at a time in each table's key order.
+/// Migration 8: the current-state tables' ids as 16 bytes where they are canonical UUIDs.
 pub(crate) fn current_ids_as_bytes(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
-    // (table, its key columns, the id columns). The species tally's ids are its key: a row
-    // rewritten moves on in key order and is read once more, unchanged the second time.
-    let tables: [(&str, &[&str], &[&str]); 4] = [
-        ("record", &["rowid"], &["id", "rev_id"]),
-        (
-            "observation",
-            &["rowid_"],
-            &["id", "visit_id", "site_id", "taxon_id"],
-        ),
-        (
-            "species_tally",
-            &["site_key", "taxon_key"],
-            &["site_key", "taxon_key"],
-        ),
-        ("import_source", &["dataset", "source_id"], &["record_id"]),
-    ];
-    for (table, keys, cols) in tables {
+    // The species tally's ids are its key: a row rewritten moves on in key order and is read
+    // once more, unchanged the second time.
+    rewrite_ids(
+        tx,
+        &[
+            ("record", &["rowid"], &["id", "rev_id"]),
+            (
+                "observation",
+                &["rowid_"],
+                &["id", "visit_id", "site_id", "taxon_id"],
+            ),
+            (
+                "species_tally",
+                &["site_key", "taxon_key"],
+                &["site_key", "taxon_key"],
+            ),
+            ("import_source", &["dataset", "source_id"], &["record_id"]),
+        ],
+    )
+}
+
+/// (table, its key columns, the id columns to rewrite).
+type IdColumns<'a> = (&'a str, &'a [&'a str], &'a [&'a str]);
+
+/// Rewrites id columns as [`super::ids`] keeps them, a few thousand rows at a time in each
+/// table's key order; only rows with an id that changes are written.
+fn rewrite_ids(tx: &Transaction<'_>, tables: &[IdColumns<'_>]) -> rusqlite_migration::HookResult {
+    for &(table, keys, cols) in tables {
         let n = keys.len();
         let key_list = keys.join(", ");
         let params: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
